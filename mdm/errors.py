@@ -1,0 +1,61 @@
+"""Errors raised by mdm.
+
+Every error mdm raises on purpose derives from :class:`MdmError`; the CLI prints
+it as one line and exits non-zero. Anything else escaping is a bug.
+
+    MdmError
+    ├── ConfigError     params/*.yaml: syntax, schema, cross-references
+    ├── DataError       research inputs under data/: columns, types, rows
+    ├── NotebookError   a notebook failed, or is not fit to run
+    └── BuildError      assembling or writing the documents failed
+
+Messages start with where the problem is (``file:line: field: ...``) and say
+what was expected and what was found, e.g.
+``params/topics/onboarding.yaml:12: window: expected month|quarter, got 'qtr'``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["BuildError", "ConfigError", "DataError", "MdmError", "NotebookError", "where"]
+
+
+def where(path: str | Path, line: int | None = None, field: str | None = None) -> str:
+    """Format the location prefix used by every mdm error message."""
+    text = str(path)
+    if line is not None:
+        text += f":{line}"
+    if field:
+        text += f": {field}"
+    return text
+
+
+class MdmError(Exception):
+    """Base class: a problem the user can fix, reported as one line."""
+
+    exit_code = 1
+
+
+class ConfigError(MdmError):
+    """The project's params are malformed, invalid or inconsistent."""
+
+    exit_code = 2
+
+
+class DataError(MdmError):
+    """A research input file is missing, malformed or invalid."""
+
+    exit_code = 3
+
+
+class NotebookError(MdmError):
+    """A notebook failed to execute or cannot be executed."""
+
+    exit_code = 4
+
+
+class BuildError(MdmError):
+    """The documents could not be assembled or written."""
+
+    exit_code = 5
