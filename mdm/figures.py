@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from mdm.render import Html
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "Figure", "figure_html", "new_figure"]
+__all__ = ["PALETTE", "figure_html", "new_figure"]
 
 # Colour-blind safe (Okabe-Ito), in the order series are drawn.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -57,7 +59,7 @@ def new_figure(width: float = 7.5, height: float = 3.6) -> Figure:
     return fig
 
 
-def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 150) -> str:
+def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 150) -> Html:
     """Render ``fig`` as a ``<figure>`` with an embedded PNG, alt text and caption."""
     if not alt.strip():
         raise ValueError("every chart needs alt text")
@@ -66,7 +68,7 @@ def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 150) -> 
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (
+    return Html(
         '<figure class="mdm-chart">'
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
         f"{cap}</figure>"

@@ -1,0 +1,144 @@
+"""Assemble executed section notebooks into one HTML document, and print it to PDF.
+
+Each notebook becomes an HTML fragment through nbconvert (mdm's template,
+code inputs removed, stderr and author notes dropped); the fragments are
+sanitised, wrapped in a cover and a table of contents built from each
+section's own heading, and written as one self-contained file. WeasyPrint
+turns that file into a PDF with page numbers, a TOC with page references and
+bookmarks; it may read nothing but the document itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from mdm import __version__
+from mdm.errors import BuildError
+from mdm.project import Project, SectionSpec
+from mdm.render import Html, render
+from mdm.run import SectionResult
+
+__all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
+
+TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+NOTES_TAG = "notes"
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One section's body HTML, and the heading it starts with."""
+
+    spec: SectionSpec
+    html: Html
+    anchor: str
+    title: str
+
+
+class _FirstHeading(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchor: str | None = None
+        self.title = ""
+        self._inside = False
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h2" and not self.done:
+            self.anchor = dict(attrs).get("id")
+            self._inside = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2" and self._inside:
+            self._inside, self.done = False, True
+
+    def handle_data(self, data: str) -> None:
+        if self._inside:
+            self.title += data
+
+
+@cache
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="mdm",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={NOTES_TAG, "remove-cell"}, enabled=True), enabled=True
+    )
+    return exporter
+
+
+def _reader_outputs(nb: Any) -> None:
+    """Keep only what a reader should see: no stderr, no tracebacks, no papermill metadata."""
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs
+                if o.output_type != "error" and not (o.output_type == "stream" and o.name == "stderr")
+            ]
+    nb.metadata.pop("papermill", None)
+
+
+def notebook_fragment(result: SectionResult) -> Fragment:
+    """Convert one executed notebook into a section fragment."""
+    import nbformat
+
+    nb = nbformat.read(result.path, as_version=4)
+    _reader_outputs(nb)
+    body, _ = _exporter().from_notebook_node(nb, resources={"mdm_fragment": True})
+    heading = _FirstHeading()
+    heading.feed(body)
+    if not heading.anchor:
+        raise BuildError(
+            f"section {result.spec.id} ({result.spec.notebook.name}): expected the section to "
+            "start with an <h2 id=...> heading (the table of contents links to it), found none"
+        )
+    return Fragment(result.spec, Html(body), heading.anchor, " ".join(heading.title.split()))
+
+
+def render_document(project: Project, doc_id: str, fragments: Sequence[Fragment]) -> str:
+    """The whole document as one self-contained HTML page."""
+    from mdm.sanitize import sanitize_fragment
+
+    sections = [
+        {"id": f.spec.id, "anchor": f.anchor, "title": f.title, "html": Html(sanitize_fragment(f.html))}
+        for f in fragments
+    ]
+    return render(
+        "document.html.j2",
+        project=project,
+        document=project.document(doc_id),
+        sections=sections,
+        version=__version__,
+        built=dt.date.today().isoformat(),
+    )
+
+
+def write_pdf(html: str, target: Path) -> None:
+    """Print the HTML document to ``target`` with WeasyPrint."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    # the document is self-contained: anything but an embedded data: URL would
+    # leak a request or read a local file, so nothing else may be fetched
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    try:
+        weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
+            target, pdf_variant=None, uncompressed_pdf=False
+        )
+    except OSError as err:
+        raise BuildError(f"{target}: cannot write PDF: {err.strerror or err}") from err

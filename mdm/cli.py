@@ -1,0 +1,94 @@
+"""The ``mdm`` command: a thin layer over :mod:`mdm.build`.
+
+Imports are deferred to the subcommand that needs them, so ``mdm --help`` and
+``mdm check`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from mdm import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mdm",
+        description="Draft the documents of a community-strategy project with Jupyter notebooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"mdm {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def project_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
+                         help="project folder with params/, notebooks/, data/ (default: .)")
+
+    check = commands.add_parser("check", help="validate params, data and notebooks; no kernel")
+    project_option(check)
+
+    build = commands.add_parser("build", help="execute the notebooks and write output/*.html, *.pdf")
+    project_option(build)
+    build.add_argument("--document", action="append", default=[], metavar="ID",
+                       help="build only this document (repeatable; default: all)")
+    build.add_argument("--format", choices=["html", "pdf", "both"], default="both",
+                       help="what to write (default: both)")
+    build.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                       help="notebooks executed at once (default: number of CPU cores)")
+    build.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                       help="longest a single cell may run (default: 600)")
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mdm.build import check
+
+    project = check(args.project)
+    sections = sum(len(project.sections(d)) for d in project.documents)
+    print(f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "
+          f"stakeholders, {len(project.documents)} documents, {sections} sections")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from mdm.build import FORMATS, BuildOptions, build
+
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
+    options = BuildOptions(
+        project_dir=args.project,
+        documents=tuple(args.document),
+        formats=FORMATS if args.format == "both" else (args.format,),
+        jobs=args.jobs,
+        timeout=args.timeout,
+    )
+    report = build(options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    for path in report.outputs:
+        print(path)
+    print(f"built in {report.seconds['total']:.1f}s", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mdm`` console script."""
+    from mdm.errors import MdmError
+
+    args = _parser().parse_args(argv)
+    handlers = {"check": _check, "build": _build}
+    try:
+        return handlers[args.command](args)
+    except MdmError as err:
+        print(f"mdm {args.command}: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(f"mdm {args.command}: interrupted; previous output left as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Read YAML params into pydantic models, with errors that point at a line.
+
+Loading is parse → validate → normalise:
+
+* **parse**: YAML is read with implicit typing switched off except for null,
+  so every scalar arrives as a string and the *schema* decides its type. The
+  YAML 1.1 traps (``NO`` → False, ``0123`` → 83, ``1.10`` → 1.1) cannot
+  happen. Duplicate keys are errors, not silent overwrites. Each node's line
+  is remembered by its path (``("topics", 3, "title")``).
+* **validate**: pydantic checks the data; its first error per field becomes a
+  ``file:line: field: expected ..., got ...`` message.
+* **normalise**: the model's own validators (defaults, cross-references).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from mdm.errors import ConfigError, where
+
+__all__ = ["Located", "format_validation_error", "load_model", "read_yaml"]
+
+M = TypeVar("M", bound=BaseModel)
+Path_ = tuple[str | int, ...]
+
+
+class _StringLoader(yaml.SafeLoader):
+    """SafeLoader whose only implicit type is null: everything else is a string."""
+
+
+_StringLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class Located:
+    """A parsed YAML document and the line of each node in it (1-based)."""
+
+    def __init__(self, path: Path, data: Any, lines: dict[Path_, int]) -> None:
+        self.path = path
+        self.data = data
+        self.lines = lines
+
+    def line_of(self, loc: Path_) -> int | None:
+        """Line of the deepest node on ``loc`` that exists in the file."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return None
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Hashable, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError(f"{where(file, line)}: expected a plain key, got a {key_node.id}")
+            if key in seen:
+                raise ConfigError(
+                    f"{where(file, line, key)}: duplicate key (first defined on line {seen[key]})"
+                )
+            seen[key] = line
+            _walk(value_node, (*path, key), lines, file)
+            lines[(*path, key)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines, file)
+
+
+def read_yaml(path: Path, *, display: Path | None = None) -> Located:
+    """Parse one YAML file; ``display`` is the path shown in messages."""
+    shown = display or path
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as err:
+        raise ConfigError(f"{shown}: file not found") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{shown}: expected UTF-8 text, found byte {err.object[err.start]:#04x} "
+                          f"at offset {err.start}") from err
+    loader = _StringLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Located(shown, {}, {(): 1})
+        lines: dict[Path_, int] = {}
+        _walk(node, (), lines, shown)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f"{mark.line + 1}:{mark.column + 1}" if mark else None
+        problem = err.problem or err.context or "invalid YAML"
+        raise ConfigError(f"{shown}{':' + line if line else ''}: invalid YAML: {problem}") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{shown}: invalid YAML: {err}") from err
+    finally:
+        loader.dispose()
+    return Located(shown, data, lines)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def format_validation_error(doc: Located, err: ValidationError, prefix: Path_ = ()) -> list[str]:
+    """One ``file:line: field: message`` line per pydantic error."""
+    messages = []
+    for item in err.errors(include_url=False):
+        loc = (*prefix, *item["loc"])
+        field = ".".join(str(p) for p in loc) or "(document)"
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            text = "unknown key (see docs/params.md for the keys allowed here)"
+        elif kind == "missing":
+            text = "required key is missing"
+        elif kind == "value_error":
+            text = item["msg"].removeprefix("Value error, ")
+        else:
+            text = f"{item['msg'][0].lower()}{item['msg'][1:]}, got {_describe(item.get('input'))}"
+        messages.append(f"{where(doc.path, doc.line_of(loc), field)}: {text}")
+    return messages
+
+
+def load_model(model: type[M], path: Path, *, display: Path | None = None) -> M:
+    """Read ``path`` and validate it as ``model``; raise one ConfigError listing every problem."""
+    doc = read_yaml(path, display=display)
+    try:
+        return model.model_validate(doc.data if doc.data is not None else {})
+    except ValidationError as err:
+        raise ConfigError("\n".join(format_validation_error(doc, err))) from err

@@ -1,0 +1,205 @@
+"""Domain types of a strategy project. No I/O here: :mod:`mdm.project` loads them.
+
+A project has topic areas, stakeholders holding decision roles, documents made
+of sections, and a timeline of milestones. The shapes mirror the params files
+(``params/project.yaml``, ``params/stakeholders.yaml``, ``params/documents.yaml``,
+``params/topics/<id>.yaml``); docs/params.md describes each key.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "Document",
+    "DocumentsFile",
+    "Link",
+    "Milestone",
+    "ProjectInfo",
+    "Role",
+    "RoleAssignment",
+    "Stakeholder",
+    "StakeholdersFile",
+    "Topic",
+    "TopicStatus",
+]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _quarter(value: str) -> str:
+    if not _QUARTER.match(value):
+        raise ValueError(f"quarter: expected YYYY-QN such as 2017-Q3, got {value!r}")
+    return value
+
+
+Quarter = Annotated[str, AfterValidator(_quarter)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Link(_Model):
+    """A titled link to background material."""
+
+    title: Text
+    url: Url
+
+
+class Milestone(_Model):
+    """One step of the project timeline."""
+
+    quarter: Quarter
+    title: Text
+    phase: Text
+    owners: list[Id] = []
+    status: Literal["planned", "in_progress", "done", "at_risk"] = "planned"
+
+    @property
+    def quarter_index(self) -> int:
+        """Quarters since year 0, for ordering and plotting."""
+        match = _QUARTER.match(self.quarter)
+        assert match  # validated on construction
+        return int(match[1]) * 4 + int(match[2]) - 1
+
+
+class ProjectInfo(_Model):
+    """``params/project.yaml``: what the project is."""
+
+    name: Text
+    organisation: Text
+    team: Text
+    summary: Text
+    background: Text
+    approach: Text
+    links: list[Link] = []
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
+    timeline: list[Milestone] = []
+
+
+class Role(StrEnum):
+    """Decision roles (DACI/RAPID in docs/params.md)."""
+
+    DRIVER = "driver"
+    DECISION_MAKER = "decision_maker"
+    AGREEMENT = "agreement"
+    INPUT = "input"
+    INFORMED = "informed"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    Role.DRIVER: "Driver",
+    Role.DECISION_MAKER: "Decision-maker",
+    Role.AGREEMENT: "Agreement sought from",
+    Role.INPUT: "Input & consultation",
+    Role.INFORMED: "Informed",
+}
+
+
+class Stakeholder(_Model):
+    """A person, a group, or a position not yet held by a named person."""
+
+    id: Id
+    name: Text
+    kind: Literal["person", "group", "position"] = "person"
+    description: str = ""
+
+
+class RoleAssignment(_Model):
+    """Who holds which decision role; ``note`` qualifies it ("in support")."""
+
+    role: Role
+    who: Id
+    note: str = ""
+
+
+class StakeholdersFile(_Model):
+    """``params/stakeholders.yaml``."""
+
+    stakeholders: list[Stakeholder]
+    roles: list[RoleAssignment]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StakeholdersFile:
+        ids = [s.id for s in self.stakeholders]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"stakeholders: ids must be unique, found {', '.join(duplicates)} twice")
+        for assignment in self.roles:
+            if assignment.who not in ids:
+                raise ValueError(
+                    f"roles: {assignment.who!r} is not a stakeholder (known: {', '.join(ids)})"
+                )
+        deciders = [a.who for a in self.roles if a.role is Role.DECISION_MAKER]
+        if len(deciders) != 1:
+            raise ValueError(f"roles: expected exactly one decision_maker, found {len(deciders)}")
+        if not any(a.role is Role.DRIVER for a in self.roles):
+            raise ValueError("roles: expected at least one driver, found none")
+        return self
+
+
+class TopicStatus(StrEnum):
+    ACTIVE = "active"
+    DRAFT = "draft"
+    MERGED = "merged"
+    RETIRED = "retired"
+
+
+class Topic(_Model):
+    """``params/topics/<id>.yaml``: one topic area; ``id`` is the file name."""
+
+    id: Id
+    number: Annotated[int, Field(ge=1)]
+    title: Text
+    question: Text
+    status: TopicStatus = TopicStatus.ACTIVE
+    merged_into: Id | None = None
+    summary: str = ""
+
+    @model_validator(mode="after")
+    def _merge_target(self) -> Topic:
+        if (self.status is TopicStatus.MERGED) != (self.merged_into is not None):
+            raise ValueError(
+                "merged_into: expected a target topic exactly when status is merged, "
+                f"got status {self.status.value!r} and merged_into {self.merged_into!r}"
+            )
+        return self
+
+
+class Document(_Model):
+    """One deliverable: front-matter notebooks, then one section per topic."""
+
+    id: Id
+    title: Text
+    subtitle: str = ""
+    audience: Literal["leadership", "internal", "community"] = "leadership"
+    description: str = ""
+    front: list[Id] = ["overview"]
+    topic_notebook: Id = "topic"
+    topics: Literal["all"] | list[Id] = "all"
+
+
+class DocumentsFile(_Model):
+    """``params/documents.yaml``."""
+
+    documents: list[Document]
+
+    @model_validator(mode="after")
+    def _unique(self) -> DocumentsFile:
+        ids = [d.id for d in self.documents]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"documents: ids must be unique, got {', '.join(ids)}")
+        return self

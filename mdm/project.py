@@ -1,0 +1,232 @@
+"""Load a project folder into one validated :class:`Project`.
+
+A project folder holds ``params/`` (YAML), ``notebooks/`` (optional: mdm's
+own notebooks are used for any that are missing), ``data/`` and ``output/``.
+Every params file is read and checked before anything runs; all problems are
+reported together, one line each.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from mdm.errors import ConfigError, MdmError, where
+from mdm.loader import format_validation_error, load_model, read_yaml
+from mdm.models import (
+    Document,
+    DocumentsFile,
+    ProjectInfo,
+    Role,
+    RoleAssignment,
+    Stakeholder,
+    StakeholdersFile,
+    Topic,
+    TopicStatus,
+)
+
+__all__ = ["Project", "SectionSpec", "bundled_notebooks", "load_project"]
+
+PARAMS = "params"
+PROJECT_FILE = "params/project.yaml"
+STAKEHOLDERS_FILE = "params/stakeholders.yaml"
+DOCUMENTS_FILE = "params/documents.yaml"
+TOPICS_DIR = "params/topics"
+
+
+def bundled_notebooks() -> Path:
+    """mdm's default notebooks: inside the wheel, or the repo's ``notebooks/`` in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_notebooks"
+    return installed if installed.is_dir() else package.parent / "notebooks"
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One notebook run that becomes one section of a document."""
+
+    document: str
+    id: str
+    title: str
+    notebook: Path
+    parameters: dict[str, str]
+
+    @property
+    def anchor(self) -> str:
+        return f"sec-{self.id}"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything in ``params/``, validated and cross-checked."""
+
+    root: Path
+    info: ProjectInfo
+    topics: dict[str, Topic]
+    stakeholders: dict[str, Stakeholder]
+    roles: list[RoleAssignment]
+    documents: dict[str, Document]
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def active_topics(self) -> list[Topic]:
+        """Topics shown in documents, in their declared order."""
+        return [t for t in self.topics.values() if t.status is TopicStatus.ACTIVE]
+
+    def holders(self, role: Role) -> list[tuple[Stakeholder, RoleAssignment]]:
+        return [(self.stakeholders[a.who], a) for a in self.roles if a.role is role]
+
+    def notebook(self, name: str) -> Path:
+        """The project's own ``notebooks/<name>.ipynb``, else mdm's default."""
+        own = self.root / "notebooks" / f"{name}.ipynb"
+        if own.is_file():
+            return own
+        default = bundled_notebooks() / f"{name}.ipynb"
+        if default.is_file():
+            return default
+        raise ConfigError(
+            f"{where(DOCUMENTS_FILE)}: notebook {name!r} not found in "
+            f"{self.root / 'notebooks'} nor among mdm's notebooks"
+        )
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.documents[doc_id]
+        except KeyError:
+            raise ConfigError(
+                f"{DOCUMENTS_FILE}: document {doc_id!r} is not defined "
+                f"(defined: {', '.join(self.documents)})"
+            ) from None
+
+    def topic(self, topic_id: str) -> Topic:
+        try:
+            return self.topics[topic_id]
+        except KeyError:
+            raise ConfigError(_unknown(TOPICS_DIR, None, "topic", topic_id, self.topics)) from None
+
+    def sections(self, doc_id: str) -> list[SectionSpec]:
+        """The notebook runs that make up ``doc_id``, in document order."""
+        doc = self.document(doc_id)
+        root = str(self.root)
+        specs = [
+            SectionSpec(doc.id, name, name.replace("-", " ").capitalize(), self.notebook(name),
+                        {"project_dir": root, "document": doc.id})
+            for name in doc.front
+        ]
+        topics = self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
+        notebook = self.notebook(doc.topic_notebook)
+        specs += [
+            SectionSpec(doc.id, f"topic-{t.id}", f"{t.number}. {t.title}", notebook,
+                        {"project_dir": root, "document": doc.id, "topic": t.id})
+            for t in topics
+        ]
+        return specs
+
+
+def _unknown(file: str, line: int | None, field_: str, value: str, known: Any) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{where(file, line, field_)}: unknown topic {value!r}{hint}"
+
+
+def _load_topic(path: Path, shown: Path) -> Topic:
+    doc = read_yaml(path, display=shown)
+    if not isinstance(doc.data, dict):
+        raise ConfigError(f"{shown}:1: expected a mapping of topic keys, got {type(doc.data).__name__}")
+    data = dict(doc.data)
+    if "id" in data and data["id"] != path.stem:
+        raise ConfigError(
+            f"{where(shown, doc.line_of(('id',)), 'id')}: expected {path.stem!r} "
+            f"(the file name), got {data['id']!r}"
+        )
+    data["id"] = path.stem
+    try:
+        return Topic.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError("\n".join(format_validation_error(doc, err))) from err
+
+
+def load_project(root: Path | str = ".") -> Project:
+    """Read and cross-check every params file of the project at ``root``."""
+    root = Path(root).resolve()
+    if not (root / PARAMS).is_dir():
+        raise ConfigError(f"{root / PARAMS}: not found; is {root} an mdm project? (try `mdm init`)")
+    problems: list[str] = []
+
+    def attempt(load: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return load(*args, **kwargs)
+        except MdmError as err:
+            problems.append(str(err))
+            return None
+
+    def model(kind: Any, name: str) -> Any:
+        return attempt(load_model, kind, root / name, display=Path(name))
+
+    info = model(ProjectInfo, PROJECT_FILE)
+    people = model(StakeholdersFile, STAKEHOLDERS_FILE)
+    docs = model(DocumentsFile, DOCUMENTS_FILE)
+    topic_files = sorted((root / TOPICS_DIR).glob("*.yaml"))
+    if not topic_files:
+        problems.append(f"{TOPICS_DIR}/: expected at least one topic file <id>.yaml, found none")
+    loaded = [attempt(_load_topic, p, p.relative_to(root)) for p in topic_files]
+    topics = {t.id: t for t in sorted((t for t in loaded if t), key=lambda t: (t.number, t.id))}
+
+    problems += _cross_check(topics, people, docs, info)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    assert info and people and docs  # any None was recorded as a problem
+    return Project(
+        root=root,
+        info=info,
+        topics=topics,
+        stakeholders={s.id: s for s in people.stakeholders},
+        roles=list(people.roles),
+        documents={d.id: d for d in docs.documents},
+        files=[root / PROJECT_FILE, root / STAKEHOLDERS_FILE, root / DOCUMENTS_FILE, *topic_files],
+    )
+
+
+def _cross_check(
+    topics: dict[str, Topic],
+    people: StakeholdersFile | None,
+    docs: DocumentsFile | None,
+    info: ProjectInfo | None,
+) -> list[str]:
+    problems = []
+    numbers: dict[int, str] = {}
+    for t in topics.values():
+        shown = f"{TOPICS_DIR}/{t.id}.yaml"
+        if t.merged_into is not None and t.merged_into not in topics:
+            problems.append(_unknown(shown, None, "merged_into", t.merged_into, topics))
+        if t.status is TopicStatus.ACTIVE:
+            if t.number in numbers:
+                problems.append(
+                    f"{shown}: number: expected a number no other active topic uses, "
+                    f"got {t.number} (also {numbers[t.number]})"
+                )
+            numbers[t.number] = t.id
+    if docs is not None:
+        for index, doc in enumerate(docs.documents):
+            if isinstance(doc.topics, list):
+                for t_id in doc.topics:
+                    if t_id not in topics:
+                        problems.append(_unknown(DOCUMENTS_FILE, None,
+                                                 f"documents.{index}.topics", t_id, topics))
+    if info is not None and people is not None:
+        known = {s.id for s in people.stakeholders}
+        for index, milestone in enumerate(info.timeline):
+            for owner in milestone.owners:
+                if owner not in known:
+                    problems.append(
+                        f"{where(PROJECT_FILE, None, f'timeline.{index}.owners')}: "
+                        f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                    )
+    return problems

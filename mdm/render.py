@@ -1,0 +1,63 @@
+"""Turn trusted params and untrusted research text into safe HTML fragments.
+
+Everything a section shows is rendered here: Jinja2 templates with
+autoescaping, and Markdown through markdown-it with raw HTML switched off, so
+text from volunteers and surveys can never inject markup.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+
+__all__ = ["Html", "markdown", "render"]
+
+
+class Html(str):
+    """An HTML fragment that Jupyter displays as HTML."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __html__(self) -> str:
+        # markupsafe protocol: Jinja inserts an Html value as markup, unescaped
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"Html({len(self)} characters)"
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # html=False: raw HTML in the source is shown as text, never as markup.
+    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
+        ["table", "strikethrough", "replacements", "smartquotes"]
+    )
+
+
+def markdown(text: str) -> Html:
+    """Render Markdown to HTML; raw HTML and unsafe link schemes are neutralised."""
+    return Html(_markdown().render(text))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mdm", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = markdown
+    return env
+
+
+def render(template: str, **context: Any) -> Html:
+    """Render one of mdm's templates with autoescaping."""
+    return Html(_environment().get_template(template).render(**context))

@@ -1,0 +1,61 @@
+"""The project timeline as a Gantt-style chart of milestones by quarter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from mdm.figures import PALETTE, new_figure
+from mdm.models import Milestone
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["timeline_alt", "timeline_chart"]
+
+_STATUS_HATCH = {"done": "", "in_progress": "//", "planned": "..", "at_risk": "xx"}
+
+
+def _label(index: int) -> str:
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+def timeline_chart(milestones: Sequence[Milestone]) -> Figure:
+    """One bar per milestone in its quarter, coloured by phase, hatched by status."""
+    fig = new_figure(width=7.5, height=0.45 * max(len(milestones), 2) + 1.2)
+    ax = fig.axes[0]
+    phases = list(dict.fromkeys(m.phase for m in milestones))
+    colours = {phase: PALETTE[i % len(PALETTE)] for i, phase in enumerate(phases)}
+    for row, m in enumerate(milestones):
+        ax.barh(row, 0.9, left=m.quarter_index - 0.45, color=colours[m.phase],
+                hatch=_STATUS_HATCH[m.status], edgecolor="white", label=m.phase)
+        ax.annotate(m.title, (m.quarter_index + 0.5, row), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    if milestones:
+        first = min(m.quarter_index for m in milestones)
+        last = max(m.quarter_index for m in milestones)
+        ax.set_xticks(range(first, last + 1), [_label(q) for q in range(first, last + 1)])
+        ax.set_xlim(first - 0.6, last + 3.5)  # room for the labels right of the last bars
+    ax.set_yticks(range(len(milestones)), [""] * len(milestones))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Quarter")
+    ax.set_ylabel("Milestone")
+    ax.set_title("Timeline")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(0, -0.22),
+              ncol=min(len(unique), 4), fontsize=8, title="Phase", title_fontsize=8)
+    return fig
+
+
+def timeline_alt(milestones: Sequence[Milestone]) -> str:
+    """Alt text that states what the chart shows."""
+    if not milestones:
+        return "Timeline chart with no milestones."
+    quarters = sorted({m.quarter for m in milestones})
+    return (
+        f"Timeline chart of {len(milestones)} milestones from {quarters[0]} to {quarters[-1]}: "
+        + "; ".join(f"{m.quarter} {m.title} ({m.status.replace('_', ' ')})" for m in milestones)
+        + "."
+    )

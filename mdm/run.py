@@ -1,0 +1,140 @@
+"""Execute section notebooks with papermill, several at a time.
+
+Each section is one papermill run in its own kernel. Runs are independent, so
+they go through a thread pool (the kernels are separate processes; the
+threads only wait on them). Results come back in the order of ``specs``
+whatever order they finish in.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from mdm.errors import NotebookError
+from mdm.project import SectionSpec
+
+__all__ = ["SectionResult", "check_parameters", "default_jobs", "execute_sections"]
+
+DEFAULT_CELL_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """An executed section notebook and how long it took."""
+
+    spec: SectionSpec
+    path: Path
+    seconds: float
+
+
+def default_jobs() -> int:
+    """One kernel per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def check_parameters(spec: SectionSpec, root: Path) -> None:
+    """Refuse a notebook without a ``parameters`` cell or one that lacks a parameter we pass.
+
+    papermill only warns about unknown parameters; a silently ignored value
+    would render the wrong section, so here it is an error.
+    """
+    import papermill
+
+    shown = _shown(spec.notebook, root)
+    try:
+        declared = papermill.inspect_notebook(str(spec.notebook))
+    except Exception as err:  # nbformat raises several unrelated types for a bad file
+        raise NotebookError(f"{shown}: cannot read notebook: {err}") from err
+    if not declared:
+        raise NotebookError(
+            f"{shown}: expected a cell tagged 'parameters' declaring "
+            f"{', '.join(spec.parameters)}, found none"
+        )
+    unknown = [name for name in spec.parameters if name not in declared]
+    if unknown:
+        raise NotebookError(
+            f"{shown}: parameters: section {spec.id} passes {', '.join(unknown)}, "
+            f"but the parameters cell declares only {', '.join(declared)}"
+        )
+
+
+def _execute(spec: SectionSpec, target: Path, root: Path, timeout: int) -> SectionResult:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shown = _shown(spec.notebook, root)
+    try:
+        papermill.execute_notebook(
+            str(spec.notebook),
+            str(target),
+            parameters=spec.parameters,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            cwd=str(root),
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as err:
+        # papermill's cell index counts its injected-parameters cell; the exec count is what
+        # the author sees in JupyterLab, the source's first line says which cell it is
+        first_line = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+        raise NotebookError(
+            f"section {spec.id} ({spec.document}): {shown}, cell {err.exec_count} "
+            f"[{first_line.strip()[:60]}]: {err.ename}: {err.evalue}"
+        ) from err
+    except Exception as err:
+        # kernel death, cell timeout, a kernel that would not start: nbclient and
+        # jupyter_client raise their own types
+        message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise NotebookError(
+            f"section {spec.id} ({spec.document}): {shown}: {type(err).__name__}: {message}"
+        ) from err
+    return SectionResult(spec, target, time.perf_counter() - start)
+
+
+def execute_sections(
+    specs: Sequence[SectionSpec],
+    outdir: Path,
+    root: Path,
+    *,
+    jobs: int | None = None,
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+    on_done: Callable[[SectionResult], None] | None = None,
+) -> list[SectionResult]:
+    """Run every section into ``outdir/<document>/<section>.ipynb``; first failure wins."""
+    for spec in specs:
+        check_parameters(spec, root)
+    workers = max(1, min(jobs or default_jobs(), len(specs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mdm-kernel") as pool:
+        futures = [
+            pool.submit(_execute, spec, outdir / spec.document / f"{spec.id}.ipynb", root, timeout)
+            for spec in specs
+        ]
+        results = []
+        try:
+            for future in futures:
+                result = future.result()
+                if on_done:
+                    on_done(result)
+                results.append(result)
+        except BaseException:
+            for pending in futures:
+                pending.cancel()
+            raise
+    return results
