@@ -27,7 +27,8 @@ from mdm.run import SectionResult
 __all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
-NOTES_TAG = "notes"
+# cells with these tags are for authors only; they stay out of documents
+REMOVE_TAGS = frozenset({"notes", "remove-cell"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _exporter() -> Any:
         anchor_link_text="",
     )
     exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={NOTES_TAG, "remove-cell"}, enabled=True), enabled=True
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS), enabled=True), enabled=True
     )
     return exporter
 
@@ -84,12 +85,17 @@ def _exporter() -> Any:
 def _reader_outputs(nb: Any) -> None:
     """Keep only what a reader should see: no stderr, no tracebacks, no papermill metadata."""
     for cell in nb.cells:
-        cell.metadata.pop("papermill", None)
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.outputs
-                if o.output_type != "error" and not (o.output_type == "stream" and o.name == "stderr")
+                o
+                for o in cell.outputs
+                if o.output_type != "error"
+                and not (o.output_type == "stream" and o.name == "stderr")
             ]
+    # a code cell that shows nothing (parameters, imports) would leave an empty wrapper behind
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
+    for cell in nb.cells:
+        cell.metadata = {"tags": [t for t in cell.metadata.get("tags", []) if t in REMOVE_TAGS]}
     nb.metadata.pop("papermill", None)
 
 
@@ -115,7 +121,12 @@ def render_document(project: Project, doc_id: str, fragments: Sequence[Fragment]
     from mdm.sanitize import sanitize_fragment
 
     sections = [
-        {"id": f.spec.id, "anchor": f.anchor, "title": f.title, "html": Html(sanitize_fragment(f.html))}
+        {
+            "id": f.spec.id,
+            "anchor": f.anchor,
+            "title": f.title,
+            "html": Html(sanitize_fragment(f.html)),
+        }
         for f in fragments
     ]
     return render(

@@ -87,12 +87,18 @@ def build(options: BuildOptions, log: Callable[[str], None] = lambda _: None) ->
         output.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
     except OSError as err:
-        raise BuildError(f"{output}: cannot write the output folder: {err.strerror or err}") from err
+        raise BuildError(
+            f"{output}: cannot write the output folder: {err.strerror or err}"
+        ) from err
     try:
         log(f"executing {len(specs)} sections of {', '.join(documents)}")
         mark = time.perf_counter()
         report.sections = execute_sections(
-            specs, staging / "notebooks", project.root, jobs=options.jobs, timeout=options.timeout,
+            specs,
+            staging / "notebooks",
+            project.root,
+            jobs=options.jobs,
+            timeout=options.timeout,
             on_done=lambda r: log(f"  {r.spec.document}/{r.spec.id}: {r.seconds:.1f}s"),
         )
         report.seconds["execute"] = time.perf_counter() - mark

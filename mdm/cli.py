@@ -26,22 +26,49 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def project_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
-                         help="project folder with params/, notebooks/, data/ (default: .)")
+        sub.add_argument(
+            "--project",
+            type=Path,
+            default=Path("."),
+            metavar="DIR",
+            help="project folder with params/, notebooks/, data/ (default: .)",
+        )
 
     check = commands.add_parser("check", help="validate params, data and notebooks; no kernel")
     project_option(check)
 
-    build = commands.add_parser("build", help="execute the notebooks and write output/*.html, *.pdf")
+    build = commands.add_parser(
+        "build", help="execute the notebooks and write output/*.html, *.pdf"
+    )
     project_option(build)
-    build.add_argument("--document", action="append", default=[], metavar="ID",
-                       help="build only this document (repeatable; default: all)")
-    build.add_argument("--format", choices=["html", "pdf", "both"], default="both",
-                       help="what to write (default: both)")
-    build.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                       help="notebooks executed at once (default: number of CPU cores)")
-    build.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
-                       help="longest a single cell may run (default: 600)")
+    build.add_argument(
+        "--document",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="build only this document (repeatable; default: all)",
+    )
+    build.add_argument(
+        "--format",
+        choices=["html", "pdf", "both"],
+        default="both",
+        help="what to write (default: both)",
+    )
+    build.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="notebooks executed at once (default: number of CPU cores)",
+    )
+    build.add_argument(
+        "--timeout",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="longest a single cell may run (default: 600)",
+    )
     return parser
 
 
@@ -50,8 +77,10 @@ def _check(args: argparse.Namespace) -> int:
 
     project = check(args.project)
     sections = sum(len(project.sections(d)) for d in project.documents)
-    print(f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "
-          f"stakeholders, {len(project.documents)} documents, {sections} sections")
+    print(
+        f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "
+        f"stakeholders, {len(project.documents)} documents, {sections} sections"
+    )
     return 0
 
 

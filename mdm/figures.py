@@ -12,7 +12,7 @@ import html
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from mdm.render import Html
 
@@ -24,7 +24,7 @@ __all__ = ["PALETTE", "figure_html", "new_figure"]
 # Colour-blind safe (Okabe-Ito), in the order series are drawn.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "figure.dpi": 100,
     "font.size": 10,
     "axes.titlesize": 12,
@@ -34,7 +34,6 @@ _STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "axes.prop_cycle": None,  # filled in below; keeps one palette everywhere
     "legend.frameon": False,
     "svg.fonttype": "none",
 }
@@ -45,7 +44,8 @@ def _style() -> Iterator[None]:
     import matplotlib as mpl
     from cycler import cycler
 
-    with mpl.rc_context({**_STYLE, "axes.prop_cycle": cycler(color=PALETTE)}):
+    # one palette everywhere; matplotlib types rc keys as literals, ours are a plain dict
+    with mpl.rc_context(cast("Any", {**_STYLE, "axes.prop_cycle": cycler(color=PALETTE)})):
         yield
 
 

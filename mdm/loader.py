@@ -23,10 +23,26 @@ from pydantic import BaseModel, ValidationError
 
 from mdm.errors import ConfigError, where
 
-__all__ = ["Located", "format_validation_error", "load_model", "read_yaml"]
+__all__ = ["Located", "at", "format_validation_error", "load_model", "read_yaml", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
+
+
+def at(*loc: str | int) -> str:
+    """Prefix for a validator's message that points it at a nested key, e.g. ``at("roles", 2, "who")``.
+
+    Model-level validators only know the whole document; this lets their
+    messages carry the line of the exact key they are about.
+    """
+    return "@" + ".".join(str(part) for part in loc) + ": "
+
+
+def _split_at(text: str) -> tuple[Path_, str]:
+    if not text.startswith("@"):
+        return (), text
+    path, _, message = text[1:].partition(": ")
+    return tuple(int(p) if p.isdigit() else p for p in path.split(".")), message
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -84,8 +100,11 @@ def read_yaml(path: Path, *, display: Path | None = None) -> Located:
     except FileNotFoundError as err:
         raise ConfigError(f"{shown}: file not found") from err
     except UnicodeDecodeError as err:
-        raise ConfigError(f"{shown}: expected UTF-8 text, found byte {err.object[err.start]:#04x} "
-                          f"at offset {err.start}") from err
+        line = err.object[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{shown}:{line}: expected UTF-8 text, found byte "
+            f"{err.object[err.start]:#04x} at offset {err.start}"
+        ) from err
     loader = _StringLoader(text)
     try:
         node = loader.get_single_node()
@@ -96,9 +115,9 @@ def read_yaml(path: Path, *, display: Path | None = None) -> Located:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = f"{mark.line + 1}:{mark.column + 1}" if mark else None
+        position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = err.problem or err.context or "invalid YAML"
-        raise ConfigError(f"{shown}{':' + line if line else ''}: invalid YAML: {problem}") from err
+        raise ConfigError(f"{shown}{position}: invalid YAML: {problem}") from err
     except yaml.YAMLError as err:
         raise ConfigError(f"{shown}: invalid YAML: {err}") from err
     finally:
@@ -121,14 +140,17 @@ def format_validation_error(doc: Located, err: ValidationError, prefix: Path_ = 
     messages = []
     for item in err.errors(include_url=False):
         loc = (*prefix, *item["loc"])
-        field = ".".join(str(p) for p in loc) or "(document)"
         kind = item["type"]
+        if kind == "value_error":
+            inner, message = _split_at(item["msg"].removeprefix("Value error, "))
+            loc = (*loc, *inner)
+        field = ".".join(str(p) for p in loc) or "(document)"
         if kind == "extra_forbidden":
             text = "unknown key (see docs/params.md for the keys allowed here)"
         elif kind == "missing":
             text = "required key is missing"
         elif kind == "value_error":
-            text = item["msg"].removeprefix("Value error, ")
+            text = message
         else:
             text = f"{item['msg'][0].lower()}{item['msg'][1:]}, got {_describe(item.get('input'))}"
         messages.append(f"{where(doc.path, doc.line_of(loc), field)}: {text}")
@@ -137,7 +159,11 @@ def format_validation_error(doc: Located, err: ValidationError, prefix: Path_ = 
 
 def load_model(model: type[M], path: Path, *, display: Path | None = None) -> M:
     """Read ``path`` and validate it as ``model``; raise one ConfigError listing every problem."""
-    doc = read_yaml(path, display=display)
+    return validate(model, read_yaml(path, display=display))
+
+
+def validate(model: type[M], doc: Located) -> M:
+    """Validate a parsed document as ``model``; one ConfigError line per problem."""
     try:
         return model.model_validate(doc.data if doc.data is not None else {})
     except ValidationError as err:

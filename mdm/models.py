@@ -12,7 +12,16 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from mdm.loader import at
 
 __all__ = [
     "Document",
@@ -37,7 +46,7 @@ _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 def _quarter(value: str) -> str:
     if not _QUARTER.match(value):
-        raise ValueError(f"quarter: expected YYYY-QN such as 2017-Q3, got {value!r}")
+        raise ValueError(f"expected YYYY-QN such as 2017-Q3, got {value!r}")
     return value
 
 
@@ -134,20 +143,26 @@ class StakeholdersFile(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> StakeholdersFile:
-        ids = [s.id for s in self.stakeholders]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"stakeholders: ids must be unique, found {', '.join(duplicates)} twice")
-        for assignment in self.roles:
+        ids: list[str] = []
+        for index, person in enumerate(self.stakeholders):
+            if person.id in ids:
+                raise ValueError(
+                    at("stakeholders", index, "id")
+                    + f"expected a unique id, got {person.id!r} a second time"
+                )
+            ids.append(person.id)
+        for index, assignment in enumerate(self.roles):
             if assignment.who not in ids:
                 raise ValueError(
-                    f"roles: {assignment.who!r} is not a stakeholder (known: {', '.join(ids)})"
+                    at("roles", index, "who") + f"{assignment.who!r} is not a "
+                    f"stakeholder (known: {', '.join(ids)})"
                 )
-        deciders = [a.who for a in self.roles if a.role is Role.DECISION_MAKER]
+        deciders = [i for i, a in enumerate(self.roles) if a.role is Role.DECISION_MAKER]
         if len(deciders) != 1:
-            raise ValueError(f"roles: expected exactly one decision_maker, found {len(deciders)}")
+            where_ = at("roles", deciders[1]) if deciders else at("roles")
+            raise ValueError(where_ + f"expected exactly one decision_maker, found {len(deciders)}")
         if not any(a.role is Role.DRIVER for a in self.roles):
-            raise ValueError("roles: expected at least one driver, found none")
+            raise ValueError(at("roles") + "expected at least one driver, found none")
         return self
 
 
@@ -173,7 +188,8 @@ class Topic(_Model):
     def _merge_target(self) -> Topic:
         if (self.status is TopicStatus.MERGED) != (self.merged_into is not None):
             raise ValueError(
-                "merged_into: expected a target topic exactly when status is merged, "
+                at("status")
+                + "expected merged_into (the target topic) exactly when status is merged, "
                 f"got status {self.status.value!r} and merged_into {self.merged_into!r}"
             )
         return self
@@ -199,7 +215,12 @@ class DocumentsFile(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DocumentsFile:
-        ids = [d.id for d in self.documents]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"documents: ids must be unique, got {', '.join(ids)}")
+        ids: list[str] = []
+        for index, doc in enumerate(self.documents):
+            if doc.id in ids:
+                raise ValueError(
+                    at("documents", index, "id")
+                    + f"expected a unique id, got {doc.id!r} a second time"
+                )
+            ids.append(doc.id)
         return self

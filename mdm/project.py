@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mdm.errors import ConfigError, MdmError, where
-from mdm.loader import format_validation_error, load_model, read_yaml
+from mdm.loader import Located, format_validation_error, read_yaml, validate
 from mdm.models import (
     Document,
     DocumentsFile,
@@ -116,30 +116,44 @@ class Project:
         doc = self.document(doc_id)
         root = str(self.root)
         specs = [
-            SectionSpec(doc.id, name, name.replace("-", " ").capitalize(), self.notebook(name),
-                        {"project_dir": root, "document": doc.id})
+            SectionSpec(
+                doc.id,
+                name,
+                name.replace("-", " ").capitalize(),
+                self.notebook(name),
+                {"project_dir": root, "document": doc.id},
+            )
             for name in doc.front
         ]
-        topics = self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
+        topics = (
+            self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
+        )
         notebook = self.notebook(doc.topic_notebook)
         specs += [
-            SectionSpec(doc.id, f"topic-{t.id}", f"{t.number}. {t.title}", notebook,
-                        {"project_dir": root, "document": doc.id, "topic": t.id})
+            SectionSpec(
+                doc.id,
+                f"topic-{t.id}",
+                f"{t.number}. {t.title}",
+                notebook,
+                {"project_dir": root, "document": doc.id, "topic": t.id},
+            )
             for t in topics
         ]
         return specs
 
 
-def _unknown(file: str, line: int | None, field_: str, value: str, known: Any) -> str:
+def _unknown(file: object, line: int | None, field_: str, value: str, known: Any) -> str:
     close = difflib.get_close_matches(value, list(known), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{where(file, line, field_)}: unknown topic {value!r}{hint}"
+    return f"{where(str(file), line, field_)}: unknown topic {value!r}{hint}"
 
 
-def _load_topic(path: Path, shown: Path) -> Topic:
-    doc = read_yaml(path, display=shown)
+def _load_topic(doc: Located, path: Path) -> Topic:
+    shown = doc.path
     if not isinstance(doc.data, dict):
-        raise ConfigError(f"{shown}:1: expected a mapping of topic keys, got {type(doc.data).__name__}")
+        raise ConfigError(
+            f"{shown}:1: expected a mapping of topic keys, got {type(doc.data).__name__}"
+        )
     data = dict(doc.data)
     if "id" in data and data["id"] != path.stem:
         raise ConfigError(
@@ -167,8 +181,14 @@ def load_project(root: Path | str = ".") -> Project:
             problems.append(str(err))
             return None
 
+    parsed: dict[str, Located] = {}
+
     def model(kind: Any, name: str) -> Any:
-        return attempt(load_model, kind, root / name, display=Path(name))
+        doc = attempt(read_yaml, root / name, display=Path(name))
+        if doc is None:
+            return None
+        parsed[name] = doc
+        return attempt(validate, kind, doc)
 
     info = model(ProjectInfo, PROJECT_FILE)
     people = model(StakeholdersFile, STAKEHOLDERS_FILE)
@@ -176,10 +196,18 @@ def load_project(root: Path | str = ".") -> Project:
     topic_files = sorted((root / TOPICS_DIR).glob("*.yaml"))
     if not topic_files:
         problems.append(f"{TOPICS_DIR}/: expected at least one topic file <id>.yaml, found none")
-    loaded = [attempt(_load_topic, p, p.relative_to(root)) for p in topic_files]
+    loaded = []
+    for path in topic_files:
+        name = str(path.relative_to(root))
+        doc = attempt(read_yaml, path, display=Path(name))
+        if doc is not None:
+            parsed[name] = doc
+            loaded.append(attempt(_load_topic, doc, path))
     topics = {t.id: t for t in sorted((t for t in loaded if t), key=lambda t: (t.number, t.id))}
 
-    problems += _cross_check(topics, people, docs, info)
+    # a topic whose own file is broken was reported above; references to it are not unknown
+    known = {p.stem for p in topic_files}
+    problems += _cross_check(topics, known, people, docs, info, parsed)
     if problems:
         raise ConfigError("\n".join(problems))
     assert info and people and docs  # any None was recorded as a problem
@@ -196,37 +224,56 @@ def load_project(root: Path | str = ".") -> Project:
 
 def _cross_check(
     topics: dict[str, Topic],
+    known_topics: set[str],
     people: StakeholdersFile | None,
     docs: DocumentsFile | None,
     info: ProjectInfo | None,
+    parsed: dict[str, Located],
 ) -> list[str]:
+    """References between files: each problem names the file and line of the reference."""
+
+    def line(name: str, *loc: str | int) -> int | None:
+        return parsed[name].line_of(loc) if name in parsed else None
+
     problems = []
     numbers: dict[int, str] = {}
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
-        if t.merged_into is not None and t.merged_into not in topics:
-            problems.append(_unknown(shown, None, "merged_into", t.merged_into, topics))
+        if t.merged_into is not None and t.merged_into not in known_topics:
+            problems.append(
+                _unknown(
+                    shown, line(shown, "merged_into"), "merged_into", t.merged_into, known_topics
+                )
+            )
         if t.status is TopicStatus.ACTIVE:
             if t.number in numbers:
                 problems.append(
-                    f"{shown}: number: expected a number no other active topic uses, "
-                    f"got {t.number} (also {numbers[t.number]})"
+                    f"{where(shown, line(shown, 'number'), 'number')}: expected a number no other "
+                    f"active topic uses, got {t.number} (also {numbers[t.number]})"
                 )
             numbers[t.number] = t.id
     if docs is not None:
         for index, doc in enumerate(docs.documents):
             if isinstance(doc.topics, list):
-                for t_id in doc.topics:
-                    if t_id not in topics:
-                        problems.append(_unknown(DOCUMENTS_FILE, None,
-                                                 f"documents.{index}.topics", t_id, topics))
+                for pos, t_id in enumerate(doc.topics):
+                    if t_id not in known_topics:
+                        problems.append(
+                            _unknown(
+                                DOCUMENTS_FILE,
+                                line(DOCUMENTS_FILE, "documents", index, "topics", pos),
+                                f"documents.{index}.topics",
+                                t_id,
+                                sorted(known_topics),
+                            )
+                        )
     if info is not None and people is not None:
         known = {s.id for s in people.stakeholders}
         for index, milestone in enumerate(info.timeline):
-            for owner in milestone.owners:
+            for pos, owner in enumerate(milestone.owners):
                 if owner not in known:
+                    field_ = f"timeline.{index}.owners"
                     problems.append(
-                        f"{where(PROJECT_FILE, None, f'timeline.{index}.owners')}: "
+                        f"{where(PROJECT_FILE, line(PROJECT_FILE, 'timeline', index, 'owners', pos), field_)}: "
                         f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
                     )
     return problems

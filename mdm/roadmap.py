@@ -27,10 +27,23 @@ def timeline_chart(milestones: Sequence[Milestone]) -> Figure:
     phases = list(dict.fromkeys(m.phase for m in milestones))
     colours = {phase: PALETTE[i % len(PALETTE)] for i, phase in enumerate(phases)}
     for row, m in enumerate(milestones):
-        ax.barh(row, 0.9, left=m.quarter_index - 0.45, color=colours[m.phase],
-                hatch=_STATUS_HATCH[m.status], edgecolor="white", label=m.phase)
-        ax.annotate(m.title, (m.quarter_index + 0.5, row), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8)
+        ax.barh(
+            row,
+            0.9,
+            left=m.quarter_index - 0.45,
+            color=colours[m.phase],
+            hatch=_STATUS_HATCH[m.status],
+            edgecolor="white",
+            label=m.phase,
+        )
+        ax.annotate(
+            m.title,
+            (m.quarter_index + 0.5, row),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     if milestones:
         first = min(m.quarter_index for m in milestones)
         last = max(m.quarter_index for m in milestones)
@@ -44,8 +57,16 @@ def timeline_chart(milestones: Sequence[Milestone]) -> Figure:
     ax.set_title("Timeline")
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
-    ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(0, -0.22),
-              ncol=min(len(unique), 4), fontsize=8, title="Phase", title_fontsize=8)
+    ax.legend(
+        unique.values(),
+        unique.keys(),
+        loc="upper left",
+        bbox_to_anchor=(0, -0.22),
+        ncol=min(len(unique), 4),
+        fontsize=8,
+        title="Phase",
+        title_fontsize=8,
+    )
     return fig
 
 

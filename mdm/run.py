@@ -21,6 +21,56 @@ from mdm.project import SectionSpec
 __all__ = ["SectionResult", "check_parameters", "default_jobs", "execute_sections"]
 
 DEFAULT_CELL_TIMEOUT = 600
+ENGINE = "mdm"
+
+
+def _register_engine() -> None:
+    """A papermill engine whose kernels write their stderr to a log file, not our terminal.
+
+    papermill starts kernels with the parent's stderr, so every kernel's start-up
+    warnings would interleave with the build log; the log file keeps them for
+    when a kernel dies.
+    """
+    from nbclient import NotebookClient
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    if ENGINE in papermill_engines._engines:
+        return
+
+    class Client(PapermillNotebookClient):  # type: ignore[misc]
+        kernel_log: Path | None = None
+
+        def start_new_kernel(self, **kwargs: object) -> None:
+            assert self.kernel_log is not None
+            with self.kernel_log.open("ab") as log:
+                NotebookClient.start_new_kernel(self, stdout=log, stderr=log, **kwargs)
+
+    class Engine(NBClientEngine):  # type: ignore[misc]
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: object,
+            kernel_name: str,
+            *,
+            kernel_log: Path,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **_: object,
+        ) -> object:
+            client = Client(
+                nb_man,
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                log=logger,
+                log_output=False,
+            )
+            client.kernel_log = kernel_log
+            return client.execute()
+
+    papermill_engines.register(ENGINE, Engine)
 
 
 @dataclass(frozen=True)
@@ -73,6 +123,24 @@ def check_parameters(spec: SectionSpec, root: Path) -> None:
         )
 
 
+def _author_position(executed: Path, index: int) -> int:
+    """1-based position of cell ``index`` as the author sees it, without papermill's injected cell."""
+    import nbformat
+
+    cells = nbformat.read(executed, as_version=4).cells[: index + 1]
+    return sum("injected-parameters" not in c.metadata.get("tags", []) for c in cells)
+
+
+def _close_thread_loop() -> None:
+    # jupyter_core keeps one event loop per thread for nbclient; a worker thread
+    # ends with the pool, so close its loop here rather than leak it
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if not loop.is_running():
+        loop.close()
+
+
 def _execute(spec: SectionSpec, target: Path, root: Path, timeout: int) -> SectionResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -80,22 +148,23 @@ def _execute(spec: SectionSpec, target: Path, root: Path, timeout: int) -> Secti
     start = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     shown = _shown(spec.notebook, root)
+    kernel_log = target.with_suffix(".kernel.log")
     try:
         papermill.execute_notebook(
             str(spec.notebook),
             str(target),
             parameters=spec.parameters,
+            engine_name=ENGINE,
             progress_bar=False,
             request_save_on_cell_execute=False,
             cwd=str(root),
             execution_timeout=timeout,
+            kernel_log=kernel_log,
         )
     except PapermillExecutionError as err:
-        # papermill's cell index counts its injected-parameters cell; the exec count is what
-        # the author sees in JupyterLab, the source's first line says which cell it is
         first_line = next((ln for ln in err.source.splitlines() if ln.strip()), "")
         raise NotebookError(
-            f"section {spec.id} ({spec.document}): {shown}, cell {err.exec_count} "
+            f"section {spec.id} ({spec.document}): {shown}, cell {_author_position(target, err.cell_index)} "
             f"[{first_line.strip()[:60]}]: {err.ename}: {err.evalue}"
         ) from err
     except Exception as err:
@@ -103,8 +172,11 @@ def _execute(spec: SectionSpec, target: Path, root: Path, timeout: int) -> Secti
         # jupyter_client raise their own types
         message = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise NotebookError(
-            f"section {spec.id} ({spec.document}): {shown}: {type(err).__name__}: {message}"
+            f"section {spec.id} ({spec.document}): {shown}: {type(err).__name__}: {message} "
+            f"(kernel log: {kernel_log.name})"
         ) from err
+    finally:
+        _close_thread_loop()
     return SectionResult(spec, target, time.perf_counter() - start)
 
 
@@ -120,6 +192,7 @@ def execute_sections(
     """Run every section into ``outdir/<document>/<section>.ipynb``; first failure wins."""
     for spec in specs:
         check_parameters(spec, root)
+    _register_engine()
     workers = max(1, min(jobs or default_jobs(), len(specs)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mdm-kernel") as pool:
         futures = [

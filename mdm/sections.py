@@ -45,15 +45,19 @@ class Overview(_Context):
         return render("roles.html.j2", roles=[(r, h) for r, h in roles if h])
 
     def approach(self) -> Html:
-        return render("approach.html.j2", info=self.project.info,
-                      topics=self.project.active_topics())
+        return render(
+            "approach.html.j2", info=self.project.info, topics=self.project.active_topics()
+        )
 
     def timeline(self) -> Html:
         milestones = self.project.info.timeline
         if not milestones:
             return Html("")
-        chart = figure_html(timeline_chart(milestones), alt=timeline_alt(milestones),
-                            caption="Source: params/project.yaml (timeline)")
+        chart = figure_html(
+            timeline_chart(milestones),
+            alt=timeline_alt(milestones),
+            caption="Source: params/project.yaml (timeline)",
+        )
         names = self.project.stakeholders
         rows = [(m, [names[o].name for o in m.owners]) for m in milestones]
         return render("timeline.html.j2", chart=chart, milestones=rows)

@@ -1,0 +1,154 @@
+"""Whole builds: real kernels, the real HTML document and the real PDF."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import FIXTURES
+from pypdf import PdfReader
+
+from mdm.build import BuildOptions, build
+from mdm.errors import BuildError, ConfigError, NotebookError
+from mdm.project import load_project
+
+pytestmark = pytest.mark.kernel
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def outline_titles(reader: PdfReader) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
+
+
+def test_html_has_cover_toc_and_every_topic(tiny_built: Path) -> None:
+    page = soup(tiny_built / "output/proposal.html")
+    assert page.html["lang"] == "en"
+    assert page.select_one(".mdm-cover h1").get_text() == "Investing in our volunteers"
+    headings = [h.get_text(" ", strip=True) for h in page.select("section h2.mdm-section-title")]
+    assert headings == [
+        "About this project",
+        "1. Homework clubs",
+        "2. Book sales",
+        "3. Summer reading",
+    ]
+    toc = [a.get_text(strip=True) for a in page.select("nav.mdm-toc a")]
+    assert toc == headings
+
+
+def test_every_toc_link_resolves(tiny_built: Path) -> None:
+    page = soup(tiny_built / "output/proposal.html")
+    links = [a["href"] for a in page.select("a[href^='#']")]
+    assert links, "the table of contents has links"
+    for href in links:
+        assert page.find(id=href[1:]) is not None, f"{href} points nowhere"
+
+
+def test_html_has_no_code_and_is_self_contained(tiny_built: Path) -> None:
+    text = (tiny_built / "output/proposal.html").read_text(encoding="utf-8")
+    page = BeautifulSoup(text, "html.parser")
+    assert "from mdm import sections" not in text
+    assert not page.select(".input_area, .input, pre.highlight")
+    assert not page.find_all("script") and not page.find_all("link")
+    images = page.find_all("img")
+    assert images, "the overview shows the timeline chart"
+    for img in images:
+        assert img["src"].startswith("data:image/png;base64,")
+        assert img["alt"].startswith("Timeline chart of 2 milestones")
+    # papermill's metadata and the parameters never reach the reader
+    assert "papermill" not in text and "injected-parameters" not in text
+
+
+def test_pdf_has_topics_in_text_and_outline(tiny_built: Path) -> None:
+    reader = PdfReader(tiny_built / "output/proposal.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for title in ["Homework clubs", "Book sales", "Summer reading", "Who’s involved"]:
+        assert title in text
+    outline = outline_titles(reader)
+    for title in ["About this project", "1. Homework clubs", "2. Book sales", "3. Summer reading"]:
+        assert title in outline
+    # cover, contents, then one page or more per section; page numbers in the footer
+    assert len(reader.pages) >= 6
+    assert "2 / " in reader.pages[1].extract_text()
+
+
+def test_pdf_toc_page_numbers_match_the_pages(tiny_built: Path) -> None:
+    reader = PdfReader(tiny_built / "output/proposal.pdf")
+    toc_text = reader.pages[1].extract_text()
+    for title in ["1. Homework clubs", "3. Summer reading"]:
+        line = next(ln for ln in toc_text.splitlines() if ln.startswith(title))
+        page_number = int(line.rstrip().split()[-1].strip("."))
+        assert title in reader.pages[page_number - 1].extract_text()
+
+
+def test_executed_notebooks_are_kept_as_the_build_log(tiny_built: Path) -> None:
+    kept = sorted(p.name for p in (tiny_built / "output/notebooks/proposal").glob("*.ipynb"))
+    assert kept == [
+        "overview.ipynb",
+        "topic-book-sales.ipynb",
+        "topic-homework-clubs.ipynb",
+        "topic-summer-reading.ipynb",
+    ]
+    assert not list((tiny_built / "output").glob(".staging-*"))
+
+
+def test_failed_build_leaves_previous_documents_untouched(tiny: Path) -> None:
+    build(BuildOptions(project_dir=tiny, formats=("html",)))
+    good = (tiny / "output/proposal.html").read_bytes()
+    kept = (tiny / "output/notebooks/proposal/topic-book-sales.ipynb").read_bytes()
+    (tiny / "notebooks").mkdir()
+    shutil.copy(FIXTURES / "notebooks/raises_in_cell.ipynb", tiny / "notebooks/topic.ipynb")
+    with pytest.raises(NotebookError, match="ZeroDivisionError"):
+        build(BuildOptions(project_dir=tiny, formats=("html",)))
+    assert (tiny / "output/proposal.html").read_bytes() == good
+    assert (tiny / "output/notebooks/proposal/topic-book-sales.ipynb").read_bytes() == kept
+    assert not list((tiny / "output").glob(".staging-*"))
+
+
+def test_section_without_heading_is_refused(tiny: Path) -> None:
+    (tiny / "notebooks").mkdir()
+    shutil.copy(FIXTURES / "notebooks/no_heading.ipynb", tiny / "notebooks/topic.ipynb")
+    with pytest.raises(
+        BuildError,
+        match=r"^section topic-homework-clubs \(topic\.ipynb\): expected "
+        r"the section to start with an <h2 id=\.\.\.> heading",
+    ):
+        build(BuildOptions(project_dir=tiny, formats=("html",)))
+
+
+def test_html_only_build_writes_no_pdf(tiny: Path) -> None:
+    report = build(BuildOptions(project_dir=tiny, formats=("html",)))
+    assert [p.name for p in report.outputs] == ["proposal.html"]
+    assert not (tiny / "output/proposal.pdf").exists()
+
+
+def test_unknown_document_fails_before_any_kernel(tiny: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"document 'strategy' is not defined \(defined: proposal\)"
+    ):
+        build(BuildOptions(project_dir=tiny, documents=("strategy",)))
+    assert not (tiny / "output").exists()
+
+
+def test_example_proposal_has_all_eleven_topics(example_built: Path) -> None:
+    project = load_project(example_built)
+    page = soup(example_built / "output/proposal.html")
+    headings = [h.get_text(" ", strip=True) for h in page.select("section h2.mdm-section-title")]
+    assert headings[1:] == [f"{t.number}. {t.title}" for t in project.active_topics()]
+    outline = outline_titles(PdfReader(example_built / "output/proposal.pdf"))
+    for topic in project.active_topics():
+        assert f"{topic.number}. {topic.title}" in outline

@@ -1,0 +1,84 @@
+"""The mdm command as users and CI run it: a real subprocess of the console script."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+MDM = [sys.executable, "-m", "mdm.cli"]
+
+
+def mdm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MDM, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_check_reports_what_it_validated(tiny: Path) -> None:
+    result = mdm("check", "--project", str(tiny))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"{tiny}: ok: 3 topics, 5 stakeholders, 1 documents, 4 sections"
+    )
+
+
+def test_check_defaults_to_the_current_folder(tiny: Path) -> None:
+    assert mdm("check", cwd=tiny).returncode == 0
+
+
+def test_bad_params_give_one_line_per_problem_and_exit_2(tiny: Path) -> None:
+    shutil.copy(
+        FIXTURES / "params/topic_unknown_key.yaml", tiny / "params/topics/homework-clubs.yaml"
+    )
+    shutil.copy(FIXTURES / "params/documents_unknown_topic.yaml", tiny / "params/documents.yaml")
+    result = mdm("check", "--project", str(tiny))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "mdm check: error: params/topics/homework-clubs.yaml:4: owner: unknown key "
+        "(see docs/params.md for the keys allowed here)",
+        "params/documents.yaml:4: documents.0.topics: unknown topic 'book-sale'; did you mean 'book-sales'?",
+    ]
+
+
+def test_not_a_project_is_a_clear_error(tmp_path: Path) -> None:
+    result = mdm("check", "--project", str(tmp_path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"mdm check: error: {tmp_path}/params: not found")
+
+
+@pytest.mark.kernel
+def test_build_another_project_prints_what_it_wrote(tiny: Path) -> None:
+    result = mdm("build", "--project", str(tiny), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{tiny}/output/proposal.html",
+        f"{tiny}/output/proposal.pdf",
+    ]
+    assert "executing 4 sections of proposal" in result.stderr
+    # kernels' own start-up chatter goes to their log files, not the build log
+    assert "IPKernelApp" not in result.stderr
+
+
+@pytest.mark.kernel
+def test_failed_build_exits_4_with_one_line(tiny: Path) -> None:
+    (tiny / "notebooks").mkdir()
+    shutil.copy(FIXTURES / "notebooks/raises_in_cell.ipynb", tiny / "notebooks/topic.ipynb")
+    result = mdm("build", "--project", str(tiny), "--format", "html")
+    assert result.returncode == 4
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("mdm build: error:")]
+    assert errors == [
+        "mdm build: error: section topic-homework-clubs (proposal): notebooks/topic.ipynb, cell 3 "
+        "[# a section whose evidence cannot be computed]: ZeroDivisionError: division by zero"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_jobs_must_be_positive(tiny: Path) -> None:
+    result = mdm("build", "--project", str(tiny), "--jobs", "0")
+    assert result.returncode != 0
+    assert "--jobs: expected a whole number of at least 1" in result.stderr
