@@ -8,6 +8,8 @@ whatever order they finish in.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +20,13 @@ from pathlib import Path
 from mdm.errors import NotebookError
 from mdm.project import SectionSpec
 
-__all__ = ["SectionResult", "check_parameters", "default_jobs", "execute_sections"]
+__all__ = [
+    "SectionResult",
+    "check_parameters",
+    "declared_parameters",
+    "default_jobs",
+    "execute_sections",
+]
 
 DEFAULT_CELL_TIMEOUT = 600
 ENGINE = "mdm"
@@ -97,20 +105,51 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
+def declared_parameters(notebook: Path, shown: str) -> list[str] | None:
+    """Names assigned in the cell tagged ``parameters``; None when there is no such cell.
+
+    Read with ``ast`` rather than papermill so that checking starts no kernel and
+    imports nothing heavy.
+    """
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise NotebookError(f"{shown}: cannot read notebook: {err}") from err
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as err:
+                raise NotebookError(
+                    f"{shown}: cell {index + 1}: parameters cell is not valid Python: {err.msg} "
+                    f"(line {err.lineno})"
+                ) from err
+            names = []
+            for node in tree.body:
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+                )
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+            return names
+    return None
+
+
 def check_parameters(spec: SectionSpec, root: Path) -> None:
     """Refuse a notebook without a ``parameters`` cell or one that lacks a parameter we pass.
 
     papermill only warns about unknown parameters; a silently ignored value
     would render the wrong section, so here it is an error.
     """
-    import papermill
-
     shown = _shown(spec.notebook, root)
-    try:
-        declared = papermill.inspect_notebook(str(spec.notebook))
-    except Exception as err:  # nbformat raises several unrelated types for a bad file
-        raise NotebookError(f"{shown}: cannot read notebook: {err}") from err
-    if not declared:
+    declared = declared_parameters(spec.notebook, shown)
+    if declared is None:
         raise NotebookError(
             f"{shown}: expected a cell tagged 'parameters' declaring "
             f"{', '.join(spec.parameters)}, found none"
