@@ -1,12 +1,17 @@
 """The build recipe: params → executed notebooks → HTML → PDF → ``output/``.
 
-Everything is produced in a staging folder inside ``output/`` and moved into
-place only when every document succeeded, so a failed build leaves the
-previous good documents exactly as they were.
+1. check params and notebooks (no kernel);
+2. key every section; a document whose key and output files are unchanged is
+   up to date and is not touched;
+3. execute the sections that changed, reuse the others from the last build;
+4. assemble each document's HTML, print its PDF;
+5. move everything into ``output/`` only when all of it succeeded, so a failed
+   build leaves the previous good documents exactly as they were.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -14,15 +19,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mdm.assemble import notebook_fragment, render_document, write_pdf
 from mdm.errors import BuildError
 from mdm.project import Project, load_project
-from mdm.run import DEFAULT_CELL_TIMEOUT, SectionResult, check_parameters, execute_sections
+from mdm.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
 
-__all__ = ["FORMATS", "BuildOptions", "BuildReport", "build", "check"]
+__all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
 FORMATS = ("html", "pdf")
+MANIFEST = ".mdm-build.json"
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,15 @@ class BuildOptions:
     formats: tuple[str, ...] = FORMATS
     jobs: int | None = None
     timeout: int = DEFAULT_CELL_TIMEOUT
+    force: bool = False
 
 
 @dataclass
 class BuildReport:
-    """What a build wrote and how long each part took."""
+    """What a build wrote, what it found up to date, and how long each part took."""
 
     outputs: list[Path] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
     sections: list[SectionResult] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -52,6 +60,25 @@ def check(project_dir: Path) -> Project:
         for spec in project.sections(doc):
             check_parameters(spec, project.root)
     return project
+
+
+def _read_manifest(output: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _intact(output: Path, entry: dict[str, Any]) -> bool:
+    """Every file the manifest lists is still there with the content it recorded."""
+    from mdm.cache import file_digest
+
+    files = entry.get("files", {})
+    return bool(files) and all(
+        (output / name).is_file() and file_digest(output / name) == digest
+        for name, digest in files.items()
+    )
 
 
 def _publish(staging: Path, output: Path, documents: Sequence[str]) -> list[Path]:
@@ -67,22 +94,45 @@ def _publish(staging: Path, output: Path, documents: Sequence[str]) -> list[Path
     for product in sorted(staging.glob("*.*")):
         target = output / product.name
         os.replace(product, target)
-        written.append(target)
+        if not product.name.startswith("."):
+            written.append(target)
     return written
 
 
-def build(options: BuildOptions, log: Callable[[str], None] = lambda _: None) -> BuildReport:
+def build(
+    options: BuildOptions, events: Events | None = None, log: Callable[[str], None] = lambda _: None
+) -> BuildReport:
     """Build the documents of the project in ``options.project_dir``."""
+    from mdm.cache import code_fingerprint, combine, file_digest, section_key
+
     report = BuildReport()
     started = time.perf_counter()
     project = check(options.project_dir)
     documents = options.documents or tuple(project.documents)
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
-    specs = [spec for doc in documents for spec in project.sections(doc)]
-    report.seconds["check"] = time.perf_counter() - started
-
     output = project.output
+    manifest = _read_manifest(output)
+    specs, keys, stale = [], [], []
+    for doc in documents:
+        doc_specs = project.sections(doc)
+        doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]
+        doc_key = combine([code_fingerprint(), ",".join(options.formats), *doc_keys])
+        entry = manifest.get(doc, {})
+        if not options.force and entry.get("key") == doc_key and _intact(output, entry):
+            report.up_to_date.append(doc)
+            continue
+        stale.append((doc, doc_key))
+        specs += doc_specs
+        keys += doc_keys
+    report.seconds["check"] = time.perf_counter() - started
+    if not stale:
+        report.seconds["total"] = time.perf_counter() - started
+        return report
+
+    from mdm.assemble import notebook_fragment, render_document, write_pdf
+    from mdm.run import execute_sections
+
     try:
         output.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
@@ -91,7 +141,6 @@ def build(options: BuildOptions, log: Callable[[str], None] = lambda _: None) ->
             f"{output}: cannot write the output folder: {err.strerror or err}"
         ) from err
     try:
-        log(f"executing {len(specs)} sections of {', '.join(documents)}")
         mark = time.perf_counter()
         report.sections = execute_sections(
             specs,
@@ -99,22 +148,33 @@ def build(options: BuildOptions, log: Callable[[str], None] = lambda _: None) ->
             project.root,
             jobs=options.jobs,
             timeout=options.timeout,
-            on_done=lambda r: log(f"  {r.spec.document}/{r.spec.id}: {r.seconds:.1f}s"),
+            previous=output / "notebooks",
+            force=options.force,
+            keys=keys,
+            events=events,
         )
         report.seconds["execute"] = time.perf_counter() - mark
-        for doc in documents:
+        for doc, doc_key in stale:
             mark = time.perf_counter()
             fragments = [notebook_fragment(r) for r in report.sections if r.spec.document == doc]
             html = render_document(project, doc, fragments)
-            (staging / f"{doc}.html").write_text(html, encoding="utf-8")
+            products = []
+            if "html" in options.formats:
+                (staging / f"{doc}.html").write_text(html, encoding="utf-8")
+                products.append(f"{doc}.html")
             report.seconds[f"{doc}.html"] = time.perf_counter() - mark
             if "pdf" in options.formats:
                 mark = time.perf_counter()
                 write_pdf(html, staging / f"{doc}.pdf")
+                products.append(f"{doc}.pdf")
                 report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
-            if "html" not in options.formats:
-                (staging / f"{doc}.html").unlink()
-        report.outputs = _publish(staging, output, documents)
+            manifest[doc] = {
+                "key": doc_key,
+                "files": {p: file_digest(staging / p) for p in products},
+            }
+            log(f"assembled {doc}")
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        report.outputs = _publish(staging, output, [doc for doc, _ in stale])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds["total"] = time.perf_counter() - started

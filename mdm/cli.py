@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest a single cell may run (default: 600)",
     )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="run every section again, even those unchanged since the last build",
+    )
     return parser
 
 
@@ -86,6 +91,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from mdm.build import FORMATS, BuildOptions, build
+    from mdm.progress import make_progress
 
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
@@ -95,11 +101,19 @@ def _build(args: argparse.Namespace) -> int:
         formats=FORMATS if args.format == "both" else (args.format,),
         jobs=args.jobs,
         timeout=args.timeout,
+        force=args.force,
     )
-    report = build(options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    progress = make_progress()
+    try:
+        report = build(options, events=progress, log=progress.log)
+    finally:
+        progress.close()
+    for doc in report.up_to_date:
+        progress.log(f"{doc}: up to date")
+    if report.sections:
+        progress.log(progress.summary())
     for path in report.outputs:
         print(path)
-    print(f"built in {report.seconds['total']:.1f}s", file=sys.stderr)
     return 0
 
 

@@ -54,10 +54,8 @@ class SectionSpec:
     title: str
     notebook: Path
     parameters: dict[str, str]
-
-    @property
-    def anchor(self) -> str:
-        return f"sec-{self.id}"
+    inputs: tuple[Path, ...] = ()
+    """Files whose content the section's output depends on (besides the notebook)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +113,7 @@ class Project:
         """The notebook runs that make up ``doc_id``, in document order."""
         doc = self.document(doc_id)
         root = str(self.root)
+        shared = tuple(self.root / f for f in (PROJECT_FILE, STAKEHOLDERS_FILE, DOCUMENTS_FILE))
         specs = [
             SectionSpec(
                 doc.id,
@@ -122,6 +121,7 @@ class Project:
                 name.replace("-", " ").capitalize(),
                 self.notebook(name),
                 {"project_dir": root, "document": doc.id},
+                tuple(self.files),
             )
             for name in doc.front
         ]
@@ -136,6 +136,7 @@ class Project:
                 f"{t.number}. {t.title}",
                 notebook,
                 {"project_dir": root, "document": doc.id, "topic": t.id},
+                (*shared, self.root / TOPICS_DIR / f"{t.id}.yaml"),
             )
             for t in topics
         ]

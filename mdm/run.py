@@ -11,12 +11,15 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from mdm.cache import KEY_FIELD, read_key, section_key
 from mdm.errors import NotebookError
 from mdm.project import SectionSpec
 
@@ -83,11 +86,22 @@ def _register_engine() -> None:
 
 @dataclass(frozen=True)
 class SectionResult:
-    """An executed section notebook and how long it took."""
+    """An executed section notebook, how long it took, and whether it was reused."""
 
     spec: SectionSpec
     path: Path
     seconds: float
+    cached: bool = False
+
+
+class Events(Protocol):
+    """What a progress display hears about section runs (called from worker threads)."""
+
+    def planned(self, count: int) -> None: ...
+
+    def started(self, spec: SectionSpec) -> None: ...
+
+    def finished(self, result: SectionResult) -> None: ...
 
 
 def default_jobs() -> int:
@@ -180,16 +194,21 @@ def _close_thread_loop() -> None:
         loop.close()
 
 
-def _execute(spec: SectionSpec, target: Path, root: Path, timeout: int) -> SectionResult:
+def _execute(
+    spec: SectionSpec, target: Path, root: Path, timeout: int, key: str, events: Events | None
+) -> SectionResult:
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    if events:
+        events.started(spec)
     start = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     shown = _shown(spec.notebook, root)
     kernel_log = target.with_suffix(".kernel.log")
     try:
-        papermill.execute_notebook(
+        nb = papermill.execute_notebook(
             str(spec.notebook),
             str(target),
             parameters=spec.parameters,
@@ -216,7 +235,12 @@ def _execute(spec: SectionSpec, target: Path, root: Path, timeout: int) -> Secti
         ) from err
     finally:
         _close_thread_loop()
-    return SectionResult(spec, target, time.perf_counter() - start)
+    nb.metadata["mdm"] = {KEY_FIELD: key, "section": spec.id, "document": spec.document}
+    nbformat.write(nb, target)
+    result = SectionResult(spec, target, time.perf_counter() - start)
+    if events:
+        events.finished(result)
+    return result
 
 
 def execute_sections(
@@ -226,27 +250,49 @@ def execute_sections(
     *,
     jobs: int | None = None,
     timeout: int = DEFAULT_CELL_TIMEOUT,
-    on_done: Callable[[SectionResult], None] | None = None,
+    previous: Path | None = None,
+    force: bool = False,
+    keys: Sequence[str] | None = None,
+    events: Events | None = None,
 ) -> list[SectionResult]:
-    """Run every section into ``outdir/<document>/<section>.ipynb``; first failure wins."""
+    """Run every section into ``outdir/<document>/<section>.ipynb``, in ``specs`` order.
+
+    A section whose key matches the notebook of the same name under ``previous``
+    (the last good build) is copied from there instead of run, unless ``force``.
+    The first failure cancels what has not started and is raised.
+    """
     for spec in specs:
         check_parameters(spec, root)
-    _register_engine()
-    workers = max(1, min(jobs or default_jobs(), len(specs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mdm-kernel") as pool:
-        futures = [
-            pool.submit(_execute, spec, outdir / spec.document / f"{spec.id}.ipynb", root, timeout)
-            for spec in specs
-        ]
-        results = []
-        try:
-            for future in futures:
-                result = future.result()
-                if on_done:
-                    on_done(result)
-                results.append(result)
-        except BaseException:
-            for pending in futures:
-                pending.cancel()
-            raise
-    return results
+    if events:
+        events.planned(len(specs))
+    results: dict[int, SectionResult] = {}
+    todo: list[tuple[int, SectionSpec, Path, str]] = []
+    keys = keys or [section_key(s.notebook, s.parameters, s.inputs) for s in specs]
+    for index, (spec, key) in enumerate(zip(specs, keys, strict=True)):
+        target = outdir / spec.document / f"{spec.id}.ipynb"
+        old = previous / spec.document / f"{spec.id}.ipynb" if previous else None
+        if not force and old is not None and read_key(old) == key:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(old, target)
+            results[index] = SectionResult(spec, target, 0.0, cached=True)
+            if events:
+                events.finished(results[index])
+        else:
+            todo.append((index, spec, target, key))
+    if todo:
+        _register_engine()
+        workers = max(1, min(jobs or default_jobs(), len(todo)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mdm-kernel") as pool:
+            futures = {
+                pool.submit(_execute, spec, target, root, timeout, key, events): index
+                for index, spec, target, key in todo
+            }
+            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in pending:
+                future.cancel()
+            failed = [f for f in done if f.exception() is not None]
+            if failed:
+                # the earliest section in document order is the one reported
+                raise min(failed, key=futures.__getitem__).exception()  # type: ignore[misc]
+            results.update((futures[f], f.result()) for f in done)
+    return [results[i] for i in range(len(specs))]

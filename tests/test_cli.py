@@ -59,7 +59,8 @@ def test_build_another_project_prints_what_it_wrote(tiny: Path) -> None:
         f"{tiny}/output/proposal.html",
         f"{tiny}/output/proposal.pdf",
     ]
-    assert "executing 4 sections of proposal" in result.stderr
+    assert "4 sections executed, 0 reused from the last build" in result.stderr
+    assert "start  proposal/topic-summer-reading" in result.stderr  # plain log lines off a terminal
     # kernels' own start-up chatter goes to their log files, not the build log
     assert "IPKernelApp" not in result.stderr
 
@@ -76,6 +77,14 @@ def test_failed_build_exits_4_with_one_line(tiny: Path) -> None:
         "[# a section whose evidence cannot be computed]: ZeroDivisionError: division by zero"
     ]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.kernel
+def test_second_build_reports_up_to_date(tiny: Path) -> None:
+    assert mdm("build", "--project", str(tiny), "--format", "html").returncode == 0
+    again = mdm("build", "--project", str(tiny), "--format", "html")
+    assert again.returncode == 0 and again.stdout == ""
+    assert again.stderr.strip() == "proposal: up to date"
 
 
 def test_jobs_must_be_positive(tiny: Path) -> None:

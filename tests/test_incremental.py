@@ -1,0 +1,98 @@
+"""Incremental builds: reuse exactly what is unchanged, never a stale result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mdm.build import BuildOptions, BuildReport, build
+
+pytestmark = pytest.mark.kernel
+
+
+def html_only(project: Path, **kwargs: object) -> BuildReport:
+    return build(BuildOptions(project_dir=project, formats=("html",), **kwargs))  # type: ignore[arg-type]
+
+
+def executed(report: BuildReport) -> list[str]:
+    return sorted(r.spec.id for r in report.sections if not r.cached)
+
+
+def test_unchanged_project_is_up_to_date_and_untouched(tiny: Path) -> None:
+    html_only(tiny)
+    before = (tiny / "output/proposal.html").stat().st_mtime_ns
+    report = html_only(tiny)
+    assert report.up_to_date == ["proposal"] and report.outputs == [] and report.sections == []
+    assert (tiny / "output/proposal.html").stat().st_mtime_ns == before
+
+
+def test_changed_topic_reruns_that_topic_and_the_overview_only(tiny: Path) -> None:
+    html_only(tiny)
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("raise the most", "raise most"), encoding="utf-8"
+    )
+    report = html_only(tiny)
+    assert executed(report) == ["overview", "topic-book-sales"]
+    assert "Which sales raise most" in (tiny / "output/proposal.html").read_text(encoding="utf-8")
+
+
+def test_changed_shared_params_rerun_every_section(tiny: Path) -> None:
+    html_only(tiny)
+    people = tiny / "params/stakeholders.yaml"
+    people.write_text(
+        people.read_text(encoding="utf-8").replace("Tomasz Nowak", "Tomasz Nowakowski"),
+        encoding="utf-8",
+    )
+    report = html_only(tiny)
+    assert len(executed(report)) == 4
+    assert "Tomasz Nowakowski" in (tiny / "output/proposal.html").read_text(encoding="utf-8")
+
+
+def test_changed_notebook_reruns_its_sections(tiny: Path) -> None:
+    html_only(tiny)
+    source = Path(__file__).resolve().parents[1] / "notebooks/topic.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Every topic ends with this line."))
+    (tiny / "notebooks").mkdir()
+    nbformat.write(nb, tiny / "notebooks/topic.ipynb")
+    report = html_only(tiny)
+    assert executed(report) == ["topic-book-sales", "topic-homework-clubs", "topic-summer-reading"]
+    assert (tiny / "output/proposal.html").read_text(encoding="utf-8").count(
+        "Every topic ends with this line."
+    ) == 3
+
+
+def test_force_reruns_everything(tiny: Path) -> None:
+    html_only(tiny)
+    assert len(executed(html_only(tiny, force=True))) == 4
+
+
+def test_deleted_or_edited_output_is_rebuilt(tiny: Path) -> None:
+    html_only(tiny)
+    (tiny / "output/proposal.html").write_text("tampered", encoding="utf-8")
+    report = html_only(tiny)
+    assert (
+        report.up_to_date == [] and executed(report) == []
+    )  # sections reused, document re-assembled
+    assert "Homework clubs" in (tiny / "output/proposal.html").read_text(encoding="utf-8")
+
+
+def test_cache_key_lives_in_the_executed_notebook(tiny: Path) -> None:
+    html_only(tiny)
+    nb = json.loads(
+        (tiny / "output/notebooks/proposal/topic-book-sales.ipynb").read_text(encoding="utf-8")
+    )
+    assert len(nb["metadata"]["mdm"]["cache_key"]) == 64
+    manifest = json.loads((tiny / "output/.mdm-build.json").read_text(encoding="utf-8"))
+    assert list(manifest["proposal"]["files"]) == ["proposal.html"]
+
+
+def test_format_change_is_not_up_to_date(tiny: Path) -> None:
+    html_only(tiny)
+    report = build(BuildOptions(project_dir=tiny))
+    assert report.up_to_date == [] and executed(report) == []
+    assert (tiny / "output/proposal.pdf").is_file()
