@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from mdm.errors import BuildError
-from mdm.project import Project, load_project
+from mdm.lock import build_lock
+from mdm.project import Project, SectionSpec, load_project
 from mdm.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
@@ -99,11 +100,72 @@ def _publish(staging: Path, output: Path, documents: Sequence[str]) -> list[Path
     return written
 
 
+@dataclass
+class _Plan:
+    """What this build must produce: the stale documents and their sections' keys."""
+
+    project: Project
+    stale: list[tuple[str, str]] = field(default_factory=list)
+    specs: list[SectionSpec] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def _build_into(
+    staging: Path,
+    plan: _Plan,
+    options: BuildOptions,
+    report: BuildReport,
+    events: Events | None,
+    log: Callable[[str], None],
+) -> None:
+    """Execute, assemble and print into ``staging``, then publish to ``output/``."""
+    from mdm.assemble import notebook_fragment, render_document, write_pdf
+    from mdm.cache import file_digest
+    from mdm.run import execute_sections
+
+    project, output = plan.project, plan.project.output
+    mark = time.perf_counter()
+    report.sections = execute_sections(
+        plan.specs,
+        staging / "notebooks",
+        project.root,
+        jobs=options.jobs,
+        timeout=options.timeout,
+        previous=output / "notebooks",
+        force=options.force,
+        keys=plan.keys,
+        events=events,
+    )
+    report.seconds["execute"] = time.perf_counter() - mark
+    for doc, doc_key in plan.stale:
+        mark = time.perf_counter()
+        fragments = [notebook_fragment(r) for r in report.sections if r.spec.document == doc]
+        html = render_document(project, doc, fragments)
+        products = []
+        if "html" in options.formats:
+            (staging / f"{doc}.html").write_text(html, encoding="utf-8")
+            products.append(f"{doc}.html")
+        report.seconds[f"{doc}.html"] = time.perf_counter() - mark
+        if "pdf" in options.formats:
+            mark = time.perf_counter()
+            write_pdf(html, staging / f"{doc}.pdf")
+            products.append(f"{doc}.pdf")
+            report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
+        plan.manifest[doc] = {
+            "key": doc_key,
+            "files": {p: file_digest(staging / p) for p in products},
+        }
+        log(f"assembled {doc}")
+    (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
+    report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
+
+
 def build(
     options: BuildOptions, events: Events | None = None, log: Callable[[str], None] = lambda _: None
 ) -> BuildReport:
     """Build the documents of the project in ``options.project_dir``."""
-    from mdm.cache import code_fingerprint, combine, file_digest, section_key
+    from mdm.cache import code_fingerprint, combine, section_key
 
     report = BuildReport()
     started = time.perf_counter()
@@ -112,70 +174,38 @@ def build(
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
     output = project.output
-    manifest = _read_manifest(output)
-    specs, keys, stale = [], [], []
+    plan = _Plan(project, manifest=_read_manifest(output))
     for doc in documents:
         doc_specs = project.sections(doc)
         doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]
         doc_key = combine([code_fingerprint(), ",".join(options.formats), *doc_keys])
-        entry = manifest.get(doc, {})
+        entry = plan.manifest.get(doc, {})
         if not options.force and entry.get("key") == doc_key and _intact(output, entry):
             report.up_to_date.append(doc)
             continue
-        stale.append((doc, doc_key))
-        specs += doc_specs
-        keys += doc_keys
+        plan.stale.append((doc, doc_key))
+        plan.specs += doc_specs
+        plan.keys += doc_keys
     report.seconds["check"] = time.perf_counter() - started
-    if not stale:
+    if not plan.stale:
         report.seconds["total"] = time.perf_counter() - started
         return report
 
-    from mdm.assemble import notebook_fragment, render_document, write_pdf
-    from mdm.run import execute_sections
-
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
-    except OSError as err:
-        raise BuildError(
-            f"{output}: cannot write the output folder: {err.strerror or err}"
-        ) from err
-    try:
-        mark = time.perf_counter()
-        report.sections = execute_sections(
-            specs,
-            staging / "notebooks",
-            project.root,
-            jobs=options.jobs,
-            timeout=options.timeout,
-            previous=output / "notebooks",
-            force=options.force,
-            keys=keys,
-            events=events,
-        )
-        report.seconds["execute"] = time.perf_counter() - mark
-        for doc, doc_key in stale:
-            mark = time.perf_counter()
-            fragments = [notebook_fragment(r) for r in report.sections if r.spec.document == doc]
-            html = render_document(project, doc, fragments)
-            products = []
-            if "html" in options.formats:
-                (staging / f"{doc}.html").write_text(html, encoding="utf-8")
-                products.append(f"{doc}.html")
-            report.seconds[f"{doc}.html"] = time.perf_counter() - mark
-            if "pdf" in options.formats:
-                mark = time.perf_counter()
-                write_pdf(html, staging / f"{doc}.pdf")
-                products.append(f"{doc}.pdf")
-                report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
-            manifest[doc] = {
-                "key": doc_key,
-                "files": {p: file_digest(staging / p) for p in products},
-            }
-            log(f"assembled {doc}")
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        report.outputs = _publish(staging, output, [doc for doc, _ in stale])
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with build_lock(output):
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
+        except OSError as err:
+            raise BuildError(
+                f"{output}: cannot write the output folder: {err.strerror or err}"
+            ) from err
+        try:
+            _build_into(staging, plan, options, report, events, log)
+        except OSError as err:
+            # disk full, permissions changed mid-build: nothing was published
+            raise BuildError(
+                f"{err.filename or output}: cannot write: {err.strerror or err}"
+            ) from err
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     report.seconds["total"] = time.perf_counter() - started
     return report

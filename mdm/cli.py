@@ -7,12 +7,11 @@ Imports are deferred to the subcommand that needs them, so ``mdm --help`` and
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 __all__ = ["main"]
-
-EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -117,20 +116,35 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (CI cancelling a job, ``kill``) stops a build like Ctrl-C: cleanly."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mdm`` console script."""
     from mdm.errors import MdmError
 
     args = _parser().parse_args(argv)
     handlers = {"check": _check, "build": _build}
+    _interrupt_on_sigterm()
     try:
         return handlers[args.command](args)
     except MdmError as err:
         print(f"mdm {args.command}: error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print(f"mdm {args.command}: interrupted; previous output left as it was", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        signum = interrupt.args[0] if interrupt.args else signal.SIGINT
+        print(
+            f"mdm {args.command}: interrupted by {signal.Signals(signum).name}; "
+            "running kernels stopped, previous output left as it was",
+            file=sys.stderr,
+        )
+        return 128 + int(signum)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,15 @@
 Every error mdm raises on purpose derives from :class:`MdmError`; the CLI prints
 it as one line and exits non-zero. Anything else escaping is a bug.
 
-    MdmError
-    ├── ConfigError     params/*.yaml: syntax, schema, cross-references
-    ├── DataError       research inputs under data/: columns, types, rows
-    ├── NotebookError   a notebook failed, or is not fit to run
-    └── BuildError      assembling or writing the documents failed
+    MdmError                    exit code
+    ├── ConfigError             2   params/*.yaml: syntax, schema, cross-references
+    ├── DataError               3   research inputs under data/: columns, types, rows
+    ├── NotebookError           4   a notebook is not fit to run, or a cell raised
+    │   ├── KernelDiedError     7   the kernel died while running a cell
+    │   └── CellTimeoutError    8   a cell ran longer than the timeout
+    ├── BuildError              5   assembling or writing the documents failed
+    ├── BusyError               6   another build holds the output folder
+    └── PrivacyError            9   an export would reveal a name without consent
 
 Messages start with where the problem is (``file:line: field: ...``) and say
 what was expected and what was found, e.g.
@@ -18,7 +22,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["BuildError", "ConfigError", "DataError", "MdmError", "NotebookError", "where"]
+__all__ = [
+    "BuildError",
+    "BusyError",
+    "CellTimeoutError",
+    "ConfigError",
+    "DataError",
+    "KernelDiedError",
+    "MdmError",
+    "NotebookError",
+    "PrivacyError",
+    "where",
+]
 
 
 def where(path: str | Path, line: int | None = None, field: str | None = None) -> str:
@@ -59,3 +74,27 @@ class BuildError(MdmError):
     """The documents could not be assembled or written."""
 
     exit_code = 5
+
+
+class KernelDiedError(NotebookError):
+    """The kernel running a section died (crash, out of memory, killed)."""
+
+    exit_code = 7
+
+
+class CellTimeoutError(NotebookError):
+    """A cell ran longer than the per-cell timeout."""
+
+    exit_code = 8
+
+
+class BusyError(MdmError):
+    """Another build is writing the same output folder."""
+
+    exit_code = 6
+
+
+class PrivacyError(MdmError):
+    """An exported file would contain a name that may not appear there."""
+
+    exit_code = 9

@@ -9,18 +9,21 @@ whatever order they finish in.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 from mdm.cache import KEY_FIELD, read_key, section_key
-from mdm.errors import NotebookError
+from mdm.errors import CellTimeoutError, KernelDiedError, NotebookError
 from mdm.project import SectionSpec
 
 __all__ = [
@@ -33,6 +36,35 @@ __all__ = [
 
 DEFAULT_CELL_TIMEOUT = 600
 ENGINE = "mdm"
+
+
+class _Running(threading.local):
+    """Kernels alive now (shared), and the cell each worker thread is running (per thread)."""
+
+    kernels: ClassVar[set[Any]] = set()
+    lock: ClassVar[threading.Lock] = threading.Lock()
+    current_cell: tuple[int, str] | None = None
+
+    def register(self, km: Any) -> None:
+        with self.lock:
+            self.kernels.add(km)
+
+    def forget(self, km: Any) -> None:
+        with self.lock:
+            self.kernels.discard(km)
+
+    def kill_all(self) -> None:
+        """Kill every running kernel's process group: they run in sessions of their own."""
+        with self.lock:
+            kernels = list(self.kernels)
+        for km in kernels:
+            pid = getattr(getattr(km, "provisioner", None), "pid", None)
+            if pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+
+
+_running = _Running()
 
 
 def _register_engine() -> None:
@@ -57,6 +89,18 @@ def _register_engine() -> None:
             assert self.kernel_log is not None
             with self.kernel_log.open("ab") as log:
                 NotebookClient.start_new_kernel(self, stdout=log, stderr=log, **kwargs)
+            _running.register(self.km)
+
+        def execute(self, **kwargs: Any) -> Any:
+            try:
+                return super().execute(**kwargs)
+            finally:
+                if self.km is not None:
+                    _running.forget(self.km)
+
+        def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
+            _running.current_cell = (cell_index, cell.source)
+            return super().execute_cell(cell, cell_index, *args, **kwargs)
 
     class Engine(NBClientEngine):  # type: ignore[misc]
         @classmethod
@@ -176,6 +220,34 @@ def check_parameters(spec: SectionSpec, root: Path) -> None:
         )
 
 
+def _failure(
+    spec: SectionSpec, shown: str, target: Path, kernel_log: Path, err: Exception
+) -> NotebookError:
+    """The one-line error for a section whose kernel died, timed out or would not start."""
+    from nbclient.exceptions import CellTimeoutError as Timeout
+    from nbclient.exceptions import DeadKernelError
+
+    where_ = f"section {spec.id} ({spec.document}): {shown}"
+    if _running.current_cell is not None:
+        index, source = _running.current_cell
+        first_line = next((ln for ln in source.splitlines() if ln.strip()), "")
+        # the index counts papermill's injected cell, which precedes any cell an author wrote
+        # after the parameters cell: so it equals the 1-based position the author sees
+        where_ += f", cell {max(index, 1)} [{first_line.strip()[:60]}]"
+    if isinstance(err, Timeout):
+        return CellTimeoutError(
+            f"{where_}: cell ran longer than the timeout; raise --timeout or make the cell faster"
+        )
+    if isinstance(err, DeadKernelError):
+        log = kernel_log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        last = f"; kernel's last words: {log[-1][:120]}" if log else ""
+        return KernelDiedError(f"{where_}: the kernel died{last} (kernel log: {kernel_log.name})")
+    message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return NotebookError(
+        f"{where_}: {type(err).__name__}: {message} (kernel log: {kernel_log.name})"
+    )
+
+
 def _author_position(executed: Path, index: int) -> int:
     """1-based position of cell ``index`` as the author sees it, without papermill's injected cell."""
     import nbformat
@@ -226,14 +298,9 @@ def _execute(
             f"[{first_line.strip()[:60]}]: {err.ename}: {err.evalue}"
         ) from err
     except Exception as err:
-        # kernel death, cell timeout, a kernel that would not start: nbclient and
-        # jupyter_client raise their own types
-        message = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        raise NotebookError(
-            f"section {spec.id} ({spec.document}): {shown}: {type(err).__name__}: {message} "
-            f"(kernel log: {kernel_log.name})"
-        ) from err
+        raise _failure(spec, shown, target, kernel_log, err) from err
     finally:
+        _running.current_cell = None
         _close_thread_loop()
     nb.metadata["mdm"] = {KEY_FIELD: key, "section": spec.id, "document": spec.document}
     nbformat.write(nb, target)
@@ -287,7 +354,13 @@ def execute_sections(
                 pool.submit(_execute, spec, target, root, timeout, key, events): index
                 for index, spec, target, key in todo
             }
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            try:
+                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            except BaseException:  # Ctrl-C or SIGTERM: stop everything, leave no kernel behind
+                for future in futures:
+                    future.cancel()
+                _running.kill_all()
+                raise
             for future in pending:
                 future.cancel()
             failed = [f for f in done if f.exception() is not None]
