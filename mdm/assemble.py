@@ -11,7 +11,8 @@ bookmarks; it may read nothing but the document itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -33,12 +34,20 @@ REMOVE_TAGS = frozenset({"notes", "remove-cell"})
 
 @dataclass(frozen=True)
 class Fragment:
-    """One section's body HTML, and the heading it starts with."""
+    """One section's sanitised body HTML, the heading it starts with, and its digest.
+
+    The digest identifies what a reader sees in the section; a sign-off records
+    the digest it approved, so any change to the section shows as needing re-review.
+    """
 
     spec: SectionSpec
     html: Html
     anchor: str
     title: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()[:12]
 
 
 class _FirstHeading(HTMLParser):
@@ -103,9 +112,12 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     """Convert one executed notebook into a section fragment."""
     import nbformat
 
+    from mdm.sanitize import sanitize_fragment
+
     nb = nbformat.read(result.path, as_version=4)
     _reader_outputs(nb)
     body, _ = _exporter().from_notebook_node(nb, resources={"mdm_fragment": True})
+    body = sanitize_fragment(body)
     heading = _FirstHeading()
     heading.feed(body)
     if not heading.anchor:
@@ -116,18 +128,41 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     return Fragment(result.spec, Html(body), heading.anchor, " ".join(heading.title.split()))
 
 
-def render_document(project: Project, doc_id: str, fragments: Sequence[Fragment]) -> str:
-    """The whole document as one self-contained HTML page."""
-    from mdm.sanitize import sanitize_fragment
+def render_document(
+    project: Project,
+    doc_id: str,
+    fragments: Sequence[Fragment],
+    badges: Mapping[str, Html] | None = None,
+    appendix: Sequence[tuple[str, str, Html]] = (),
+) -> str:
+    """The whole document as one self-contained HTML page.
 
+    ``badges`` (section id → HTML) are review-status badges shown above sections;
+    they are added here, after the digests were taken, so they never change one.
+    """
+    badges = badges or {}
     sections = [
         {
             "id": f.spec.id,
             "anchor": f.anchor,
             "title": f.title,
-            "html": Html(sanitize_fragment(f.html)),
+            "digest": f.digest,
+            "badge": badges.get(f.spec.id, Html("")),
+            "html": f.html,
         }
         for f in fragments
+    ]
+    # pages mdm writes itself (anchor, title, html): not signable, so no digest or badge
+    sections += [
+        {
+            "id": anchor,
+            "anchor": anchor,
+            "title": title,
+            "digest": "",
+            "badge": Html(""),
+            "html": html,
+        }
+        for anchor, title, html in appendix
     ]
     return render(
         "document.html.j2",

@@ -24,6 +24,7 @@ from typing import Any
 from mdm.errors import BuildError
 from mdm.lock import build_lock
 from mdm.project import Project, SectionSpec, load_project
+from mdm.reviews import Reviews, load_reviews, review_files
 from mdm.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
@@ -54,13 +55,14 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def check(project_dir: Path) -> Project:
-    """Validate params and notebooks without starting a kernel."""
+def check(project_dir: Path) -> tuple[Project, Reviews]:
+    """Validate params, review records and notebooks without starting a kernel."""
     project = load_project(project_dir)
+    reviews = load_reviews(project)
     for doc in project.documents:
         for spec in project.sections(doc):
             check_parameters(spec, project.root)
-    return project
+    return project, reviews
 
 
 def _read_manifest(output: Path) -> dict[str, Any]:
@@ -105,6 +107,7 @@ class _Plan:
     """What this build must produce: the stale documents and their sections' keys."""
 
     project: Project
+    reviews: Reviews
     stale: list[tuple[str, str]] = field(default_factory=list)
     specs: list[SectionSpec] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
@@ -122,6 +125,7 @@ def _build_into(
     """Execute, assemble and print into ``staging``, then publish to ``output/``."""
     from mdm.assemble import notebook_fragment, render_document, write_pdf
     from mdm.cache import file_digest
+    from mdm.record import DECISION_RECORD_ANCHOR, badges, decision_record
     from mdm.run import execute_sections
 
     project, output = plan.project, plan.project.output
@@ -141,7 +145,22 @@ def _build_into(
     for doc, doc_key in plan.stale:
         mark = time.perf_counter()
         fragments = [notebook_fragment(r) for r in report.sections if r.spec.document == doc]
-        html = render_document(project, doc, fragments)
+        if project.document(doc).decision_record:
+            html = render_document(
+                project,
+                doc,
+                fragments,
+                badges=badges(project, plan.reviews, doc, fragments),
+                appendix=[
+                    (
+                        DECISION_RECORD_ANCHOR,
+                        "Decision record",
+                        decision_record(project, plan.reviews, doc, fragments),
+                    )
+                ],
+            )
+        else:
+            html = render_document(project, doc, fragments)
         products = []
         if "html" in options.formats:
             (staging / f"{doc}.html").write_text(html, encoding="utf-8")
@@ -155,6 +174,7 @@ def _build_into(
         plan.manifest[doc] = {
             "key": doc_key,
             "files": {p: file_digest(staging / p) for p in products},
+            "sections": {f.spec.id: {"title": f.title, "digest": f.digest} for f in fragments},
         }
         log(f"assembled {doc}")
     (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
@@ -165,20 +185,21 @@ def build(
     options: BuildOptions, events: Events | None = None, log: Callable[[str], None] = lambda _: None
 ) -> BuildReport:
     """Build the documents of the project in ``options.project_dir``."""
-    from mdm.cache import code_fingerprint, combine, section_key
+    from mdm.cache import code_fingerprint, combine, file_digest, section_key
 
     report = BuildReport()
     started = time.perf_counter()
-    project = check(options.project_dir)
+    project, reviews = check(options.project_dir)
     documents = options.documents or tuple(project.documents)
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
     output = project.output
-    plan = _Plan(project, manifest=_read_manifest(output))
+    plan = _Plan(project, reviews, manifest=_read_manifest(output))
+    reviewed = [f"{p.name}:{file_digest(p)}" for p in review_files(project)]
     for doc in documents:
         doc_specs = project.sections(doc)
         doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]
-        doc_key = combine([code_fingerprint(), ",".join(options.formats), *doc_keys])
+        doc_key = combine([code_fingerprint(), ",".join(options.formats), *reviewed, *doc_keys])
         entry = plan.manifest.get(doc, {})
         if not options.force and entry.get("key") == doc_key and _intact(output, entry):
             report.up_to_date.append(doc)

@@ -73,13 +73,28 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run every section again, even those unchanged since the last build",
     )
+    status = commands.add_parser(
+        "status", help="sign-off state of each document's sections, from the last build"
+    )
+    project_option(status)
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from mdm.status import project_status, status_table
+
+    status = project_status(args.project)
+    print(json.dumps(status, indent=2) if args.json else status_table(status))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from mdm.build import check
 
-    project = check(args.project)
+    project, _ = check(args.project)
     sections = sum(len(project.sections(d)) for d in project.documents)
     print(
         f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "
@@ -130,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     from mdm.errors import MdmError
 
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "build": _build}
+    handlers = {"check": _check, "build": _build, "status": _status}
     _interrupt_on_sigterm()
     try:
         return handlers[args.command](args)

@@ -203,9 +203,12 @@ class Document(_Model):
     subtitle: str = ""
     audience: Literal["leadership", "internal", "community"] = "leadership"
     description: str = ""
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "draft"
     front: list[Id] = ["overview"]
     topic_notebook: Id = "topic"
     topics: Literal["all"] | list[Id] = "all"
+    back: list[Id] = []
+    decision_record: bool = False
 
 
 class DocumentsFile(_Model):

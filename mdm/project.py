@@ -129,6 +129,17 @@ class Project:
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
         notebook = self.notebook(doc.topic_notebook)
+        back = [
+            SectionSpec(
+                doc.id,
+                name,
+                name.replace("-", " ").capitalize(),
+                self.notebook(name),
+                {"project_dir": root, "document": doc.id},
+                tuple(self.files),
+            )
+            for name in doc.back
+        ]
         specs += [
             SectionSpec(
                 doc.id,
@@ -140,7 +151,7 @@ class Project:
             )
             for t in topics
         ]
-        return specs
+        return specs + back
 
 
 def _unknown(file: object, line: int | None, field_: str, value: str, known: Any) -> str:

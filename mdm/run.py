@@ -239,7 +239,11 @@ def _failure(
             f"{where_}: cell ran longer than the timeout; raise --timeout or make the cell faster"
         )
     if isinstance(err, DeadKernelError):
-        log = kernel_log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        log = [
+            line
+            for line in kernel_log.read_text(encoding="utf-8", errors="replace").splitlines()
+            if line.strip() and "running over TCP without encryption" not in line
+        ]
         last = f"; kernel's last words: {log[-1][:120]}" if log else ""
         return KernelDiedError(f"{where_}: the kernel died{last} (kernel log: {kernel_log.name})")
     message = str(err).strip().splitlines()[0] if str(err).strip() else ""

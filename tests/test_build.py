@@ -45,6 +45,7 @@ def test_html_has_cover_toc_and_every_topic(tiny_built: Path) -> None:
         "1. Homework clubs",
         "2. Book sales",
         "3. Summer reading",
+        "Decision record",
     ]
     toc = [a.get_text(strip=True) for a in page.select("nav.mdm-toc a")]
     assert toc == headings

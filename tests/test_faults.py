@@ -190,7 +190,6 @@ def test_kernel_faults_have_their_own_exit_codes(
     errors = [ln for ln in stderr.splitlines() if ln.startswith("mdm build: error:")]
     assert len(errors) == 1
     assert errors[0].startswith("mdm build: error: section topic-homework-clubs (proposal): ")
-    import re
 
     assert re.search(message, errors[0])
 

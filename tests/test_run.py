@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from conftest import FIXTURES
 
-from mdm.errors import NotebookError
+from mdm.errors import CellTimeoutError, KernelDiedError, NotebookError
 from mdm.project import load_project
 from mdm.run import execute_sections
 
@@ -66,9 +66,9 @@ def test_failing_cell_names_section_notebook_and_cell(tiny: Path, tmp_path: Path
 def test_kernel_death_is_reported(tiny: Path, tmp_path: Path) -> None:
     use_topic_notebook(tiny, "kernel_dies")
     with pytest.raises(
-        NotebookError,
-        match=r"^section topic-homework-clubs \(proposal\): "
-        r"notebooks/topic\.ipynb: DeadKernelError: .*\(kernel log: ",
+        KernelDiedError,
+        match=r"^section topic-homework-clubs \(proposal\): notebooks/topic\.ipynb, cell 2 "
+        r"\[import os, signal\]: the kernel died \(kernel log: topic-homework-clubs\.kernel\.log\)$",
     ):
         execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, jobs=1)
 
@@ -76,7 +76,11 @@ def test_kernel_death_is_reported(tiny: Path, tmp_path: Path) -> None:
 @pytest.mark.kernel
 def test_cell_timeout_is_reported(tiny: Path, tmp_path: Path) -> None:
     use_topic_notebook(tiny, "cell_never_ends")
-    with pytest.raises(NotebookError, match=r"notebooks/topic\.ipynb: CellTimeoutError: "):
+    with pytest.raises(
+        CellTimeoutError,
+        match=r"notebooks/topic\.ipynb, cell 2 \[import time\]: "
+        r"cell ran longer than the timeout; raise --timeout or make the cell faster$",
+    ):
         execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, jobs=1, timeout=2)
 
 
