@@ -20,11 +20,11 @@ from pathlib import Path
 
 from mdm import __version__
 
-__all__ = ["KEY_FIELD", "code_fingerprint", "combine", "file_digest", "read_key", "section_key"]
+__all__ = ["KEY_FIELD", "LIBRARIES", "code_fingerprint", "combine", "file_digest", "read_key", "section_key"]
 
 KEY_FIELD = "cache_key"
 # libraries whose version can change what a section shows or how it is converted
-_LIBRARIES = (
+LIBRARIES = (
     "papermill",
     "nbclient",
     "nbconvert",
@@ -67,7 +67,7 @@ def code_fingerprint() -> str:
     package = Path(__file__).parent
     files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     versions = []
-    for name in _LIBRARIES:
+    for name in LIBRARIES:
         try:
             versions.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:

@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         help="longest a single cell may run (default: 600)",
     )
     build.add_argument(
+        "--release",
+        metavar="VERSION",
+        help="also freeze the documents under output/releases/VERSION/ with a manifest",
+    )
+    build.add_argument(
         "--force",
         action="store_true",
         help="run every section again, even those unchanged since the last build",
@@ -78,7 +83,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     project_option(status)
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two builds, section by section (writes output/diff-*.html)",
+    )
+    diff.add_argument("old", metavar="OLD", help="an output or release folder, or a git revision")
+    diff.add_argument("new", metavar="NEW", help="an output or release folder, or a git revision")
+    project_option(diff)
+    diff.add_argument(
+        "--document",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="compare only this document (repeatable; default: all)",
+    )
     return parser
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from mdm.diff import diff_builds
+
+    for diff, path in diff_builds(args.old, args.new, args.project, args.document):
+        print(diff.summary(), file=sys.stderr)
+        print(path)
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -109,6 +138,12 @@ def _build(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
+    if args.release:
+        from mdm.release import check_version
+
+        check_version(args.release)  # before the build, not after it
+        if args.document:
+            raise SystemExit("mdm build: --release builds every document; drop --document")
     options = BuildOptions(
         project_dir=args.project,
         documents=tuple(args.document),
@@ -128,6 +163,13 @@ def _build(args: argparse.Namespace) -> int:
         progress.log(progress.summary())
     for path in report.outputs:
         print(path)
+    if args.release:
+        from mdm.project import load_project
+        from mdm.release import write_release
+        from mdm.status import project_status
+
+        project = load_project(args.project)
+        print(write_release(project, args.release, project_status(args.project)))
     return 0
 
 
@@ -145,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     from mdm.errors import MdmError
 
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "build": _build, "status": _status}
+    handlers = {"check": _check, "build": _build, "status": _status, "diff": _diff}
     _interrupt_on_sigterm()
     try:
         return handlers[args.command](args)

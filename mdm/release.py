@@ -1,0 +1,95 @@
+"""A release: the built documents frozen under ``output/releases/<VERSION>/`` with a manifest.
+
+The manifest records what the documents were made from (every input file's
+hash, each section's parameters and digest), with what (mdm, Python and
+library versions) and where the reviews stood (sign-off states), so any two
+releases can be compared with ``mdm diff``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import re
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mdm import __version__
+from mdm.build import MANIFEST
+from mdm.cache import LIBRARIES, file_digest
+from mdm.errors import BuildError
+from mdm.project import Project
+
+__all__ = ["RELEASES", "check_version", "write_release"]
+
+RELEASES = "releases"
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
+def check_version(version: str) -> str:
+    """Refuse a version that is not a plain name, e.g. ``1.0`` or ``2017-Q4-draft``."""
+    if not _VERSION.match(version):
+        raise BuildError(f"--release: expected letters, digits, '.', '_' or '-', got {version!r}")
+    return version
+
+
+def _inputs(project: Project) -> dict[str, str]:
+    files = [
+        p
+        for part in ("params", "data", "notebooks")
+        for p in (project.root / part).rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    ]
+    return {str(p.relative_to(project.root)): file_digest(p) for p in sorted(files)}
+
+
+def _tools() -> dict[str, str]:
+    tools = {"mdm": __version__, "python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            tools[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return tools
+
+
+def write_release(project: Project, version: str, status: dict[str, Any]) -> Path:
+    """Copy the current documents into ``output/releases/<version>/`` with ``manifest.json``."""
+    target = project.output / RELEASES / check_version(version)
+    if target.exists():
+        raise BuildError(f"{target}: release {version} exists; releases are never overwritten")
+    built = json.loads((project.output / MANIFEST).read_text(encoding="utf-8"))
+    staging = project.output / RELEASES / f".{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    documents = {}
+    for doc in project.documents:
+        entry = built.get(doc, {})
+        for name in entry.get("files", {}):
+            shutil.copyfile(project.output / name, staging / name)
+        documents[doc] = {
+            "version": project.document(doc).version,
+            "files": entry.get("files", {}),
+            "sections": {
+                spec.id: {
+                    **entry.get("sections", {}).get(spec.id, {}),
+                    "parameters": {k: v for k, v in spec.parameters.items() if k != "project_dir"},
+                }
+                for spec in project.sections(doc)
+            },
+        }
+    manifest = {
+        "release": version,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "project": project.info.name,
+        "tools": _tools(),
+        "inputs": _inputs(project),
+        "documents": documents,
+        "signoff": status["documents"],
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    staging.rename(target)
+    return target
