@@ -84,6 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     project_option(status)
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
 
+    preview = commands.add_parser(
+        "preview", help="build one section to output/preview/*.html fast; prints the path"
+    )
+    preview.add_argument(
+        "topic", metavar="TOPIC", help="a topic id, or a section id such as overview"
+    )
+    project_option(preview)
+    preview.add_argument("--document", metavar="ID", help="the document to take it from")
+    preview.add_argument(
+        "--watch",
+        action="store_true",
+        help="rebuild whenever the section's notebook or inputs change (Ctrl-C stops)",
+    )
+
     diff = commands.add_parser(
         "diff",
         help="what changed between two builds, section by section (writes output/diff-*.html)",
@@ -99,6 +113,16 @@ def _parser() -> argparse.ArgumentParser:
         help="compare only this document (repeatable; default: all)",
     )
     return parser
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from mdm.preview import preview, watch
+
+    if args.watch:
+        watch(args.project, args.topic, args.document, say=lambda line: print(line, flush=True))
+    else:
+        print(preview(args.project, args.topic, args.document))
+    return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -187,7 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     from mdm.errors import MdmError
 
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "build": _build, "status": _status, "diff": _diff}
+    handlers = {
+        "check": _check,
+        "build": _build,
+        "status": _status,
+        "diff": _diff,
+        "preview": _preview,
+    }
     _interrupt_on_sigterm()
     try:
         return handlers[args.command](args)

@@ -344,7 +344,8 @@ def execute_sections(
         old = previous / spec.document / f"{spec.id}.ipynb" if previous else None
         if not force and old is not None and read_key(old) == key:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(old, target)
+            if old != target:  # a preview reuses its own folder in place
+                shutil.copyfile(old, target)
             results[index] = SectionResult(spec, target, 0.0, cached=True)
             if events:
                 events.finished(results[index])
