@@ -91,7 +91,7 @@ def _exporter() -> Any:
     return exporter
 
 
-def _reader_outputs(nb: Any) -> None:
+def _reader_outputs(nb: Any, section: str) -> None:
     """Keep only what a reader should see: no stderr, no tracebacks, no papermill metadata."""
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -103,8 +103,10 @@ def _reader_outputs(nb: Any) -> None:
             ]
     # a code cell that shows nothing (parameters, imports) would leave an empty wrapper behind
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata = {"tags": [t for t in cell.metadata.get("tags", []) if t in REMOVE_TAGS]}
+        # nbconvert anchors each cell by its id; ids repeat across sections of one document
+        cell.id = f"{section}-{index}"
     nb.metadata.pop("papermill", None)
 
 
@@ -115,7 +117,7 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     from mdm.sanitize import sanitize_fragment
 
     nb = nbformat.read(result.path, as_version=4)
-    _reader_outputs(nb)
+    _reader_outputs(nb, result.spec.id)
     body, _ = _exporter().from_notebook_node(nb, resources={"mdm_fragment": True})
     body = sanitize_fragment(body)
     heading = _FirstHeading()

@@ -23,7 +23,15 @@ from pydantic import BaseModel, ValidationError
 
 from mdm.errors import ConfigError, where
 
-__all__ = ["Located", "at", "format_validation_error", "load_model", "read_yaml", "validate"]
+__all__ = [
+    "Located",
+    "at",
+    "format_validation_error",
+    "load_model",
+    "parse_yaml",
+    "read_yaml",
+    "validate",
+]
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
@@ -96,15 +104,23 @@ def read_yaml(path: Path, *, display: Path | None = None) -> Located:
     """Parse one YAML file; ``display`` is the path shown in messages."""
     shown = display or path
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError as err:
         raise ConfigError(f"{shown}: file not found") from err
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = err.object[: err.start].count(b"\n") + 1
+        line = raw[: err.start].count(b"\n") + 1
         raise ConfigError(
             f"{shown}:{line}: expected UTF-8 text, found byte "
-            f"{err.object[err.start]:#04x} at offset {err.start}"
+            f"{raw[err.start]:#04x} at offset {err.start}"
         ) from err
+    return parse_yaml(text, shown)
+
+
+def parse_yaml(text: str, shown: Path | str) -> Located:
+    """Parse YAML text; ``shown`` names it in messages."""
+    shown = Path(shown)
     loader = _StringLoader(text)
     try:
         node = loader.get_single_node()

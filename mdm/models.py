@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -24,9 +25,12 @@ from pydantic import (
 from mdm.loader import at
 
 __all__ = [
+    "DataPaths",
     "Document",
     "DocumentsFile",
+    "Evidence",
     "Link",
+    "MetricSpec",
     "Milestone",
     "ProjectInfo",
     "Role",
@@ -35,6 +39,7 @@ __all__ = [
     "StakeholdersFile",
     "Topic",
     "TopicStatus",
+    "ValueSpec",
 ]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -51,6 +56,17 @@ def _quarter(value: str) -> str:
 
 
 Quarter = Annotated[str, AfterValidator(_quarter)]
+
+
+def _inside(value: str) -> str:
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or "\\" in value:
+        raise ValueError(f"expected a path inside the project folder, got {value!r}")
+    return value
+
+
+ProjectPath = Annotated[str, StringConstraints(min_length=1), AfterValidator(_inside)]
+REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 
 
 class _Model(BaseModel):
@@ -81,6 +97,20 @@ class Milestone(_Model):
         return int(match[1]) * 4 + int(match[2]) - 1
 
 
+class DataPaths(_Model):
+    """Where the research inputs are, relative to the project folder (docs/data.md)."""
+
+    events: ProjectPath = "data/activity.parquet"
+    quotes: ProjectPath = "data/quotes.csv"
+    pseudonyms: ProjectPath = "data/private/register.csv"
+    survey_questions: ProjectPath = "data/survey/questions.yaml"
+    survey_responses: ProjectPath = "data/survey/responses.csv"
+    discussions: ProjectPath = "data/discussions.csv"
+    notes: ProjectPath = "data/notes"
+    min_group: Annotated[int, Field(ge=1)] = 5
+    """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
+
+
 class ProjectInfo(_Model):
     """``params/project.yaml``: what the project is."""
 
@@ -93,6 +123,7 @@ class ProjectInfo(_Model):
     links: list[Link] = []
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     timeline: list[Milestone] = []
+    data: DataPaths = DataPaths()
 
 
 class Role(StrEnum):
@@ -173,6 +204,75 @@ class TopicStatus(StrEnum):
     RETIRED = "retired"
 
 
+MetricName = Literal[
+    "contributors",
+    "new_contributors",
+    "inactive_contributors",
+    "activity_status",
+    "cohort_retention",
+    "absence_factor",
+    "onion",
+    "time_to_first_response",
+    "conversion_rate",
+    "contributor_location",
+    "multi_area_share",
+    "activity_heatmap",
+]
+Selection = str | list[str] | None
+
+
+class MetricSpec(_Model):
+    """One metric, computed from the activity events: for a chart or a named value."""
+
+    metric: MetricName
+    freq: Literal["M", "Q", "Y"] = "Q"
+    by: Literal["community", "area", "activity_type", "country", "affiliation", "region"] | None = (
+        None
+    )
+    community: Selection = None
+    area: Selection = None
+    activity_type: Selection = None
+    entry: str = "event_attended"
+    local: bool = True
+    title: str = ""
+
+    def filters(self) -> dict[str, str | list[str]]:
+        return {
+            k: v
+            for k, v in (
+                ("community", self.community),
+                ("area", self.area),
+                ("activity_type", self.activity_type),
+            )
+            if v is not None
+        }
+
+
+class ValueSpec(MetricSpec):
+    """A number for the narrative: one statistic of a metric over complete periods."""
+
+    value: Literal["latest", "previous", "change", "change_pct"] = "latest"
+    column: str | None = None
+
+
+class Evidence(_Model):
+    """What a topic section shows besides its narrative."""
+
+    values: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec] = {}
+    charts: list[MetricSpec] = []
+    quotes: bool | None = None
+    """Show interview quotes on this topic; unset: when the quotes file exists."""
+    max_quotes: Annotated[int, Field(ge=0, le=20)] = 4
+    survey: list[str] = []
+    discussions: bool = False
+    notes: bool | None = None
+    """List desk-research notes on this topic; unset: when the notes folder exists."""
+
+    @property
+    def uses_events(self) -> bool:
+        return bool(self.values or self.charts)
+
+
 class Topic(_Model):
     """``params/topics/<id>.yaml``: one topic area; ``id`` is the file name."""
 
@@ -183,6 +283,24 @@ class Topic(_Model):
     status: TopicStatus = TopicStatus.ACTIVE
     merged_into: Id | None = None
     summary: str = ""
+    evidence: Evidence = Evidence()
+    findings: str = ""
+    recommendations: str = ""
+    investment: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> Topic:
+        for key in ("summary", "findings", "recommendations", "investment"):
+            for name in REFERENCE.findall(getattr(self, key)):
+                if name not in self.evidence.values:
+                    known = (
+                        ", ".join(self.evidence.values)
+                        or "none: declare them under evidence.values"
+                    )
+                    raise ValueError(
+                        at(key) + f"unknown value {name!r} in {{{{ }}}} (defined: {known})"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _merge_target(self) -> Topic:

@@ -8,6 +8,7 @@ polls the section's inputs and rebuilds when one changes.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,13 +74,15 @@ def watch(
     inputs = _inputs(project_dir, topic, document)
     seen = None
     while True:
+        # stamp before building: an edit made while the preview builds triggers the next one
         stamp = _stamp(inputs)
         if stamp != seen:
             seen = stamp
             try:
                 say(str(preview(project_dir, topic, document)))
-                inputs = _inputs(project_dir, topic, document)  # a params edit may add inputs
-                seen = _stamp(inputs)
             except MdmError as err:  # keep watching: the author is mid-edit
                 say(f"error: {err}")
+            with contextlib.suppress(MdmError):
+                # a params edit may change what the section reads; a new list rebuilds once more
+                inputs = _inputs(project_dir, topic, document)
         time.sleep(interval)

@@ -109,6 +109,32 @@ class Project:
         except KeyError:
             raise ConfigError(_unknown(TOPICS_DIR, None, "topic", topic_id, self.topics)) from None
 
+    def topic_inputs(self, topic: Topic) -> list[Path]:
+        """The data files a topic's section reads (they key its cache)."""
+        paths, evidence = self.info.data, topic.evidence
+        wanted = {
+            "events": evidence.uses_events,
+            "quotes": evidence.quotes is not False,
+            "survey_questions": bool(evidence.survey),
+            "survey_responses": bool(evidence.survey),
+            "discussions": evidence.discussions,
+        }
+        files = [self.root / getattr(paths, key) for key, used in wanted.items() if used]
+        notes = self.root / paths.notes
+        if evidence.notes is not False and notes.is_dir():
+            files += sorted(notes.glob("*.md"))
+        return files
+
+    def data_files(self) -> list[Path]:
+        """Every research input that exists, the pseudonym register aside."""
+        paths = self.info.data
+        keys = ("events", "quotes", "survey_questions", "survey_responses", "discussions")
+        files = [
+            self.root / getattr(paths, k) for k in keys if (self.root / getattr(paths, k)).is_file()
+        ]
+        notes = self.root / paths.notes
+        return files + (sorted(notes.glob("*.md")) if notes.is_dir() else [])
+
     def sections(self, doc_id: str) -> list[SectionSpec]:
         """The notebook runs that make up ``doc_id``, in document order."""
         doc = self.document(doc_id)
@@ -136,7 +162,7 @@ class Project:
                 name.replace("-", " ").capitalize(),
                 self.notebook(name),
                 {"project_dir": root, "document": doc.id},
-                tuple(self.files),
+                (*self.files, *self.data_files()),
             )
             for name in doc.back
         ]
@@ -147,7 +173,7 @@ class Project:
                 f"{t.number}. {t.title}",
                 notebook,
                 {"project_dir": root, "document": doc.id, "topic": t.id},
-                (*shared, self.root / TOPICS_DIR / f"{t.id}.yaml"),
+                (*shared, self.root / TOPICS_DIR / f"{t.id}.yaml", *self.topic_inputs(t)),
             )
             for t in topics
         ]

@@ -10,14 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from mdm.errors import DataError
+from mdm.evidence import Research, chart_for, format_value, value_of
 from mdm.figures import figure_html
-from mdm.models import Document, Role, Topic
+from mdm.models import REFERENCE, Document, Role, Topic
 from mdm.project import Project, load_project
 from mdm.render import Html, render
 from mdm.roadmap import timeline_alt, timeline_chart
 
-__all__ = ["Overview", "TopicSection", "overview", "topic"]
+if TYPE_CHECKING:
+    from mdm.data import Question
+
+__all__ = ["Overview", "Sources", "TopicSection", "overview", "sources", "topic"]
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,175 @@ class TopicSection(_Context):
     def anchor(self) -> str:
         return f"sec-topic-{self.topic_id}"
 
+    @cached_property
+    def research(self) -> Research:
+        return Research(self.project)
+
+    @property
+    def _shown(self) -> str:
+        return f"params/topics/{self.topic_id}.yaml"
+
+    @cached_property
+    def values(self) -> dict[str, str]:
+        """The topic's named values, formatted for prose."""
+        return {
+            name: format_value(value_of(self.research, spec, self._shown), spec)
+            for name, spec in self.topic.evidence.values.items()
+        }
+
+    def _prose(self, text: str) -> str:
+        return REFERENCE.sub(lambda m: self.values[m[1]], text)
+
     def header(self) -> Html:
-        return render("topic_header.html.j2", topic=self.topic, anchor=self.anchor)
+        topic = self.topic.model_copy(update={"summary": self._prose(self.topic.summary)})
+        return render("topic_header.html.j2", topic=topic, anchor=self.anchor)
+
+    def findings(self) -> Html:
+        return render(
+            "findings.html.j2",
+            heading="Key findings",
+            kind="findings",
+            text=self._prose(self.topic.findings),
+        )
+
+    def charts(self) -> Html:
+        charts = [chart_for(self.research, spec) for spec in self.topic.evidence.charts]
+        return Html("".join(figure_html(c.figure, alt=c.alt, caption=c.caption) for c in charts))
+
+    def quotes(self) -> Html:
+        from mdm.data import visible_quotes
+
+        wanted = self.topic.evidence.quotes
+        if wanted is False or (wanted is None and not self.research.exists("quotes")):
+            return Html("")
+        on_topic = [q for q in self.research.quotes if self.topic_id in q.topics]
+        shown = visible_quotes(on_topic, self.topic_id, self.document.audience)
+        limit = self.topic.evidence.max_quotes
+        return render(
+            "quotes.html.j2",
+            quotes=shown[:limit],
+            hidden=len(on_topic) - len(shown),
+            caption=self.research.caption("quotes", "Interview quotes"),
+        )
+
+    def survey(self) -> Html:
+        questions = self.topic.evidence.survey
+        if not questions:
+            return Html("")
+        survey = self.research.survey
+        unknown = [q for q in questions if q not in survey.questions]
+        if unknown:
+            raise DataError(
+                f"{self._shown}: evidence.survey: unknown question {unknown[0]!r} "
+                f"(questions: {', '.join(survey.questions)})"
+            )
+        return _survey_html(self.research, [survey.questions[q] for q in questions])
+
+    def discussions(self) -> Html:
+        if not self.topic.evidence.discussions:
+            return Html("")
+        log = self.research.discussions
+        rows = log[log["topic"] == self.topic_id].sort_values("date")
+        agreements = list(dict.fromkeys(a for items in rows["agreements"] for a in items))
+        return render(
+            "discussions.html.j2",
+            sessions=list(rows.itertuples()),
+            participants=int(rows["participants"].sum()),
+            communities=sorted(rows["community"].unique()),
+            channels=sorted(rows["channel"].unique()),
+            agreements=agreements,
+            caption=self.research.caption("discussions", "Discussion log"),
+        )
+
+    def notes(self) -> Html:
+        if self.topic.evidence.notes is False:
+            return Html("")
+        notes = [n for n in self.research.notes if self.topic_id in n.topics]
+        return render("notes.html.j2", notes=notes) if notes else Html("")
+
+    def recommendations(self) -> Html:
+        return Html(
+            render(
+                "findings.html.j2",
+                heading="Recommendations",
+                kind="recommendations",
+                text=self._prose(self.topic.recommendations),
+            )
+            + render(
+                "findings.html.j2",
+                heading="Investment ask",
+                kind="investment",
+                text=self._prose(self.topic.investment),
+            )
+        )
+
+
+def _survey_html(research: Research, questions: list[Question]) -> Html:
+    from mdm.charts import bars, likert
+
+    survey = research.survey
+    min_group = research.project.info.data.min_group
+    blocks = []
+    caption = research.caption("survey_responses", "Community survey")
+    likerts = [q.id for q in questions if q.kind == "likert"]
+    if likerts:
+        figure, alt = likert(survey.likert_shares(likerts), title="Agreement with statements")
+        blocks.append(figure_html(figure, alt=alt, caption=caption))
+    for question in questions:
+        if question.kind in ("single", "multi"):
+            counts = survey.choice_counts(question.id)
+            counts = counts[counts >= min_group]  # small groups are never shown
+            figure, alt = bars(
+                counts.sort_values(ascending=False), title=question.text, xlabel="Respondents"
+            )
+            blocks.append(figure_html(figure, alt=alt, caption=caption))
+    free_text = [
+        (q.text, list(dict.fromkeys(a for a in survey.answers(q.id) if a.strip()))[:8])
+        for q in questions
+        if q.kind == "free_text"
+    ]
+    return render(
+        "survey.html.j2", respondents=survey.respondents, blocks=blocks, free_text=free_text
+    )
+
+
+@dataclass(frozen=True)
+class Sources(_Context):
+    """The appendix: every input file with rows and hash, every metric definition used."""
+
+    anchor: str = "sec-sources"
+
+    def table(self) -> Html:
+        from mdm.cache import file_digest
+        from mdm.data import InputFile
+        from mdm.metrics import DEFINITIONS
+
+        research = Research(self.project)
+        files = [
+            InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p)[:12])
+            for p in self.project.files
+        ]
+        for key in ("events", "quotes", "survey_questions", "survey_responses", "discussions"):
+            if research.exists(key):
+                files.append(research.describe(key))
+        for note in research.notes:
+            path = self.project.root / note.path
+            files.append(InputFile(note.path, "notes", None, file_digest(path)[:12]))
+        topics = self.project.sections(self.document.id)
+        used = dict.fromkeys(
+            spec.metric
+            for section in topics
+            if "topic" in section.parameters
+            for t in [self.project.topics[section.parameters["topic"]]]
+            for spec in [*t.evidence.charts, *t.evidence.values.values()]
+        )
+        return render(
+            "sources.html.j2",
+            anchor=self.anchor,
+            files=files,
+            definitions=[DEFINITIONS[m] for m in used],
+            min_group=self.project.info.data.min_group,
+        )
 
 
 def overview(project_dir: str | Path, document: str) -> Overview:
@@ -98,3 +271,9 @@ def topic(project_dir: str | Path, document: str, topic_id: str | None = None) -
     section = TopicSection(ctx.project, ctx.document, topic_id)
     section.topic  # noqa: B018 - fail here, at load, on an unknown topic
     return section
+
+
+def sources(project_dir: str | Path, document: str) -> Sources:
+    """Load the project and return the sources appendix of ``document``."""
+    ctx = _context(project_dir, document)
+    return Sources(ctx.project, ctx.document)
