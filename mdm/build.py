@@ -125,6 +125,7 @@ def _build_into(
     """Execute, assemble and print into ``staging``, then publish to ``output/``."""
     from mdm.assemble import notebook_fragment, render_document, write_pdf
     from mdm.cache import file_digest
+    from mdm.privacy import check_exports
     from mdm.record import DECISION_RECORD_ANCHOR, badges, decision_record
     from mdm.run import execute_sections
 
@@ -171,6 +172,7 @@ def _build_into(
             write_pdf(html, staging / f"{doc}.pdf")
             products.append(f"{doc}.pdf")
             report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
+        check_exports(project, project.document(doc).audience, [staging / p for p in products])
         plan.manifest[doc] = {
             "key": doc_key,
             "files": {p: file_digest(staging / p) for p in products},

@@ -20,7 +20,15 @@ from pathlib import Path
 
 from mdm import __version__
 
-__all__ = ["KEY_FIELD", "LIBRARIES", "code_fingerprint", "combine", "file_digest", "read_key", "section_key"]
+__all__ = [
+    "KEY_FIELD",
+    "LIBRARIES",
+    "code_fingerprint",
+    "combine",
+    "file_digest",
+    "read_key",
+    "section_key",
+]
 
 KEY_FIELD = "cache_key"
 # libraries whose version can change what a section shows or how it is converted

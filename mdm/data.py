@@ -48,7 +48,7 @@ EVENT_COLUMNS = ("contributor_id", "timestamp", "community", "area", "activity_t
 _OPTIONAL_EVENT_COLUMNS = ("country", "affiliation", "is_bot", "thread_id")
 CONSENT_LEVELS = ("none", "internal_only", "anonymous", "attributed")
 Audience = Literal["leadership", "internal", "community"]
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
 # --- reading CSV as text ---------------------------------------------------------------------
@@ -117,7 +117,8 @@ def _check_header(
 
 def _model_error(shown: str, line: int, err: ValidationError) -> DataError:
     first = err.errors(include_url=False)[0]
-    field = ".".join(str(p) for p in first["loc"]) or "row"
+    # a whole-row rule names its own field at the start of its message
+    field = ".".join(str(p) for p in first["loc"]) or None
     message = first["msg"].removeprefix("Value error, ")
     found = first.get("input")
     got = "" if first["type"] == "value_error" else f", got {found!r}"

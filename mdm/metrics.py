@@ -282,6 +282,7 @@ def cohort_retention(events: pd.DataFrame, freq: str = "Q", max_k: int = 8) -> p
     seen["k"] = seen["period"].map(lambda p: p.ordinal) - seen["cohort"].map(lambda p: p.ordinal)
     seen = seen[seen["k"] <= max_k]
     active = seen.groupby(["cohort", "k"], observed=True)["contributor_id"].nunique().unstack("k")
+    active = active.reindex(columns=range(max_k + 1))  # a k nobody reached is still a column
     size = cohort.value_counts().sort_index()
     share = active.div(size, axis=0)
     last = seen["period"].max()
@@ -349,7 +350,12 @@ def time_to_first_response(
         )
     rows = rows.sort_values(["thread_id", "timestamp"], kind="stable")
     first = rows.groupby("thread_id", observed=True).head(1).set_index("thread_id")
-    replies = rows.join(first[["contributor_id", "timestamp"]], on="thread_id", rsuffix="_start")
+    replies = rows.merge(
+        first[["contributor_id", "timestamp"]],
+        left_on="thread_id",
+        right_index=True,
+        suffixes=("", "_start"),
+    )
     replies = replies[
         (replies["contributor_id"] != replies["contributor_id_start"])
         & ~replies["is_bot"]
@@ -443,7 +449,7 @@ def activity_heatmap(events: pd.DataFrame, local: bool = True) -> pd.DataFrame:
     stamps = rows["timestamp"]
     if local:
         stamps = stamps + pd.to_timedelta(rows["utc_offset_minutes"].astype("int64"), unit="m")
-    table = pd.crosstab(stamps.dt.dayofweek.rename("weekday"), stamps.dt.hour.rename("hour"))
+    table = pd.crosstab(stamps.dt.day_of_week.rename("weekday"), stamps.dt.hour.rename("hour"))
     table = table.reindex(index=range(7), columns=range(24), fill_value=0)
     table.index = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     return table
