@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
             help="project folder with params/, notebooks/, data/ (default: .)",
         )
 
-    check = commands.add_parser("check", help="validate params, data and notebooks; no kernel")
+    check = commands.add_parser(
+        "check", help="validate params, research data, reviews and notebooks; starts no kernel"
+    )
     project_option(check)
 
     build = commands.add_parser(
@@ -147,7 +149,7 @@ def _status(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from mdm.build import check
 
-    project, _ = check(args.project)
+    project, _ = check(args.project, data=True)
     sections = sum(len(project.sections(d)) for d in project.documents)
     print(
         f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "

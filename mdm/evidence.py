@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mdm.errors import DataError, where
-from mdm.models import MetricSpec, ValueSpec
+from mdm.models import VALUE_METRICS, MetricSpec, ValueSpec
 from mdm.project import Project
 
 if TYPE_CHECKING:
@@ -126,17 +126,7 @@ class Research:
 
 # --- metrics → values and charts -----------------------------------------------------------
 
-# metric → (its main column for values, a description for captions)
-_MAIN = {
-    "contributors": "contributors",
-    "new_contributors": "new_contributors",
-    "inactive_contributors": "inactive",
-    "activity_status": "active",
-    "onion": "core",
-    "time_to_first_response": "median_hours",
-    "conversion_rate": "rate",
-    "multi_area_share": "share",
-}
+_MAIN = {metric: columns[0] for metric, columns in VALUE_METRICS.items()}
 _SHARES = {"rate", "share", "answered"}
 _HOURS = {"median_hours", "p90_hours"}
 
@@ -166,23 +156,12 @@ def _compute(events: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
     return calls[spec.metric]()
 
 
-def value_of(research: Research, spec: ValueSpec, shown: str) -> float | None:
+def value_of(research: Research, spec: ValueSpec) -> float | None:
     """One statistic of a metric over complete periods (the last, unfinished one is left out)."""
     from mdm.metrics import change, complete_periods
 
-    if spec.metric not in _MAIN or spec.by:
-        raise DataError(
-            f"{shown}: evidence.values: {spec.metric} gives no single series"
-            f"{' when grouped by ' + spec.by if spec.by else ''}; expected one of "
-            f"{', '.join(_MAIN)} without by"
-        )
-    result = _compute(research.events, spec)
+    result = _compute(research.events, spec)  # the spec was checked on load (ValueSpec)
     column = spec.column or _MAIN[spec.metric]
-    if column not in result.columns:
-        raise DataError(
-            f"{shown}: evidence.values: column: expected one of "
-            f"{', '.join(c for c in result.columns if c != 'period')}, got {column!r}"
-        )
     series = result.groupby("period")[column].sum() if "period" in result else result[column]
     if "period" in result:
         series = complete_periods(series, research.events["timestamp"].max())

@@ -88,6 +88,7 @@ class Milestone(_Model):
     phase: Text
     owners: list[Id] = []
     status: Literal["planned", "in_progress", "done", "at_risk"] = "planned"
+    topics: list[Id] = []
 
     @property
     def quarter_index(self) -> int:
@@ -248,11 +249,38 @@ class MetricSpec(_Model):
         }
 
 
+VALUE_METRICS = {
+    "contributors": ("contributors",),
+    "new_contributors": ("new_contributors",),
+    "inactive_contributors": ("inactive",),
+    "activity_status": ("active", "drifting", "away"),
+    "onion": ("core", "regular", "casual"),
+    "time_to_first_response": ("median_hours", "p90_hours", "answered", "threads"),
+    "conversion_rate": ("rate", "entered", "converted"),
+    "multi_area_share": ("share", "contributors", "multi_area"),
+}
+"""Metrics that give one series over time, and the columns a value may take (first: default)."""
+
+
 class ValueSpec(MetricSpec):
     """A number for the narrative: one statistic of a metric over complete periods."""
 
     value: Literal["latest", "previous", "change", "change_pct"] = "latest"
     column: str | None = None
+
+    @model_validator(mode="after")
+    def _single_series(self) -> ValueSpec:
+        if self.metric not in VALUE_METRICS or self.by:
+            raise ValueError(
+                at("metric") + f"{self.metric}{' grouped by ' + self.by if self.by else ''} gives "
+                f"no single series; expected one of {', '.join(VALUE_METRICS)} without by"
+            )
+        if self.column is not None and self.column not in VALUE_METRICS[self.metric]:
+            raise ValueError(
+                at("column") + f"expected one of "
+                f"{', '.join(VALUE_METRICS[self.metric])}, got {self.column!r}"
+            )
+        return self
 
 
 class Evidence(_Model):
@@ -287,10 +315,19 @@ class Topic(_Model):
     findings: str = ""
     recommendations: str = ""
     investment: str = ""
+    structures: str = ""
+    processes: str = ""
 
     @model_validator(mode="after")
     def _references(self) -> Topic:
-        for key in ("summary", "findings", "recommendations", "investment"):
+        for key in (
+            "summary",
+            "findings",
+            "recommendations",
+            "investment",
+            "structures",
+            "processes",
+        ):
             for name in REFERENCE.findall(getattr(self, key)):
                 if name not in self.evidence.values:
                     known = (

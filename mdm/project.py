@@ -117,7 +117,8 @@ class Project:
             "quotes": evidence.quotes is not False,
             "survey_questions": bool(evidence.survey),
             "survey_responses": bool(evidence.survey),
-            "discussions": evidence.discussions,
+            # the strategy document shows every topic's discussions, whatever the proposal does
+            "discussions": (self.root / paths.discussions).is_file(),
         }
         files = [self.root / getattr(paths, key) for key, used in wanted.items() if used]
         notes = self.root / paths.notes
@@ -307,6 +308,17 @@ def _cross_check(
     if info is not None and people is not None:
         known = {s.id for s in people.stakeholders}
         for index, milestone in enumerate(info.timeline):
+            for pos, topic_id in enumerate(milestone.topics):
+                if topic_id not in known_topics:
+                    problems.append(
+                        _unknown(
+                            PROJECT_FILE,
+                            line(PROJECT_FILE, "timeline", index, "topics", pos),
+                            f"timeline.{index}.topics",
+                            topic_id,
+                            sorted(known_topics),
+                        )
+                    )
             for pos, owner in enumerate(milestone.owners):
                 if owner not in known:
                     field_ = f"timeline.{index}.owners"

@@ -20,8 +20,13 @@ def _label(index: int) -> str:
     return f"{index // 4}-Q{index % 4 + 1}"
 
 
-def timeline_chart(milestones: Sequence[Milestone]) -> Figure:
-    """One bar per milestone in its quarter, coloured by phase, hatched by status."""
+def timeline_chart(
+    milestones: Sequence[Milestone], owners: dict[str, str] | None = None, title: str = "Timeline"
+) -> Figure:
+    """One bar per milestone in its quarter, coloured by phase, hatched by status.
+
+    With ``owners`` (stakeholder id → name) each label also names the owners and the status.
+    """
     fig = new_figure(width=7.5, height=0.45 * max(len(milestones), 2) + 1.2)
     ax = fig.axes[0]
     phases = list(dict.fromkeys(m.phase for m in milestones))
@@ -48,13 +53,13 @@ def timeline_chart(milestones: Sequence[Milestone]) -> Figure:
         first = min(m.quarter_index for m in milestones)
         last = max(m.quarter_index for m in milestones)
         ax.set_xticks(range(first, last + 1), [_label(q) for q in range(first, last + 1)])
-        ax.set_xlim(first - 0.6, last + 3.5)  # room for the labels right of the last bars
+        ax.set_xlim(first - 0.6, last + (6.5 if owners is not None else 3.5))  # room for labels
     ax.set_yticks(range(len(milestones)), [""] * len(milestones))
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("Quarter")
     ax.set_ylabel("Milestone")
-    ax.set_title("Timeline")
+    ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
     ax.legend(

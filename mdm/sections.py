@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mdm.errors import DataError
 from mdm.evidence import Research, chart_for, format_value, value_of
 from mdm.figures import figure_html
-from mdm.models import REFERENCE, Document, Role, Topic
+from mdm.models import REFERENCE, Document, Milestone, Role, Topic
 from mdm.project import Project, load_project
 from mdm.render import Html, render
 from mdm.roadmap import timeline_alt, timeline_chart
@@ -23,7 +23,16 @@ from mdm.roadmap import timeline_alt, timeline_chart
 if TYPE_CHECKING:
     from mdm.data import Question
 
-__all__ = ["Overview", "Sources", "TopicSection", "overview", "sources", "topic"]
+__all__ = [
+    "Overview",
+    "Roadmap",
+    "Sources",
+    "TopicSection",
+    "overview",
+    "roadmap",
+    "sources",
+    "topic",
+]
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ class TopicSection(_Context):
     def values(self) -> dict[str, str]:
         """The topic's named values, formatted for prose."""
         return {
-            name: format_value(value_of(self.research, spec, self._shown), spec)
+            name: format_value(value_of(self.research, spec), spec)
             for name, spec in self.topic.evidence.values.items()
         }
 
@@ -147,8 +156,9 @@ class TopicSection(_Context):
             )
         return _survey_html(self.research, [survey.questions[q] for q in questions])
 
-    def discussions(self) -> Html:
-        if not self.topic.evidence.discussions:
+    def discussions(self, show: bool | None = None) -> Html:
+        """The discussion log on this topic; ``show`` overrides the topic's evidence setting."""
+        if not (self.topic.evidence.discussions if show is None else show):
             return Html("")
         log = self.research.discussions
         rows = log[log["topic"] == self.topic_id].sort_values("date")
@@ -169,6 +179,20 @@ class TopicSection(_Context):
         notes = [n for n in self.research.notes if self.topic_id in n.topics]
         return render("notes.html.j2", notes=notes) if notes else Html("")
 
+    def proposals(self) -> Html:
+        """The structures and processes proposed for this topic (strategy document)."""
+        return render(
+            "proposals.html.j2",
+            topic=self.topic,
+            structures=self._prose(self.topic.structures),
+            processes=self._prose(self.topic.processes),
+        )
+
+    def roadmap(self) -> Html:
+        """This topic's milestones: a Gantt-style chart and what is due next."""
+        milestones = [m for m in self.project.info.timeline if self.topic_id in m.topics]
+        return _roadmap_html(self.project, milestones, title=f"Roadmap: {self.topic.title}")
+
     def recommendations(self) -> Html:
         return Html(
             render(
@@ -183,6 +207,51 @@ class TopicSection(_Context):
                 kind="investment",
                 text=self._prose(self.topic.investment),
             )
+        )
+
+
+def _roadmap_html(
+    project: Project,
+    milestones: list[Milestone],
+    *,
+    title: str,
+    heading: str = "",
+    anchor: str = "",
+) -> Html:
+    names = {i: p.name for i, p in project.stakeholders.items()}
+    if not milestones:
+        return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor)
+    chart = figure_html(
+        timeline_chart(milestones, owners=names, title=title),
+        alt=timeline_alt(milestones),
+        caption="Source: params/project.yaml (timeline)",
+    )
+    pending = sorted((m for m in milestones if m.status != "done"), key=lambda m: m.quarter_index)
+    first = pending[0].quarter_index if pending else 0
+    # due next: everything not done in the first two quarters that still have open milestones
+    due = [
+        (m, [names[o] for o in m.owners], [project.topics[t].title for t in m.topics])
+        for m in pending
+        if m.quarter_index <= first + 1
+    ]
+    return render(
+        "roadmap.html.j2", rows=milestones, chart=chart, due=due, heading=heading, anchor=anchor
+    )
+
+
+@dataclass(frozen=True)
+class Roadmap(_Context):
+    """The whole roadmap: every milestone, and what is due next."""
+
+    anchor: str = "sec-roadmap"
+
+    def full(self) -> Html:
+        return _roadmap_html(
+            self.project,
+            list(self.project.info.timeline),
+            title="Roadmap",
+            heading="Roadmap",
+            anchor=self.anchor,
         )
 
 
@@ -277,3 +346,9 @@ def sources(project_dir: str | Path, document: str) -> Sources:
     """Load the project and return the sources appendix of ``document``."""
     ctx = _context(project_dir, document)
     return Sources(ctx.project, ctx.document)
+
+
+def roadmap(project_dir: str | Path, document: str) -> Roadmap:
+    """Load the project and return the roadmap section of ``document``."""
+    ctx = _context(project_dir, document)
+    return Roadmap(ctx.project, ctx.document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -154,3 +155,28 @@ def test_example_proposal_has_all_eleven_topics(example_built: Path) -> None:
     outline = outline_titles(PdfReader(example_built / "output/proposal.pdf"))
     for topic in project.active_topics():
         assert f"{topic.number}. {topic.title}" in outline
+
+
+def test_example_strategy_has_discussions_proposals_and_roadmap(example_built: Path) -> None:
+    project = load_project(example_built)
+    page = soup(example_built / "output/strategy.html")
+    headings = [h.get_text(" ", strip=True) for h in page.select("section h2.mdm-section-title")]
+    assert headings[1:-3] == [f"{t.number}. {t.title}" for t in project.active_topics()]
+    assert headings[-3:] == ["Roadmap", "Sources and definitions", "Decision record"]
+    leadership = page.select_one("section[data-section='topic-volunteer-leadership']")
+    text = " ".join(leadership.get_text(" ").split())
+    assert re.search(r"\d+ sessions with \d+ participants from \d+ communities", text)
+    assert "Leaders are chosen openly" in text  # an agreement reached in the discussions
+    assert "Structures" in text and "Processes" in text
+    chart = leadership.select_one("figure.mdm-chart img")
+    assert chart["alt"].startswith("Timeline chart of 3 milestones")
+    roadmap = page.select_one("section[data-section='roadmap']")
+    assert roadmap.select_one("figure.mdm-chart img")["alt"].startswith(
+        "Timeline chart of 10 milestones"
+    )
+    due = [row.select("td")[1].get_text() for row in roadmap.select("tbody tr")]
+    assert due[0] == "Leadership input to proposal"  # earliest open milestone first
+    outline = outline_titles(PdfReader(example_built / "output/strategy.pdf"))
+    for topic in project.active_topics():
+        assert f"{topic.number}. {topic.title}" in outline
+    assert "Roadmap" in outline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -91,3 +92,29 @@ def test_jobs_must_be_positive(tiny: Path) -> None:
     result = mdm("build", "--project", str(tiny), "--jobs", "0")
     assert result.returncode != 0
     assert "--jobs: expected a whole number of at least 1" in result.stderr
+
+
+def test_check_reports_every_data_problem_at_once(tmp_path: Path) -> None:
+    from conftest import REPO, copy_project
+
+    project = copy_project(REPO, tmp_path / "example")
+    quotes = project / "data/quotes.csv"
+    quotes.write_text(
+        quotes.read_text(encoding="utf-8").replace(",anonymous,", ",public,", 1), encoding="utf-8"
+    )
+    log = project / "data/discussions.csv"
+    lines = log.read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3].replace(lines[3].split(",")[4], "lots", 1)
+    log.write_text("\n".join(lines), encoding="utf-8")
+    result = mdm("check", "--project", str(project))
+    assert result.returncode == 3
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2
+    assert re.match(
+        r"mdm check: error: data/quotes\.csv:\d+: consent: expected one of "
+        r"none\|internal_only\|anonymous\|attributed, got 'public'$",
+        errors[0],
+    )
+    assert (
+        errors[1] == "data/discussions.csv:4: participants: expected a whole number ≥ 0, got 'lots'"
+    )
