@@ -32,6 +32,7 @@ class Research:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.paths = project.info.data
+        self.results: dict[str, pd.DataFrame] = {}
 
     def path(self, key: str) -> Path:
         return self.project.root / str(getattr(self.paths, key))
@@ -131,7 +132,15 @@ _SHARES = {"rate", "share", "answered"}
 _HOURS = {"median_hours", "p90_hours"}
 
 
-def _compute(events: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
+def _compute(research: Research, spec: MetricSpec) -> pd.DataFrame:
+    """The metric's result table, computed once per kernel for the same metric and filters."""
+    key = spec.model_dump_json(include=set(MetricSpec.model_fields) - {"title"})
+    if key not in research.results:
+        research.results[key] = _compute_metric(research.events, spec)
+    return research.results[key]
+
+
+def _compute_metric(events: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
     from mdm import metrics as m
 
     filters = spec.filters()
@@ -160,7 +169,7 @@ def value_of(research: Research, spec: ValueSpec) -> float | None:
     """One statistic of a metric over complete periods (the last, unfinished one is left out)."""
     from mdm.metrics import change, complete_periods
 
-    result = _compute(research.events, spec)  # the spec was checked on load (ValueSpec)
+    result = _compute(research, spec)  # the spec was checked on load (ValueSpec)
     column = spec.column or _MAIN[spec.metric]
     series = result.groupby("period")[column].sum() if "period" in result else result[column]
     if "period" in result:
@@ -196,7 +205,7 @@ def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     from mdm import charts
     from mdm.metrics import DEFINITIONS
 
-    result = _compute(research.events, spec)
+    result = _compute(research, spec)
     definition = DEFINITIONS[spec.metric]
     title = spec.title or definition.title + (f" by {spec.by}" if spec.by else "") + (
         f" ({_describe_filters(spec)})" if spec.filters() else ""
