@@ -36,14 +36,16 @@ def fresh_copy(base: Path) -> Path:
 
 def run(command: list[str] | str, cwd: Path, shell: bool = False) -> float:
     start = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         command,
         cwd=cwd,
         shell=shell,
-        check=True,
         capture_output=True,
+        text=True,
         executable="/bin/bash" if shell else None,
     )
+    if done.returncode:
+        raise SystemExit(f"benchmark step failed ({done.returncode}): {done.stderr[-1500:]}")
     return time.perf_counter() - start
 
 
