@@ -70,9 +70,18 @@ def _text(path: Path, shown: str) -> str:
 
 
 def _rows(
-    path: Path, shown: str, required: Sequence[str], optional: Sequence[str] = ()
+    path: Path,
+    shown: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    allow_empty: bool = False,
 ) -> list[tuple[int, dict[str, str]]]:
-    """(line, row) pairs of a CSV file with exactly the allowed columns."""
+    """(line, row) pairs of a CSV file with exactly the allowed columns.
+
+    ``allow_empty``: a header without rows means "nothing collected yet" (quotes, survey
+    answers, discussions of a new project), not a broken file.
+    """
     reader = csv.reader(io.StringIO(_text(path, shown), newline=""))
     header = next(reader, None)
     if header is None:
@@ -89,7 +98,7 @@ def _rows(
         if len(record) != len(header):
             raise DataError(f"{shown}:{line}: expected {len(header)} fields, found {len(record)}")
         rows.append((line, dict(zip(header, record, strict=True))))
-    if not rows:
+    if not rows and not allow_empty:
         raise DataError(f"{shown}:2: expected at least one row after the header, found none")
     return rows
 
@@ -331,6 +340,7 @@ def load_quotes(path: Path, shown: str | None = None) -> list[Quote]:
         shown,
         ("quote_id", "pseudonym", "descriptor", "topics", "consent", "attribution", "text"),
         ("interview_date",),
+        allow_empty=True,
     ):
         data: dict[str, object] = {k: v.strip() for k, v in row.items()}
         data["topics"] = tuple(t.strip() for t in row["topics"].split(";") if t.strip())
@@ -372,7 +382,7 @@ def load_register(path: Path, shown: str | None = None) -> dict[str, str]:
     """Pseudonym → real name. Only the privacy guard reads it; it never reaches an output."""
     shown = shown or str(path)
     register = {}
-    for line, row in _rows(path, shown, ("pseudonym", "name")):
+    for line, row in _rows(path, shown, ("pseudonym", "name"), allow_empty=True):
         pseudonym, name = row["pseudonym"].strip(), row["name"].strip()
         if not pseudonym or not name:
             raise DataError(
@@ -485,7 +495,9 @@ def load_survey(
     questions = {q.id: q for q in parsed.questions}
     seen: set[tuple[str, str]] = set()
     records = []
-    for line, row in _rows(responses_path, r_shown, ("respondent_id", "question_id", "value")):
+    for line, row in _rows(
+        responses_path, r_shown, ("respondent_id", "question_id", "value"), allow_empty=True
+    ):
         respondent, qid, value = (
             row["respondent_id"].strip(),
             row["question_id"].strip(),
@@ -529,6 +541,7 @@ def load_discussions(path: Path, shown: str | None = None) -> pd.DataFrame:
         path,
         shown,
         ("date", "topic", "channel", "community", "participants", "outcomes", "agreements"),
+        allow_empty=True,
     ):
         try:
             date = dt.date.fromisoformat(row["date"].strip())
@@ -559,7 +572,17 @@ def load_discussions(path: Path, shown: str | None = None) -> pd.DataFrame:
                 "agreements": [a.strip() for a in row["agreements"].split(";") if a.strip()],
             }
         )
-    return pd.DataFrame(records)
+    columns = [
+        "line",
+        "date",
+        "topic",
+        "channel",
+        "community",
+        "participants",
+        "outcomes",
+        "agreements",
+    ]
+    return pd.DataFrame(records, columns=columns)
 
 
 class _Source(BaseModel):
