@@ -17,18 +17,25 @@ import pandas as pd
 from mdm.regions import region_of
 
 __all__ = [
+    "EARLIEST",
     "FREQS",
+    "LATEST",
     "Filters",
     "Ints",
     "codes_of",
     "column",
     "distinct",
+    "first_seen",
+    "groups",
     "month_ordinals",
     "nanos",
+    "new_run",
+    "people",
     "period_index",
     "period_ordinals",
     "select",
     "span",
+    "tally",
 ]
 
 FREQS = ("M", "Q", "Y")
@@ -37,6 +44,21 @@ Ints = npt.NDArray[np.int64]
 
 _MONTHS_PER = {"M": 1, "Q": 3, "Y": 12}
 _NS_PER_MINUTE = 60_000_000_000
+LATEST = np.iinfo(np.int64).max  # far future: not seen
+EARLIEST = np.iinfo(np.int64).min + 1  # min itself is NaT
+
+
+def people(events: pd.DataFrame) -> tuple[Ints, int]:
+    """Contributor codes, one per row, and how many codes there are."""
+    codes, labels = codes_of(events["contributor_id"])
+    return codes, len(labels)
+
+
+def first_seen(person: Ints, ns: Ints, n_people: int) -> Ints:
+    """Each person's earliest time, indexed by code (far future for people without rows)."""
+    first = np.full(n_people, LATEST, dtype=np.int64)
+    np.minimum.at(first, person, ns)
+    return first
 
 
 def check_freq(freq: str) -> int:
@@ -52,7 +74,7 @@ def column(events: pd.DataFrame, name: str) -> pd.Series:
         return events[name]
     if name == "region":
         return _regions(events["country"])
-    raise ValueError(f"by: no column {name!r} in the events")
+    raise ValueError(f"{name!r}: no such column in the events")
 
 
 def _regions(country: pd.Series) -> pd.Series:
@@ -62,6 +84,23 @@ def _regions(country: pd.Series) -> pd.Series:
     position = np.array([categories.index(n) for n in names], dtype=np.int64)
     regions = pd.Categorical.from_codes(position[codes], categories=categories)
     return pd.Series(regions, index=country.index, name="region")
+
+
+def groups(events: pd.DataFrame, by: str | None, rows: Ints) -> tuple[Ints, pd.Index]:
+    """Dense group codes of the kept rows and their labels; a missing value is "Unknown"."""
+    if by is None:
+        return np.zeros(len(rows), dtype=np.int64), pd.Index(["all"])
+    codes, labels = codes_of(column(events, by))
+    codes = codes[rows]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(labels), codes)
+        labels = labels.append(pd.Index(["Unknown"]))
+    used = np.flatnonzero(np.bincount(codes, minlength=len(labels)))  # groups in kept rows only
+    names = pd.Index(labels[used].astype(str))
+    order = np.argsort(names.to_numpy(dtype=str), kind="stable")  # groups in name order
+    dense = np.zeros(len(labels), dtype=np.int64)
+    dense[used[order]] = np.arange(len(used))
+    return dense[codes], names[order]
 
 
 def select(events: pd.DataFrame, filters: Filters | None = None, *, bots: bool = False) -> Ints:
@@ -111,23 +150,37 @@ def span(ordinals: Ints) -> Ints:
     return np.arange(ordinals.min(), ordinals.max() + 1, dtype=np.int64)
 
 
+def new_run(*keys: Ints) -> npt.NDArray[np.bool_]:
+    """True where a row's keys differ from the row before (the first row starts a run)."""
+    starts = np.zeros(len(keys[0]), dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        starts[1:] |= key[1:] != key[:-1]
+    return starts
+
+
 def distinct(*keys: Ints) -> tuple[Ints, ...]:
-    """Distinct combinations of non-negative integer keys, sorted, one array per key.
+    """Distinct combinations of non-negative integer keys, sorted, one array per key."""
+    return tally(*keys)[:-1]
+
+
+def tally(*keys: Ints) -> tuple[Ints, ...]:
+    """Distinct combinations of non-negative integer keys, sorted, and how many rows had each.
 
     Sort-based: for tens of millions of rows NumPy's sort beats hashing here.
     """
     if not len(keys[0]):
-        return tuple(np.empty(0, dtype=np.int64) for _ in keys)
+        return tuple(np.empty(0, dtype=np.int64) for _ in range(len(keys) + 1))
     sizes = [int(k.max()) + 1 for k in keys]
     combined = np.zeros(len(keys[0]), dtype=np.int64)
     for key, size in zip(keys, sizes, strict=True):
         combined = combined * size + key
     combined.sort()
-    first = np.ones(len(combined), dtype=bool)
-    first[1:] = combined[1:] != combined[:-1]
-    combined = combined[first]
+    starts = np.flatnonzero(new_run(combined))
+    counts = np.diff(np.r_[starts, len(combined)]).astype(np.int64)
+    combined = combined[starts]
     out = []
     for size in reversed(sizes):
         out.append(combined % size)
         combined = combined // size
-    return tuple(reversed(out))
+    return (*reversed(out), counts)
