@@ -1,12 +1,23 @@
-"""Charts of metric results, in one house style, each with alt text stating its numbers.
+"""Charts of metric results, in one house style, each with alt text that states its numbers.
 
-Every function returns ``(figure, alt_text)``; :func:`mdm.figures.figure_html`
-embeds the figure. No pyplot: figures are never registered globally.
+Every chart function returns a :class:`Chart`: the matplotlib ``Figure`` (made by
+:func:`mdm.figures.new_figure`, never through pyplot, so nothing is registered
+globally) and an alt-text sentence built from the same data, so the two cannot drift
+apart. A ``Chart`` unpacks as ``figure, alt``; :func:`mdm.figures.figure_html`
+embeds it.
+
+Generic forms: :func:`lines`, :func:`stacked`, :func:`heatmap`, :func:`bars`,
+:func:`likert`. One per metric result: :func:`contributors_chart`,
+:func:`activity_status_chart`, :func:`cohort_chart`, :func:`onion_chart`,
+:func:`response_chart`, :func:`location_chart`, :func:`hour_weekday_chart`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,19 +25,79 @@ import pandas as pd
 from mdm.figures import PALETTE, new_figure
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["bars", "heatmap", "likert", "lines", "stacked"]
+__all__ = [
+    "Chart",
+    "activity_status_chart",
+    "bars",
+    "cohort_chart",
+    "contributors_chart",
+    "heatmap",
+    "hour_weekday_chart",
+    "likert",
+    "lines",
+    "location_chart",
+    "onion_chart",
+    "response_chart",
+    "stacked",
+]
 
-Chart = tuple["Figure", str]
+_PERIOD_NAMES = {"M": "month", "Q": "quarter", "Y": "year"}
+# diverging palette (ColorBrewer RdBu): disagreement red, agreement blue, neutral grey
+_LIKERT = ["#B2182B", "#EF8A62", "#CCCCCC", "#67A9CF", "#2166AC"]
 
 
-def _label(value: object) -> str:
-    return str(value)
+class Chart(NamedTuple):
+    """A figure and the alt-text sentence describing its data."""
+
+    figure: Figure
+    alt: str
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    # titles and labels read the rc settings when drawn, so draw inside the house style
+    from mdm.figures import _style
+
+    with _style():
+        yield
 
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.2f}"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _period_word(index: pd.Index) -> str:
+    """ "quarter" for quarterly periods, and so on; "period" for anything else."""
+    if isinstance(index, pd.PeriodIndex):
+        return _PERIOD_NAMES.get(index.freqstr[0], "period")
+    return "period"
+
+
+def _label_x(ax: Axes, labels: list[str], xlabel: str) -> None:
+    step = max(1, len(labels) // 12)  # at most about a dozen readable labels
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")
+    ax.set_xlabel(xlabel)
+
+
+def _empty(title: str, xlabel: str, ylabel: str) -> Chart:
+    fig = new_figure()
+    ax = fig.axes[0]
+    with _drawing():
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.text(0.5, 0.5, "No data", ha="center", va="center", transform=ax.transAxes)
+    return Chart(fig, f"Empty chart of {title.lower()}: there is no data to show.")
+
+
+# --- generic forms ------------------------------------------------------------------------------
 
 
 def lines(
@@ -37,183 +108,306 @@ def lines(
     ylabel: str,
     group: str | None = None,
     top: int = 6,
+    percent: bool = False,
 ) -> Chart:
-    """One line per group over periods (the ``top`` largest groups; the rest summed as Other)."""
+    """One line per group over periods: the ``top`` largest groups, the rest summed as Other.
+
+    Suppressed (missing) values leave gaps rather than drawing zeros.
+    """
+    if frame.empty:
+        return _empty(title, "Period", ylabel)
+    if group:
+        table = frame.pivot(index="period", columns=group, values=value).astype(float)
+        order = list(table.sum().sort_values(ascending=False).index)
+        if len(order) > top:
+            table = table[order[:top]].assign(Other=table[order[top:]].sum(axis=1, min_count=1))
+        else:
+            table = table[order]
+    else:
+        table = frame.set_index("period")[[value]].astype(float)
+    word = _period_word(table.index)
+    x = [str(p) for p in table.index]
     fig = new_figure()
     ax = fig.axes[0]
-    if group:
-        table = frame.pivot_table(
-            index="period", columns=group, values=value, aggfunc="sum", observed=True
-        ).fillna(0)
-        order = table.sum().sort_values(ascending=False).index
-        if len(order) > top:
-            table = table[list(order[:top])].assign(Other=table[list(order[top:])].sum(axis=1))
-        else:
-            table = table[list(order)]
-    else:
-        table = frame.set_index("period")[[value]]
-    x = [_label(p) for p in table.index]
-    for column in table.columns:
-        ax.plot(x, table[column].to_numpy(), marker="o", markersize=3, label=str(column))
-    ax.set_title(title)
-    ax.set_xlabel("Period")
-    ax.set_ylabel(ylabel)
-    _thin_ticks(ax, x)
-    if group:
-        ax.legend(fontsize=8, ncol=2)
-    totals = table.sum(axis=1)
-    peak = totals.idxmax() if len(totals) else None
-    alt = (
-        f"Line chart of {ylabel.lower()} per period from {x[0]} to {x[-1]}"
-        + (f", by {group}" if group else "")
-        + (
-            f"; highest total {_fmt(totals.max())} in {peak}, latest {_fmt(totals.iloc[-1])}."
-            if len(totals)
-            else "."
-        )
-    )
-    return fig, alt
-
-
-def _thin_ticks(ax: object, labels: list[str]) -> None:
-    step = max(1, len(labels) // 12)
-    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")  # type: ignore[attr-defined]
+    with _drawing():
+        for column in table.columns:
+            ax.plot(x, table[column].to_numpy(), marker="o", markersize=3, label=str(column))
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        _label_x(ax, x, word.capitalize())
+        if percent:
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        if group:
+            ax.legend(fontsize=8, ncol=2)
+    shown = _pct if percent else _fmt
+    totals = table.sum(axis=1, min_count=1).dropna()
+    what = ylabel.lower() + (f" by {group}" if group else "")
+    alt = f"Line chart of {what} per {word}, {x[0]}–{x[-1]}"
+    if len(totals):
+        peak = str(totals.idxmax())
+        label = "highest total" if group and len(table.columns) > 1 else "highest"
+        alt += f"; {label} {shown(totals.max())} in {peak}, latest {shown(totals.iloc[-1])}"
+        alt += f" in {totals.index[-1]}"
+    if table.isna().to_numpy().any():
+        alt += "; gaps are values hidden to protect small groups"
+    return Chart(fig, alt + ".")
 
 
 def stacked(
     frame: pd.DataFrame, parts: list[str], *, title: str, ylabel: str, kind: str = "area"
 ) -> Chart:
-    """Stacked area (or bars) of ``parts`` over periods."""
+    """Stacked area (``kind="area"``) or stacked bars (``"bars"``) of ``parts`` over periods."""
+    if frame.empty:
+        return _empty(title, "Period", ylabel)
+    word = _period_word(pd.Index(frame["period"]))
+    x = [str(p) for p in frame["period"]]
+    values = [frame[p].to_numpy(dtype=float) for p in parts]
     fig = new_figure()
     ax = fig.axes[0]
-    x = [_label(p) for p in frame["period"]]
-    values = [frame[p].to_numpy(dtype=float) for p in parts]
-    if kind == "area":
-        ax.stackplot(range(len(x)), values, labels=parts, colors=PALETTE[: len(parts)], alpha=0.85)
-    else:
-        bottom = np.zeros(len(x))
-        for part, vals, colour in zip(parts, values, PALETTE, strict=False):
-            ax.bar(range(len(x)), vals, bottom=bottom, label=part, color=colour)
-            bottom += vals
-    ax.set_title(title)
-    ax.set_xlabel("Period")
-    ax.set_ylabel(ylabel)
-    _thin_ticks(ax, x)
-    ax.legend(fontsize=8, loc="upper left")
-    last = frame.iloc[-1] if len(frame) else None
+    with _drawing():
+        if kind == "area":
+            ax.stackplot(
+                range(len(x)), values, labels=parts, colors=PALETTE[: len(parts)], alpha=0.85
+            )
+        else:
+            bottom = np.zeros(len(x))
+            for part, height, colour in zip(parts, values, PALETTE, strict=False):
+                ax.bar(range(len(x)), height, bottom=bottom, label=part, color=colour)
+                bottom += height
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        _label_x(ax, x, word.capitalize())
+        ax.legend(fontsize=8, loc="upper left")
+    last = frame.iloc[-1]
+    totals = np.sum(values, axis=0)
+    peak = int(np.argmax(totals))
+    form = "area" if kind == "area" else "bar"
     alt = (
-        f"Stacked {'area' if kind == 'area' else 'bar'} chart of {ylabel.lower()} from {x[0]} "
-        f"to {x[-1]}; in {x[-1]}: " + ", ".join(f"{p} {_fmt(float(last[p]))}" for p in parts) + "."
-        if last is not None
-        else f"Empty chart: {title}."
+        f"Stacked {form} chart of {ylabel.lower()} per {word}, {x[0]}–{x[-1]}; in {x[-1]}: "
+        + ", ".join(f"{p} {_fmt(float(last[p]))}" for p in parts)
+        + f"; highest total {_fmt(float(totals[peak]))} in {x[peak]}."
     )
-    return fig, alt
+    return Chart(fig, alt)
 
 
 def heatmap(
-    matrix: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, percent: bool = False
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    percent: bool = False,
+    annotate: bool | None = None,
 ) -> Chart:
-    """A labelled heat map; NaN cells (not observable) are left blank."""
+    """A labelled heat map; missing cells (not observable, or suppressed) stay blank.
+
+    Cells are annotated with their values when there are at most 120 of them (or as
+    ``annotate`` says).
+    """
+    flat = matrix.stack().dropna() if matrix.size else pd.Series(dtype=float)
+    if flat.empty:
+        return _empty(title, xlabel, ylabel)
+    data = matrix.to_numpy(dtype=float)
+    shown = _pct if percent else _fmt
     fig = new_figure(height=max(2.6, 0.32 * len(matrix) + 1.4))
     ax = fig.axes[0]
-    data = matrix.to_numpy(dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
-    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7)
-    ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
-    ax.grid(False)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if matrix.size <= 120:
-        for (i, j), value in np.ndenumerate(data):
-            if not np.isnan(value):
-                text = f"{value:.0%}" if percent else _fmt(value)
-                ax.text(
-                    j,
-                    i,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=6,
-                    color="white" if value > np.nanmax(data) * 0.6 else "black",
-                )
-    fig.colorbar(image, ax=ax, shrink=0.8)
-    flat = matrix.stack()
-    top = flat.idxmax() if len(flat) else None
-    shown = (lambda v: f"{v:.0%}") if percent else _fmt
+    with _drawing():
+        image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
+        ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7)
+        ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
+        ax.grid(False)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if annotate if annotate is not None else matrix.size <= 120:
+            dark = np.nanmax(data) * 0.6
+            for (i, j), value in np.ndenumerate(data):
+                if not np.isnan(value):
+                    colour = "white" if value > dark else "black"
+                    ax.text(j, i, shown(value), ha="center", va="center", fontsize=6, color=colour)
+        colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
+        if percent:
+            colorbar.formatter = _percent_formatter()
+            colorbar.update_ticks()
+    top, low = flat.idxmax(), flat.idxmin()
+    row, column = ylabel.lower(), xlabel.lower()
     alt = (
-        f"Heat map of {title.lower()}: {ylabel} by {xlabel}; highest {shown(flat.max())} at "
-        f"{top[0]} / {top[1]}, lowest {shown(flat.min())}."
-        if top is not None
-        else f"Empty heat map: {title}."
+        f"Heat map of {title[0].lower() + title[1:]}: highest {shown(flat.max())} at {row} "
+        f"{top[0]}, {column} {top[1]}; lowest {shown(flat.min())} at {row} {low[0]}, "
+        f"{column} {low[1]}."
     )
-    return fig, alt
+    return Chart(fig, alt)
+
+
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)
 
 
 def bars(
-    series: pd.Series, *, title: str, xlabel: str, horizontal: bool = True, percent: bool = False
+    series: pd.Series,
+    *,
+    title: str,
+    xlabel: str,
+    horizontal: bool = True,
+    percent: bool = False,
+    ylabel: str = "",
 ) -> Chart:
-    """Bars of a labelled series, largest first."""
-    series = series.dropna()
+    """Bars of a labelled series in its order (hidden, missing values left out)."""
+    hidden = int(series.isna().sum())
+    series = series.dropna().astype(float)
+    if series.empty:
+        return _empty(title, xlabel, ylabel)
+    labels = [str(i) for i in series.index]
+    category = ylabel or (str(series.index.name).capitalize() if series.index.name else "")
+    shown = _pct if percent else _fmt
     fig = new_figure(height=max(2.4, 0.3 * len(series) + 1.2) if horizontal else 3.6)
     ax = fig.axes[0]
-    labels = [str(i) for i in series.index]
-    if horizontal:
-        ax.barh(labels[::-1], series.to_numpy()[::-1], color=PALETTE[0])
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="y", visible=False)
-    else:
-        ax.bar(labels, series.to_numpy(), color=PALETTE[0])
-        ax.set_ylabel(xlabel)
-        ax.tick_params(axis="x", rotation=45)
-    ax.set_title(title)
-    shown = (lambda v: f"{v:.0%}") if percent else _fmt
+    with _drawing():
+        if horizontal:
+            ax.barh(labels[::-1], series.to_numpy()[::-1], color=PALETTE[0])
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(category)
+            ax.grid(axis="y", visible=False)
+        else:
+            ax.bar(labels, series.to_numpy(), color=PALETTE[0])
+            ax.set_ylabel(xlabel)
+            ax.set_xlabel(category)
+            ax.tick_params(axis="x", rotation=45)
+        ax.set_title(title)
+        if percent:
+            (ax.xaxis if horizontal else ax.yaxis).set_major_formatter(_percent_formatter())
     alt = (
-        f"Bar chart of {xlabel.lower()}: "
+        f"Bar chart of {xlabel[0].lower() + xlabel[1:]}: "
         + "; ".join(f"{k} {shown(float(v))}" for k, v in series.head(8).items())
-        + ("; and more." if len(series) > 8 else ".")
+        + (f"; and {len(series) - 8} more" if len(series) > 8 else "")
+        + (f"; {hidden} small group{'s' if hidden > 1 else ''} hidden" if hidden else "")
+        + "."
     )
-    return fig, alt
+    return Chart(fig, alt)
 
 
 def likert(shares: pd.DataFrame, *, title: str) -> Chart:
-    """Diverging bars: question × ordered levels (negative → positive), centred on neutral."""
-    levels = list(shares.columns)
+    """Diverging bars: question × level → share, levels ordered negative → positive.
+
+    With an odd number of levels the middle one is neutral and straddles zero;
+    disagreement extends left, agreement right.
+    """
+    levels = [str(level) for level in shares.columns]
     middle = len(levels) // 2
     neutral = levels[middle] if len(levels) % 2 else None
-    fig = new_figure(height=max(2.4, 0.55 * len(shares) + 1.4))
-    ax = fig.axes[0]
-    colours = ["#B2182B", "#EF8A62", "#CCCCCC", "#67A9CF", "#2166AC"]
+    values = shares.astype(float).set_axis(levels, axis=1)
     colours = (
-        colours if len(levels) == 5 else [PALETTE[i % len(PALETTE)] for i in range(len(levels))]
+        _LIKERT if len(levels) == 5 else [PALETTE[i % len(PALETTE)] for i in range(len(levels))]
     )
-    labels = [_wrap(q) for q in shares.index]
-    left = -(shares[levels[:middle]].sum(axis=1) + (shares[neutral] / 2 if neutral else 0))
-    start = left.to_numpy(dtype=float)
-    for level, colour in zip(levels, colours, strict=False):
-        width = shares[level].to_numpy(dtype=float)
-        ax.barh(labels, width, left=start, color=colour, label=level)
-        start = start + width
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlim(-1, 1)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{abs(v):.0%}")
-    ax.set_xlabel("Share of respondents (disagree ← → agree)")
-    ax.set_title(title, pad=22)
-    ax.invert_yaxis()
-    ax.grid(axis="y", visible=False)
-    ax.legend(
-        fontsize=7, ncol=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.02), frameon=False
-    )
-    positive = shares[levels[middle + (1 if neutral else 0) :]].sum(axis=1)
+    left = -(values[levels[:middle]].sum(axis=1) + (values[neutral] / 2 if neutral else 0))
+    fig = new_figure(height=max(2.4, 0.55 * len(values) + 1.4))
+    ax = fig.axes[0]
+    questions = ["\n".join(textwrap.wrap(str(q), 38)) for q in values.index]
+    with _drawing():
+        start = left.to_numpy(dtype=float)
+        for level, colour in zip(levels, colours, strict=False):
+            width = values[level].to_numpy(dtype=float)
+            ax.barh(questions, width, left=start, color=colour, label=level)
+            start = start + width
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlim(-1, 1)
+        ax.xaxis.set_major_formatter(lambda v, _: f"{abs(v):.0%}")
+        ax.set_xlabel("Share of respondents (disagree ← → agree)")
+        ax.set_ylabel("Statement")
+        ax.set_title(title, pad=22)
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        ax.legend(fontsize=7, ncol=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.02))
+    agree = values[levels[middle + (1 if neutral else 0) :]].sum(axis=1)
+    disagree = values[levels[:middle]].sum(axis=1)
     alt = (
         "Diverging bar chart of survey answers: "
-        + "; ".join(f"“{q}” {p:.0%} agree" for q, p in positive.items())
+        + "; ".join(
+            f"“{q}” {_pct(agree[q])} agree, {_pct(disagree[q])} disagree" for q in values.index
+        )
         + "."
     )
-    return fig, alt
+    return Chart(fig, alt)
 
 
-def _wrap(text: str, width: int = 38) -> str:
-    import textwrap
+# --- one chart per metric result ------------------------------------------------------------------
 
-    return "\n".join(textwrap.wrap(text, width))
+
+def contributors_chart(
+    result: pd.DataFrame, *, by: str | None = None, title: str = "", value: str = ""
+) -> Chart:
+    """Lines of a head count over time (contributors, new_contributors, inactive), by group."""
+    value = value or next(
+        c for c in ("contributors", "new_contributors", "inactive") if c in result
+    )
+    what = {"new_contributors": "New contributors", "inactive": "Contributors who became inactive"}
+    ylabel = what.get(value, "Contributors")
+    return lines(result, value, title=title or f"{ylabel} over time", ylabel=ylabel, group=by)
+
+
+def activity_status_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
+    """Stacked area of active, drifting and away contributors at each period end."""
+    return stacked(
+        result,
+        ["active", "drifting", "away"],
+        title=title or "Active, drifting and away contributors",
+        ylabel="Contributors",
+    )
+
+
+def cohort_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
+    """Heat map of cohort retention: cohort × periods since first contribution → share."""
+    return heatmap(
+        result,
+        title=title or "Cohort retention",
+        xlabel=f"{_period_word(result.index).capitalize()}s since first contribution",
+        ylabel="Cohort",
+        percent=True,
+    )
+
+
+def onion_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
+    """Stacked bars of core, regular and casual contributors per period."""
+    return stacked(
+        result,
+        ["core", "regular", "casual"],
+        title=title or "Core, regular and casual contributors",
+        ylabel="Contributors",
+        kind="bars",
+    )
+
+
+def response_chart(result: pd.DataFrame, *, by: str = "community", title: str = "") -> Chart:
+    """Horizontal bars of the median hours to first response per group, fastest first."""
+    medians = result.set_index(by)["median_hours"].astype("Float64").sort_values()
+    return bars(
+        medians.astype(float),
+        title=title or f"Time to first response by {by}",
+        xlabel="Median hours to first response",
+        ylabel=by.capitalize(),
+    )
+
+
+def location_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
+    """Horizontal bars of contributors per region or country, largest first."""
+    key = result.columns[0]
+    counts = result.set_index(key)["contributors"].astype("Float64").astype(float)
+    return bars(
+        counts,
+        title=title or f"Contributors by {key}",
+        xlabel="Contributors",
+        ylabel=str(key).capitalize(),
+    )
+
+
+def hour_weekday_chart(result: pd.DataFrame, *, local: bool = True, title: str = "") -> Chart:
+    """Heat map of contributions by weekday and hour of day."""
+    zone = "local time" if local else "UTC"
+    return heatmap(
+        result,
+        title=title or f"Contributions by weekday and hour ({zone})",
+        xlabel=f"Hour of day ({zone})",
+        ylabel="Weekday",
+    )
