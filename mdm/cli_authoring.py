@@ -1,0 +1,104 @@
+"""The authoring subcommands of ``mdm``: ``init``, ``new-topic``, ``rename-topic``, ``merge-topic``.
+
+:func:`register` adds them to the ``mdm`` parser and returns their handlers. Each
+handler prints the paths it wrote or removed, one a line, and returns 0; a
+:class:`~mdm.errors.ConfigError` goes up to ``mdm``'s one-line error report.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["register"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ignore[type-arg]
+    """Add the authoring subcommands to ``commands``; return their handlers by name."""
+    init = commands.add_parser(
+        "init", help="start a new project in DIR: params, data, README (no Mozilla content)"
+    )
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--name", help="the project's name (default: from the folder's name)")
+    init.add_argument(
+        "--with-notebooks",
+        action="store_true",
+        help="also copy mdm's notebooks into DIR/notebooks/ to customise them",
+    )
+
+    new = commands.add_parser("new-topic", help="add a topic area: params/topics/ID.yaml")
+    new.add_argument("topic_id", metavar="ID", help="lower-case letters, digits and '-'")
+    new.add_argument("title", metavar="TITLE")
+    new.add_argument("question", metavar="QUESTION", help="the topic's guiding question")
+    new.add_argument(
+        "--number",
+        type=int,
+        metavar="N",
+        help="its place (default: last); active topics from N on move down by one",
+    )
+    _project_option(new)
+
+    rename = commands.add_parser(
+        "rename-topic", help="change a topic's id in its file name and everywhere it is used"
+    )
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
+    rename.add_argument("--title", help="also change its title")
+    _project_option(rename)
+
+    merge = commands.add_parser(
+        "merge-topic", help="merge topic SOURCE into TARGET; SOURCE leaves the documents"
+    )
+    merge.add_argument("source", metavar="SOURCE")
+    merge.add_argument("target", metavar="TARGET")
+    _project_option(merge)
+
+    return {
+        "init": _init,
+        "new-topic": _new_topic,
+        "rename-topic": _rename_topic,
+        "merge-topic": _merge_topic,
+    }
+
+
+def _project_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project folder with params/ (default: .)",
+    )
+
+
+def _report(paths: list[Path]) -> int:
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from mdm.authoring import init_project
+
+    return _report(init_project(args.directory, args.name, args.with_notebooks))
+
+
+def _new_topic(args: argparse.Namespace) -> int:
+    from mdm.authoring import new_topic
+
+    return _report(new_topic(args.project, args.topic_id, args.title, args.question, args.number))
+
+
+def _rename_topic(args: argparse.Namespace) -> int:
+    from mdm.authoring import rename_topic
+
+    return _report(rename_topic(args.project, args.old, args.new, args.title))
+
+
+def _merge_topic(args: argparse.Namespace) -> int:
+    from mdm.authoring import merge_topic
+
+    return _report(merge_topic(args.project, args.source, args.target))
