@@ -53,11 +53,11 @@ def init_project(target: Path, name: str | None = None, with_notebooks: bool = F
     title = (name if name is not None else _title_from(target)).strip()
     if not title or "\n" in title:
         raise ConfigError(f"--name: expected the project's name on one line, got {name!r}")
-    parent = target.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    # a sibling of target: the same file system for the final moves, created under the umask
-    staging = parent / f".{target.resolve().name}.mdm-init-{os.urandom(4).hex()}"
-    staging.mkdir()
+    # inside target (or beside it, for a new folder): the final moves stay on one file system
+    base = target if target.is_dir() else target.resolve().parent
+    base.mkdir(parents=True, exist_ok=True)
+    staging = base / f".mdm-init-{os.urandom(4).hex()}"
+    staging.mkdir()  # not mkdtemp: the folder that may become target gets the umask's mode
     try:
         _render_scaffold(staging, title)
         if with_notebooks:

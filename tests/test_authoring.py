@@ -129,7 +129,7 @@ def test_init_keeps_what_the_folder_has(tmp_path: Path) -> None:
     gitignore = (root / ".gitignore").read_text(encoding="utf-8")
     assert gitignore.startswith("node_modules/\noutput/\n")
     assert gitignore.count("output/") == 1 and "data/private/*" in gitignore
-    assert [p.name for p in root.iterdir() if p.name.startswith(".repo")] == []  # no staging left
+    assert not list(tmp_path.rglob(".mdm-init-*"))  # no staging folder left
 
 
 def test_init_refuses_a_folder_with_params(tiny: Path) -> None:
