@@ -13,7 +13,6 @@ from mdm.metrics._arrays import (
     month_ordinals,
     nanos,
     new_run,
-    people,
     period_index,
     period_ordinals,
     select,
@@ -46,13 +45,14 @@ def _threads(
     events: pd.DataFrame, filters: Filters | None, bots: bool
 ) -> tuple[pd.DataFrame, Ints]:
     """The per-thread table and the position of each thread's creating event."""
-    thread_all, thread_labels = codes_of(events["thread_id"])
-    rows = np.flatnonzero(thread_all >= 0)
-    ns, thread = nanos(events)[rows], thread_all[rows]
+    rows = np.flatnonzero(events["thread_id"].notna().to_numpy(dtype=bool))
+    # codes for the thread rows only: most events are not in a thread
+    thread, _ = codes_of(events["thread_id"].iloc[rows])
+    person, _ = codes_of(events["contributor_id"].iloc[rows])
+    ns = nanos(events)[rows]
     order = np.argsort(ns, kind="stable")
     order = order[np.argsort(thread[order], kind="stable")]  # by thread, then time
-    rows, ns, thread = rows[order], ns[order], thread[order]
-    person = people(events)[0][rows]
+    rows, ns, thread, person = rows[order], ns[order], thread[order], person[order]
     bot = events["is_bot"].to_numpy(dtype=bool)[rows]
     is_start = new_run(thread)
     starts = np.flatnonzero(is_start)
@@ -74,14 +74,19 @@ def _threads(
     creating = rows[starts][keep][by_time]
     table = pd.DataFrame(
         {
-            "thread_id": pd.array(thread_labels[thread[starts][keep][by_time]], dtype="string"),
-            "community": events["community"].to_numpy()[creating],
+            "thread_id": _taken(events["thread_id"], creating),
+            "community": _taken(events["community"], creating),
             "created": pd.to_datetime(created, unit="ns", utc=True),
             "first_response": pd.to_datetime(response, unit="ns", utc=True),
             "hours": hours,
         }
     )
     return table, creating
+
+
+def _taken(values: pd.Series, rows: Ints) -> pd.Series:
+    """Text values at ``rows``, indexed 0..n−1 (no detour through Python objects)."""
+    return values.iloc[rows].astype("string").reset_index(drop=True)
 
 
 def time_to_first_response(
@@ -104,8 +109,8 @@ def time_to_first_response(
     threads, creating = _threads(events, filters, bots)
     keys: list[pd.Series] = []
     if by is not None:
-        group = column(events, by).to_numpy()[creating]  # the group of the creating event
-        keys.append(pd.Series(group, name=by, dtype="string").fillna("Unknown"))
+        group = _taken(column(events, by), creating)  # the group of the creating event
+        keys.append(group.rename(by).fillna("Unknown"))
     if freq is not None:
         months = month_ordinals(np.asarray(threads["created"].array.asi8, dtype=np.int64))
         keys.append(pd.Series(period_index(period_ordinals(months, freq), freq), name="period"))
