@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["main"]
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
     from mdm import __version__
+    from mdm.cli_authoring import register
 
     parser = argparse.ArgumentParser(
         prog="mdm",
@@ -100,33 +102,6 @@ def _parser() -> argparse.ArgumentParser:
         help="rebuild whenever the section's notebook or inputs change (Ctrl-C stops)",
     )
 
-    init = commands.add_parser("init", help="start a new project in DIR (no Mozilla content)")
-    init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("--name", help="the project's name (default: from DIR)")
-    init.add_argument(
-        "--with-notebooks",
-        action="store_true",
-        help="copy mdm's notebooks into DIR/notebooks/ to customise them",
-    )
-
-    new_topic = commands.add_parser("new-topic", help="add a topic area")
-    new_topic.add_argument("topic_id", metavar="ID")
-    new_topic.add_argument("title", metavar="TITLE")
-    new_topic.add_argument("question", metavar="QUESTION")
-    new_topic.add_argument("--number", type=int, help="its place; later topics move down by one")
-    project_option(new_topic)
-
-    rename = commands.add_parser("rename-topic", help="change a topic's id everywhere it is used")
-    rename.add_argument("old", metavar="OLD")
-    rename.add_argument("new", metavar="NEW")
-    rename.add_argument("--title", help="also change its title")
-    project_option(rename)
-
-    merge = commands.add_parser("merge-topic", help="merge topic SOURCE into topic TARGET")
-    merge.add_argument("source", metavar="SOURCE")
-    merge.add_argument("target", metavar="TARGET")
-    project_option(merge)
-
     diff = commands.add_parser(
         "diff",
         help="what changed between two builds, section by section (writes output/diff-*.html)",
@@ -141,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="compare only this document (repeatable; default: all)",
     )
-    return parser
+    return parser, register(commands)
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -151,24 +126,6 @@ def _preview(args: argparse.Namespace) -> int:
         watch(args.project, args.topic, args.document, say=lambda line: print(line, flush=True))
     else:
         print(preview(args.project, args.topic, args.document))
-    return 0
-
-
-def _authoring(args: argparse.Namespace) -> int:
-    from mdm import authoring
-
-    if args.command == "init":
-        paths = authoring.init_project(args.directory, args.name, args.with_notebooks)
-    elif args.command == "new-topic":
-        paths = authoring.new_topic(
-            args.project, args.topic_id, args.title, args.question, args.number
-        )
-    elif args.command == "rename-topic":
-        paths = authoring.rename_topic(args.project, args.old, args.new, args.title)
-    else:
-        paths = authoring.merge_topic(args.project, args.source, args.target)
-    for path in paths:
-        print(path)
     return 0
 
 
@@ -257,17 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mdm`` console script."""
     from mdm.errors import MdmError
 
-    args = _parser().parse_args(argv)
+    parser, authoring = _parser()
+    args = parser.parse_args(argv)
     handlers = {
         "check": _check,
         "build": _build,
         "status": _status,
         "diff": _diff,
         "preview": _preview,
-        "init": _authoring,
-        "new-topic": _authoring,
-        "rename-topic": _authoring,
-        "merge-topic": _authoring,
+        **authoring,
     }
     _interrupt_on_sigterm()
     try:

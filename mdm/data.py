@@ -55,18 +55,9 @@ _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
 def _text(path: Path, shown: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as err:
-        raise DataError(f"{shown}: file not found") from err
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"{shown}:{line}: expected UTF-8 text, found byte "
-            f"{raw[err.start]:#04x} at offset {err.start}"
-        ) from err
+    from mdm.loader import read_utf8
+
+    return read_utf8(path, shown, DataError)
 
 
 def _rows(

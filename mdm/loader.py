@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mdm.errors import ConfigError, where
+from mdm.errors import ConfigError, MdmError, where
 
 __all__ = [
     "Located",
@@ -29,6 +29,7 @@ __all__ = [
     "format_validation_error",
     "load_model",
     "parse_yaml",
+    "read_utf8",
     "read_yaml",
     "validate",
 ]
@@ -100,22 +101,26 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> 
             _walk(item, (*path, index), lines, file)
 
 
-def read_yaml(path: Path, *, display: Path | None = None) -> Located:
-    """Parse one YAML file; ``display`` is the path shown in messages."""
-    shown = display or path
+def read_utf8(path: Path, shown: object, error: type[MdmError] = ConfigError) -> str:
+    """A file's text; a missing file or a non-UTF-8 byte is ``error``, naming line and offset."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError as err:
-        raise ConfigError(f"{shown}: file not found") from err
+        raise error(f"{shown}: file not found") from err
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")  # a BOM is accepted and dropped
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise ConfigError(
+        raise error(
             f"{shown}:{line}: expected UTF-8 text, found byte "
             f"{raw[err.start]:#04x} at offset {err.start}"
         ) from err
-    return parse_yaml(text, shown)
+
+
+def read_yaml(path: Path, *, display: Path | None = None) -> Located:
+    """Parse one YAML file; ``display`` is the path shown in messages."""
+    shown = display or path
+    return parse_yaml(read_utf8(path, shown), shown)
 
 
 def parse_yaml(text: str, shown: Path | str) -> Located:

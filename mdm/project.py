@@ -141,32 +141,28 @@ class Project:
         doc = self.document(doc_id)
         root = str(self.root)
         shared = tuple(self.root / f for f in (PROJECT_FILE, STAKEHOLDERS_FILE, DOCUMENTS_FILE))
-        specs = [
-            SectionSpec(
-                doc.id,
-                name,
-                name.replace("-", " ").capitalize(),
-                self.notebook(name),
-                {"project_dir": root, "document": doc.id},
-                tuple(self.files),
-            )
-            for name in doc.front
-        ]
+
+        def matter(names: list[str], inputs: tuple[Path, ...]) -> list[SectionSpec]:
+            """Front or back matter: whole-document notebooks that read params (and data)."""
+            return [
+                SectionSpec(
+                    doc.id,
+                    name,
+                    name.replace("-", " ").capitalize(),
+                    self.notebook(name),
+                    {"project_dir": root, "document": doc.id},
+                    inputs,
+                )
+                for name in names
+            ]
+
+        specs = matter(doc.front, tuple(self.files))
         topics = (
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
         notebook = self.notebook(doc.topic_notebook)
-        back = [
-            SectionSpec(
-                doc.id,
-                name,
-                name.replace("-", " ").capitalize(),
-                self.notebook(name),
-                {"project_dir": root, "document": doc.id},
-                (*self.files, *self.data_files()),
-            )
-            for name in doc.back
-        ]
+        # back matter (roadmap, sources appendix) may list every input file
+        back = matter(doc.back, (*self.files, *self.data_files()))
         specs += [
             SectionSpec(
                 doc.id,

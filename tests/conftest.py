@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "projects" / "tiny"
 FIXTURES = REPO / "tests" / "fixtures"
+
+
+def mdm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the mdm command as a user would: a real process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "mdm.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def copy_project(source: Path, target: Path) -> Path:

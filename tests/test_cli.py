@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
-
-MDM = [sys.executable, "-m", "mdm.cli"]
-
-
-def mdm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*MDM, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+from conftest import FIXTURES, mdm
 
 
 def test_check_reports_what_it_validated(tiny: Path) -> None:
