@@ -136,29 +136,35 @@ def _compute(research: Research, spec: MetricSpec) -> pd.DataFrame:
     """The metric's result table, computed once per kernel for the same metric and filters."""
     key = spec.model_dump_json(include=set(MetricSpec.model_fields) - {"title"})
     if key not in research.results:
-        research.results[key] = _compute_metric(research.events, spec)
+        research.results[key] = _compute_metric(research.events, spec, research.paths.min_group)
     return research.results[key]
 
 
-def _compute_metric(events: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
+def _compute_metric(events: pd.DataFrame, spec: MetricSpec, min_group: int) -> pd.DataFrame:
     from mdm import metrics as m
 
     filters = spec.filters()
     if filters and spec.metric not in ("contributors", "new_contributors"):
         events = m.filter_events(events, filters, bots=True)
     calls: dict[str, Callable[[], pd.DataFrame]] = {
-        "contributors": lambda: m.contributors(events, spec.freq, spec.by, filters),
-        "new_contributors": lambda: m.new_contributors(events, spec.freq, filters),
+        "contributors": lambda: m.contributors(
+            events, spec.freq, spec.by, filters, min_group=min_group
+        ),
+        "new_contributors": lambda: m.new_contributors(
+            events, spec.freq, filters, min_group=min_group
+        ),
         "inactive_contributors": lambda: m.inactive_contributors(events, freq=spec.freq),
         "activity_status": lambda: m.activity_status(events, spec.freq),
-        "cohort_retention": lambda: m.cohort_retention(events, spec.freq),
-        "absence_factor": lambda: m.absence_factor(events, spec.by),
+        "cohort_retention": lambda: m.cohort_retention(events, spec.freq, min_group=min_group),
+        "absence_factor": lambda: m.absence_factor(events, spec.by, min_group=min_group),
         "onion": lambda: m.onion(events, spec.freq),
         "time_to_first_response": lambda: m.time_to_first_response(
-            events, by=spec.by, freq=None if spec.by else spec.freq
+            events, by=spec.by, freq=None if spec.by else spec.freq, min_group=min_group
         ),
         "conversion_rate": lambda: m.conversion_rate(events, entry=spec.entry, freq=spec.freq),
-        "contributor_location": lambda: m.contributor_location(events, by=spec.by or "region"),
+        "contributor_location": lambda: m.contributor_location(
+            events, by=spec.by or "region", min_group=min_group
+        ),
         "multi_area_share": lambda: m.multi_area_share(events, spec.freq),
         "activity_heatmap": lambda: m.activity_heatmap(events, local=spec.local),
     }
