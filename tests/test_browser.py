@@ -266,6 +266,7 @@ def test_hostile_topic_text_stays_inert(
     section = page.locator("section[data-section='topic-homework-clubs']")
     text = section.inner_text()
     assert "click" in text  # the link text stays, as text
+    assert section.locator(".mdm-summary a").count() == 0
     assert RTL_NAME in text.replace("\u202e", "").replace("\u202c", "")
     assert not seen.blocked, f"the hostile text made the page request {seen.blocked}"
     # the <img src=x> is either shown as text or dropped, never a request or a broken image
