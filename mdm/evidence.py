@@ -122,7 +122,7 @@ class Research:
 
     def caption(self, key: str, what: str) -> str:
         info = self.describe(key)
-        return f"{what}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
+        return f"{what.rstrip('.')}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
 
 
 # --- metrics → values and charts -----------------------------------------------------------
