@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["PALETTE", "figure_html", "new_figure"]
 
 # Colour-blind safe (Okabe-Ito), in the order series are drawn.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# (yellow last: it has too little contrast on white for a line or a label)
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 
 _STYLE: dict[str, Any] = {
     "figure.dpi": 100,

@@ -8,6 +8,8 @@ the document carries no script, event handler, style sheet, external image or
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 __all__ = ["sanitize_fragment"]
@@ -15,6 +17,7 @@ __all__ = ["sanitize_fragment"]
 _TAGS = {
     "a",
     "abbr",
+    "bdi",
     "b",
     "blockquote",
     "br",
@@ -86,8 +89,17 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) can reorder how the
+# text after them is displayed; names are isolated with <bdi> in the markup instead
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def sanitize_fragment(html: str) -> str:
-    """Allowlist-sanitise one section's HTML."""
+    """Allowlist-sanitise one section's HTML and drop bidi control characters."""
+    return _BIDI_CONTROLS.sub("", _clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_TAGS,
