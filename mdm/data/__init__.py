@@ -1,0 +1,67 @@
+"""Research inputs: read, check and normalise every file under ``data/``.
+
+Each loader checks its file completely and raises :class:`~mdm.errors.DataError`
+naming the file, the row (the physical line, the header being line 1; for
+Parquet, ``row N`` counting data rows from 1), the field, what was expected and
+what was found. CSV files are read as text throughout, so a literal ``NA`` or
+``None`` stays an answer and an id like ``0123`` stays an id. docs/data.md
+describes every file.
+
+    events       load_events                       activity.parquet / .csv / .csv.gz
+    quotes       load_quotes, visible_quotes        quotes.csv
+                 load_register, forbidden_names     private/register.csv (privacy guard only)
+    survey       load_survey → Survey               survey/questions.yaml + responses.csv
+    discussions  load_discussions                   discussions.csv
+    notes        load_notes                         notes/*.md
+    provenance   describe_input, file_digest        any of the above
+    _tables      check_topic_refs                   topic ids in any of the above
+"""
+
+from __future__ import annotations
+
+from mdm.data._tables import check_topic_refs
+from mdm.data.discussions import DISCUSSION_COLUMNS, load_discussions
+from mdm.data.events import EVENT_COLUMNS, EVENT_FRAME_COLUMNS, OPTIONAL_EVENT_COLUMNS, load_events
+from mdm.data.notes import Note, Source, load_notes
+from mdm.data.provenance import InputFile, describe_input, file_digest
+from mdm.data.quotes import (
+    CONSENT_LEVELS,
+    QUOTE_COLUMNS,
+    Audience,
+    Consent,
+    Quote,
+    forbidden_names,
+    load_quotes,
+    load_register,
+    visible_quotes,
+)
+from mdm.data.survey import RESPONSE_COLUMNS, Question, Survey, load_survey
+
+__all__ = [
+    "CONSENT_LEVELS",
+    "DISCUSSION_COLUMNS",
+    "EVENT_COLUMNS",
+    "EVENT_FRAME_COLUMNS",
+    "OPTIONAL_EVENT_COLUMNS",
+    "QUOTE_COLUMNS",
+    "RESPONSE_COLUMNS",
+    "Audience",
+    "Consent",
+    "InputFile",
+    "Note",
+    "Question",
+    "Quote",
+    "Source",
+    "Survey",
+    "check_topic_refs",
+    "describe_input",
+    "file_digest",
+    "forbidden_names",
+    "load_discussions",
+    "load_events",
+    "load_notes",
+    "load_quotes",
+    "load_register",
+    "load_survey",
+    "visible_quotes",
+]

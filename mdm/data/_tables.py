@@ -1,0 +1,173 @@
+"""Shared checks for research files: UTF-8 text, CSV headers and rows, topic references.
+
+Rows are physical lines of the file, the header being line 1, so a message
+points at the line an editor shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from mdm.errors import DataError, where
+
+__all__ = [
+    "check_header",
+    "check_topic_refs",
+    "csv_rows",
+    "decode",
+    "model_error",
+    "no_header",
+    "read_bytes",
+    "read_text",
+    "strip_bom",
+]
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_bytes(path: Path, shown: str) -> bytes:
+    """A file's bytes, gunzipped for ``.gz``; a missing or damaged file is a DataError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as err:
+        raise DataError(f"{shown}: file not found") from err
+    except IsADirectoryError as err:
+        raise DataError(f"{shown}: expected a file, found a directory") from err
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise DataError(f"{shown}: expected gzip-compressed data: {err}") from err
+    return raw
+
+
+def decode(raw: bytes, shown: str) -> str:
+    """UTF-8 text without its BOM; a non-UTF-8 byte is a DataError naming its line and offset.
+
+    For bytes already read (events, possibly gunzipped); files go through ``read_text``.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(
+            f"{shown}:{line}: expected UTF-8 text, found byte "
+            f"{raw[err.start]:#04x} at offset {err.start}"
+        ) from err
+
+
+def read_text(path: Path, shown: str) -> str:
+    """A UTF-8 file's text (a BOM is accepted and dropped), read as params files are."""
+    from mdm.loader import read_utf8
+
+    return read_utf8(path, shown, DataError)
+
+
+def strip_bom(raw: bytes) -> bytes:
+    """The bytes without a leading UTF-8 byte-order mark."""
+    return raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+
+
+def check_header(
+    shown: str, header: Sequence[str], required: Sequence[str], optional: Sequence[str] = ()
+) -> None:
+    """Missing, unknown or repeated columns: one error naming them all and what was found."""
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required and c not in optional]
+    repeated = sorted({c for c in header if list(header).count(c) > 1})
+    if not (missing or unknown or repeated):
+        return
+    problems = []
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(unknown)}")
+    if repeated:
+        problems.append(f"repeated column(s) {', '.join(repeated)}")
+    allowed = ", ".join(required) + (f"; optional {', '.join(optional)}" if optional else "")
+    raise DataError(
+        f"{shown}:1: {'; '.join(problems)} (expected {allowed}; found {', '.join(header) or 'no columns'})"
+    )
+
+
+def no_header(shown: str, required: Sequence[str]) -> DataError:
+    """The error for a file without even a header row."""
+    return DataError(
+        f"{shown}:1: expected a header row ({', '.join(required)}), found an empty file (no rows)"
+    )
+
+
+def csv_rows(
+    path: Path,
+    shown: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    allow_empty: bool = False,
+) -> list[tuple[int, dict[str, str]]]:
+    """(line, row) pairs of a small CSV file with exactly the allowed columns; cells unstripped.
+
+    ``allow_empty``: a header without rows means "nothing collected yet" (quotes, survey
+    answers, discussions of a new project), not a broken file. Blank lines are skipped.
+    """
+    reader = csv.reader(io.StringIO(read_text(path, shown), newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise no_header(shown, required)
+        header = [h.strip() for h in header]
+        check_header(shown, header, required, optional)
+        rows = []
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                raise DataError(
+                    f"{shown}:{reader.line_num}: expected {len(header)} fields, found {len(record)}"
+                )
+            rows.append((reader.line_num, dict(zip(header, record, strict=True))))
+    except csv.Error as err:
+        raise DataError(f"{shown}:{reader.line_num}: malformed CSV: {err}") from err
+    if not rows and not allow_empty:
+        raise DataError(f"{shown}:2: expected at least one row after the header, found no rows")
+    return rows
+
+
+def model_error(shown: str, line: int | None, err: ValidationError) -> DataError:
+    """A pydantic error on one row as ``file:line: field: message, got value``."""
+    first = err.errors(include_url=False)[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    message = first["msg"].removeprefix("Value error, ")
+    # a whole-row rule (value_error) names the values itself
+    got = "" if first["type"] == "value_error" else f", got {first.get('input')!r}"
+    return DataError(f"{where(shown, line, field)}: {message[0].lower()}{message[1:]}{got}")
+
+
+def check_topic_refs(
+    items: Iterable[tuple[int | None, str]],
+    known_topics: Iterable[str],
+    path: str | Path,
+    field: str = "topics",
+) -> None:
+    """Raise DataError for the first ``(line, topic_id)`` whose id is not a known topic.
+
+    The message names the file, line and unknown id and suggests the closest known id.
+    """
+    known = list(known_topics)
+    allowed = set(known)
+    for line, topic in items:
+        if topic in allowed:
+            continue
+        close = difflib.get_close_matches(topic, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DataError(
+            f"{where(path, line, field)}: unknown topic {topic!r}{hint} "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
+        )

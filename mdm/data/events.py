@@ -1,0 +1,375 @@
+"""Activity events: the tidy table every metric takes (docs/data.md, "Activity events").
+
+Checks run over whole columns with Arrow compute functions and masks; a row is
+looked at one by one only to name it in an error message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mdm.data._tables import check_header, decode, no_header, read_bytes, strip_bom
+from mdm.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["EVENT_COLUMNS", "EVENT_FRAME_COLUMNS", "OPTIONAL_EVENT_COLUMNS", "load_events"]
+
+EVENT_COLUMNS = ("contributor_id", "timestamp", "community", "area", "activity_type")
+OPTIONAL_EVENT_COLUMNS = ("country", "affiliation", "is_bot", "thread_id")
+EVENT_FRAME_COLUMNS = (*EVENT_COLUMNS, *OPTIONAL_EVENT_COLUMNS, "utc_offset_minutes")
+_CATEGORIES = ("community", "area", "activity_type", "country", "affiliation")
+_PATTERNS = {
+    "country": (r"^[A-Z]{2}$", "an ISO 3166 alpha-2 country code such as DE"),
+    "affiliation": (r"^(volunteer|staff|other)$", "volunteer, staff or other"),
+}
+_TIMESTAMP = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:?\d\d)$"
+_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
+_TIMESTAMP_EXPECTED = "expected ISO 8601 with a UTC offset (e.g. 2017-03-01T14:05:00+05:30 or ...Z)"
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+_MAX_OFFSET = 14 * 60
+
+# where(row index) → "file:line" for CSV, "file: row N" for Parquet
+Locate = Callable[[int], str]
+
+
+def load_events(path: Path, shown: str | None = None) -> pd.DataFrame:
+    """Activity events from ``.csv``, ``.csv.gz`` or ``.parquet``, checked and normalised.
+
+    Columns: contributor_id (string), timestamp (datetime64[ns, UTC]), community, area,
+    activity_type, country, affiliation (categorical, NA when empty), is_bot (bool),
+    thread_id (string, NA when empty), utc_offset_minutes (int16, the offset as written).
+    ``shown`` is the path used in messages (default: ``path``).
+    """
+    shown = shown or str(path)
+    if path.suffix == ".parquet":
+        return _from_parquet(path, shown)
+    return _from_csv(path, shown)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _from_csv(path: Path, shown: str) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    raw = strip_bom(read_bytes(path, shown))
+    decode(raw, shown)  # only to report the first non-UTF-8 byte by line and offset
+    first_line = raw.split(b"\n", 1)[0].decode("utf-8").strip()
+    if not first_line:
+        raise no_header(shown, EVENT_COLUMNS)
+    header = [h.strip() for h in next(csv.reader([first_line]))]
+    check_header(shown, header, EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS)
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(raw),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as err:
+        raise _malformed(raw, shown, len(header), err) from err
+    if table.num_rows == 0:
+        raise DataError(f"{shown}:2: expected at least one event after the header, found no rows")
+    locate = _csv_lines(raw, shown)
+    columns = {name: pc.utf8_trim_whitespace(table[name]) for name in header}
+    _require(columns["contributor_id"], "contributor_id", locate)
+    _require(columns["timestamp"], "timestamp", locate)
+    stamps = columns["timestamp"]
+    _first_bad(
+        pc.invert(pc.match_substring_regex(stamps, _TIMESTAMP)),
+        locate,
+        "timestamp",
+        _TIMESTAMP_EXPECTED,
+        stamps,
+    )
+    try:
+        utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
+        local = pc.cast(pc.replace_substring_regex(stamps, _OFFSET, ""), pa.timestamp("ns"))
+    except pa.ArrowInvalid as err:
+        raise _bad_timestamp(stamps, locate) from err
+    minutes = (
+        local.cast(pa.int64()).to_numpy() - utc.cast(pa.int64()).to_numpy()
+    ) // 60_000_000_000
+    _check_offsets(minutes, locate, "timestamp", stamps)
+    return _frame(columns, utc, minutes, locate)
+
+
+def _csv_lines(raw: bytes, shown: str) -> Locate:
+    """Row index → ``file:line``; blank lines (skipped by the reader) are counted lazily."""
+
+    def locate(index: int) -> str:
+        reader = csv.reader(io.StringIO(decode(raw, shown), newline=""))
+        next(reader)
+        seen = -1
+        for record in reader:
+            if record:
+                seen += 1
+                if seen == index:
+                    return f"{shown}:{reader.line_num}"
+        return f"{shown}:{index + 2}"
+
+    return locate
+
+
+def _malformed(raw: bytes, shown: str, width: int, err: Exception) -> DataError:
+    """The first row with the wrong number of fields or a line break inside quotes."""
+    reader = csv.reader(io.StringIO(decode(raw, shown), newline=""))
+    try:
+        next(reader)
+        start = reader.line_num + 1
+        for record in reader:
+            if record and len(record) != width:
+                return DataError(f"{shown}:{start}: expected {width} fields, found {len(record)}")
+            if reader.line_num != start:
+                return DataError(
+                    f"{shown}:{start}: expected one line per event, found a line break "
+                    "inside a quoted field"
+                )
+            start = reader.line_num + 1
+    except csv.Error as csv_err:
+        return DataError(f"{shown}:{reader.line_num}: malformed CSV: {csv_err}")
+    return DataError(f"{shown}: malformed CSV: {err}")
+
+
+def _bad_timestamp(stamps: pa.Array, locate: Locate) -> DataError:
+    """The first timestamp of the right shape that is not a real date and time."""
+    import pandas as pd
+
+    parsed = pd.to_datetime(
+        pd.Series(stamps.to_pylist(), dtype=object), utc=True, format="ISO8601", errors="coerce"
+    )
+    bad = parsed.isna().to_numpy().nonzero()[0]
+    index = int(bad[0]) if len(bad) else 0
+    return DataError(
+        f"{locate(index)}: timestamp: expected a real date and time in ISO 8601, "
+        f"got {stamps[index].as_py()!r}"
+    )
+
+
+# --- Parquet ---------------------------------------------------------------------------------
+
+
+def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except FileNotFoundError as err:
+        raise DataError(f"{shown}: file not found") from err
+    except (OSError, pa.ArrowException) as err:
+        raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+    # pandas stores a non-default index as __index_level_N__; it is not data
+    names = [n for n in schema.names if not n.startswith("__index_level_")]
+    check_header(shown, names, EVENT_COLUMNS, (*OPTIONAL_EVENT_COLUMNS, "utc_offset_minutes"))
+    text = [n for n in _CATEGORIES if n in names and pa.types.is_string(schema.field(n).type)]
+    try:
+        table = pq.read_table(path, columns=names, read_dictionary=text)
+    except (OSError, pa.ArrowException) as err:
+        raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+    if table.num_rows == 0:
+        raise DataError(f"{shown}: expected at least one event, found no rows")
+
+    def locate(index: int) -> str:
+        return f"{shown}: row {index + 1}"
+
+    columns: dict[str, Any] = {}
+    for name in names:
+        column = table[name]
+        if name in ("timestamp", "is_bot", "utc_offset_minutes"):
+            columns[name] = column
+            continue
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type) if name not in _CATEGORIES else column
+            kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        else:
+            kind = column.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise DataError(f"{shown}: {name}: expected a text column, found {column.type}")
+        columns[name] = column
+    _require(columns["contributor_id"], "contributor_id", locate)
+    stamps = columns["timestamp"]
+    if not (pa.types.is_timestamp(stamps.type) and stamps.type.tz):
+        raise DataError(
+            f"{shown}: timestamp: expected timestamps with a time zone, found {stamps.type}"
+        )
+    _first_bad(stamps.is_null(), locate, "timestamp", "a date and time", stamps)
+    try:
+        utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
+    except pa.ArrowInvalid as err:
+        raise DataError(f"{shown}: timestamp: expected dates between 1677 and 2262: {err}") from err
+    if "is_bot" in columns:
+        bots = columns["is_bot"]
+        if not pa.types.is_boolean(bots.type):
+            raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
+        _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
+    if "utc_offset_minutes" in columns:
+        offsets = columns["utc_offset_minutes"]
+        if not pa.types.is_integer(offsets.type):
+            raise DataError(
+                f"{shown}: utc_offset_minutes: expected an integer column, found {offsets.type}"
+            )
+        _first_bad(offsets.is_null(), locate, "utc_offset_minutes", "whole minutes", offsets)
+        minutes = offsets.cast(pa.int16()).to_numpy()
+        _check_offsets(minutes, locate, "utc_offset_minutes", offsets)
+    else:
+        import numpy as np
+
+        minutes = np.zeros(table.num_rows, dtype="int16")
+    return _frame(columns, utc, minutes, locate)
+
+
+# --- shared checks and the output frame ------------------------------------------------------
+
+
+def _first_bad(mask: Any, locate: Locate, field: str, expected: str, values: Any) -> None:
+    """Raise for the first row where ``mask`` is true, naming its value."""
+    import pyarrow.compute as pc
+
+    index = pc.index(mask.fill_null(True), True).as_py()
+    if index >= 0:
+        found = values[index].as_py()
+        got = f"got {found!r}" if found is not None else "found none"
+        expected = expected if expected.startswith("expected") else f"expected {expected}"
+        raise DataError(f"{locate(index)}: {field}: {expected}, {got}")
+
+
+def _require(column: Any, name: str, locate: Locate) -> None:
+    """A required text column: no empty values."""
+    import pyarrow.compute as pc
+
+    index = pc.index(pc.or_kleene(column.is_null(), pc.equal(column, "")), True).as_py()
+    if index >= 0:
+        raise DataError(f"{locate(index)}: {name}: expected a value, found an empty field")
+
+
+def _check_offsets(minutes: Any, locate: Locate, field: str, values: Any) -> None:
+    bad = (abs(minutes) > _MAX_OFFSET).nonzero()[0]
+    if len(bad):
+        index = int(bad[0])
+        raise DataError(
+            f"{locate(index)}: {field}: expected a UTC offset between -12:00 and +14:00, "
+            f"got {values[index].as_py()!r}"
+        )
+
+
+def _codes(column: Any) -> tuple[list[Any], Any]:
+    """Distinct values and, per row, the position of its value (-1 for null)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    column = column.unify_dictionaries()
+    if not column.num_chunks:
+        return [], np.zeros(0, dtype="int32")
+    codes = np.concatenate(
+        [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in column.chunks]
+    )
+    return column.chunk(0).dictionary.to_pylist(), codes
+
+
+def _first_code(codes: Any, bad: list[int]) -> int:
+    import numpy as np
+
+    return int(np.isin(codes, bad).argmax())
+
+
+def _categorical(column: Any, name: str, locate: Locate) -> pd.Categorical:
+    """A text column as a pandas Categorical, empty → NA, values checked per distinct value."""
+    import numpy as np
+    import pandas as pd
+
+    values, codes = _codes(column)
+    if name in EVENT_COLUMNS:
+        empty = [i for i, v in enumerate(values) if not v] + [-1]
+        if (codes < 0).any() or len(empty) > 1:
+            index = _first_code(codes, empty)
+            raise DataError(f"{locate(index)}: {name}: expected a value, found an empty field")
+    if name in _PATTERNS:
+        pattern, expected = _PATTERNS[name]
+        bad = [i for i, v in enumerate(values) if v and not re.match(pattern, v)]
+        if bad:
+            index = _first_code(codes, bad)
+            raise DataError(
+                f"{locate(index)}: {name}: expected {expected}, got {values[codes[index]]!r}"
+            )
+    kept = sorted({v for v in values if v})
+    position = {v: i for i, v in enumerate(kept)}
+    # the extra last entry maps the null code -1 to NA
+    remap = np.array([position.get(v, -1) for v in values] + [-1], dtype="int16")
+    return pd.Categorical.from_codes(
+        remap[codes], categories=pd.Index(kept, dtype="str"), validate=False
+    )
+
+
+def _frame(columns: dict[str, Any], utc: Any, minutes: Any, locate: Locate) -> pd.DataFrame:
+    """The in-memory contract (docs/data.md) from checked Arrow columns."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = len(utc)
+    frame = pd.DataFrame(
+        {
+            "contributor_id": _strings(columns["contributor_id"]),
+            "timestamp": utc.to_pandas(),
+        }
+    )
+    for name in _CATEGORIES:
+        frame[name] = (
+            _categorical(columns[name], name, locate)
+            if name in columns
+            else pd.Categorical.from_codes(np.full(rows, -1), categories=pd.Index([], dtype="str"))
+        )
+    bots = columns.get("is_bot")
+    if bots is None:
+        frame["is_bot"] = np.zeros(rows, dtype=bool)
+    elif pa.types.is_boolean(bots.type):
+        frame["is_bot"] = bots.to_numpy()
+    else:
+        values, codes = _codes(bots)
+        words = [str(v).lower() for v in values]
+        bad = [i for i, w in enumerate(words) if w and w not in _BOOLS]
+        if bad:
+            index = _first_code(codes, bad)
+            raise DataError(
+                f"{locate(index)}: is_bot: expected true or false (or 1 or 0), "
+                f"got {values[codes[index]]!r}"
+            )
+        frame["is_bot"] = np.array([_BOOLS.get(w, False) for w in words] + [False])[codes]
+    threads = columns.get("thread_id")
+    if threads is None:
+        frame["thread_id"] = pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype())
+    else:
+        if pa.types.is_dictionary(threads.type):
+            threads = threads.cast(threads.type.value_type)
+        empty = pc.equal(threads, "")
+        frame["thread_id"] = _strings(pc.if_else(empty, pa.scalar(None, threads.type), threads))
+    frame["utc_offset_minutes"] = np.asarray(minutes).astype("int16")
+    return frame
+
+
+def _strings(column: Any) -> pd.Series:
+    """Arrow text as pandas ``string`` (NA for null)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return pd.Series(pd.array(column.cast(pa.large_string()), dtype=pd.StringDtype()))

@@ -1,0 +1,79 @@
+"""Desk-research notes: Markdown files with a YAML front matter block."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+
+from mdm.data._tables import read_text
+from mdm.errors import DataError, MdmError
+
+__all__ = ["Note", "Source", "load_notes"]
+
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_FRONT_MATTER = re.compile(r"^---\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", re.DOTALL)
+
+
+class Source(BaseModel):
+    """A source a note cites; only http(s) links."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Annotated[str, StringConstraints(min_length=1)]
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not _URL.match(url):
+            raise ValueError(f"expected an http or https link, got {url!r}")
+        return url
+
+
+class Note(BaseModel):
+    """A desk-research note: front matter plus a Markdown body (``path`` as shown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    title: Annotated[str, StringConstraints(min_length=1)]
+    topics: tuple[str, ...]
+    sources: tuple[Source, ...] = ()
+    date: dt.date | None = None
+    body: str = ""
+
+
+def load_notes(directory: Path, shown: str | None = None) -> list[Note]:
+    """Every ``*.md`` note in ``directory``, sorted by file name."""
+    from mdm.loader import format_validation_error, parse_yaml
+
+    shown = shown or str(directory)
+    if not directory.is_dir():
+        raise DataError(f"{shown}: expected a folder of Markdown notes, found none")
+    notes = []
+    for path in sorted(directory.glob("*.md")):
+        name = f"{shown.rstrip('/')}/{path.name}"
+        match = _FRONT_MATTER.match(read_text(path, name))
+        if not match:
+            raise DataError(
+                f"{name}:1: expected a front matter block between '---' lines, found none"
+            )
+        try:
+            # the front matter starts on line 2 of the file: shift reported lines by one
+            doc = parse_yaml("\n" + match[1], name)
+        except MdmError as err:
+            raise DataError(str(err)) from err
+        if not isinstance(doc.data, dict):
+            raise DataError(
+                f"{name}:2: expected front matter keys (title, topics, sources, date), "
+                f"found {type(doc.data).__name__}"
+            )
+        try:
+            notes.append(Note.model_validate({**doc.data, "path": name, "body": match[2]}))
+        except ValidationError as err:
+            raise DataError("\n".join(format_validation_error(doc, err))) from err
+    return notes

@@ -1,0 +1,104 @@
+"""What the sources appendix lists for each input: path, kind, rows and a short content hash."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from mdm.data._tables import decode, read_bytes
+from mdm.errors import DataError
+
+__all__ = ["InputFile", "describe_input", "file_digest"]
+
+_DIGEST_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """An input file as the provenance appendix lists it (``rows`` None when not tabular)."""
+
+    path: str
+    kind: str
+    rows: int | None
+    digest: str
+
+
+def file_digest(path: Path) -> str:
+    """The first 12 hex digits of the SHA-256 of a file (of a folder: of its files, by name)."""
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(child.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(bytes.fromhex(_sha256(child)))
+        return digest.hexdigest()[:_DIGEST_LENGTH]
+    return _sha256(path)[:_DIGEST_LENGTH]
+
+
+def _sha256(path: Path) -> str:
+    """The full SHA-256 hex digest of one file, read in blocks."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError as err:
+        raise DataError(f"{path}: file not found") from err
+    return digest.hexdigest()
+
+
+def describe_input(
+    path: Path, shown: str | None = None, kind: str | None = None, rows: int | None = None
+) -> InputFile:
+    """Path (as shown), kind, row count and digest of an input.
+
+    ``kind`` defaults to the file's format (parquet, csv, yaml, markdown, folder); ``rows``
+    defaults to the data rows of a table (Parquet metadata, CSV records after the header)
+    or the files of a folder, and None otherwise.
+    """
+    shown = shown or str(path)
+    if not path.exists():
+        raise DataError(f"{shown}: file not found")
+    fmt = _format(path)
+    if rows is None:
+        rows = _count_rows(path, shown, fmt)
+    return InputFile(shown, kind or fmt, rows, file_digest(path))
+
+
+def _format(path: Path) -> str:
+    if path.is_dir():
+        return "folder"
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    for ending, name in (
+        (".parquet", "parquet"),
+        (".csv.gz", "csv"),
+        (".csv", "csv"),
+        (".yaml", "yaml"),
+        (".yml", "yaml"),
+        (".md", "markdown"),
+    ):
+        if suffixes.endswith(ending):
+            return name
+    return path.suffix.lstrip(".") or "file"
+
+
+def _count_rows(path: Path, shown: str, fmt: str) -> int | None:
+    if fmt == "folder":
+        return sum(1 for p in path.glob("*.md"))
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except (OSError, pa.ArrowException) as err:
+            raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+    if fmt == "csv":
+        reader = csv.reader(io.StringIO(decode(read_bytes(path, shown), shown), newline=""))
+        try:
+            return max(sum(1 for record in reader if any(c.strip() for c in record)) - 1, 0)
+        except csv.Error as err:
+            raise DataError(f"{shown}:{reader.line_num}: malformed CSV: {err}") from err
+    return None

@@ -1,0 +1,149 @@
+"""Interview quotes with consent, and the pseudonym register used only by the privacy guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+
+from mdm.data._tables import csv_rows, model_error
+from mdm.errors import DataError, where
+
+__all__ = [
+    "CONSENT_LEVELS",
+    "QUOTE_COLUMNS",
+    "Audience",
+    "Consent",
+    "Quote",
+    "forbidden_names",
+    "load_quotes",
+    "load_register",
+    "visible_quotes",
+]
+
+Consent = Literal["none", "internal_only", "anonymous", "attributed"]
+CONSENT_LEVELS: tuple[Consent, ...] = ("none", "internal_only", "anonymous", "attributed")
+# a document's audience; "community" documents follow the leadership rules
+Audience = Literal["leadership", "internal", "community"]
+QUOTE_COLUMNS = ("quote_id", "pseudonym", "descriptor", "topics", "consent", "attribution", "text")
+_VISIBLE: dict[str, frozenset[str]] = {
+    "internal": frozenset({"internal_only", "anonymous", "attributed"}),
+    "leadership": frozenset({"anonymous", "attributed"}),
+    "community": frozenset({"anonymous", "attributed"}),
+}
+_Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class Quote(BaseModel):
+    """One quote from an interview; ``text`` is untrusted and kept raw (escaped when shown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quote_id: _Text
+    pseudonym: _Text
+    descriptor: _Text
+    topics: tuple[str, ...]
+    consent: Consent
+    attribution: str = ""
+    text: _Text
+    interview_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _attribution(self) -> Quote:
+        if (self.consent == "attributed") != bool(self.attribution.strip()):
+            raise ValueError(
+                f"attribution: expected a name exactly when consent is attributed, got consent "
+                f"{self.consent!r} and attribution {self.attribution!r}"
+            )
+        return self
+
+    def visible_to(self, audience: Audience) -> bool:
+        """Whether consent allows showing this quote to ``audience``."""
+        return self.consent in _VISIBLE[audience]
+
+    @property
+    def credit(self) -> str:
+        """Who said it, as a reader may see it: the descriptor, or "Name, descriptor"."""
+        if self.consent == "attributed":
+            return f"{self.attribution}, {self.descriptor}"
+        return self.descriptor
+
+    def display_name(self, audience: Audience) -> str | None:
+        """The credit shown to ``audience``, or None when consent keeps the quote from it."""
+        return self.credit if self.visible_to(audience) else None
+
+
+def load_quotes(path: Path, shown: str | None = None) -> list[Quote]:
+    """Interview quotes, every row checked; a header without rows means none collected yet."""
+    shown = shown or str(path)
+    quotes = []
+    first_line: dict[str, int] = {}
+    for line, row in csv_rows(path, shown, QUOTE_COLUMNS, ("interview_date",), allow_empty=True):
+        data: dict[str, object] = {k: v.strip() for k, v in row.items()}
+        data["topics"] = tuple(t.strip() for t in row["topics"].split(";") if t.strip())
+        if not data.get("interview_date"):
+            data.pop("interview_date", None)
+        quote_id = str(data["quote_id"])
+        if quote_id in first_line:
+            raise DataError(
+                f"{where(shown, line, 'quote_id')}: expected a unique id, got "
+                f"{quote_id!r} again (first on line {first_line[quote_id]})"
+            )
+        first_line[quote_id] = line
+        if not data["topics"]:
+            raise DataError(
+                f"{where(shown, line, 'topics')}: expected topic ids separated by ';', found none"
+            )
+        if data["consent"] not in CONSENT_LEVELS:
+            raise DataError(
+                f"{where(shown, line, 'consent')}: expected one of "
+                f"{'|'.join(CONSENT_LEVELS)}, got {data['consent']!r}"
+            )
+        try:
+            quotes.append(Quote.model_validate(data))
+        except ValidationError as err:
+            raise model_error(shown, line, err) from err
+    return quotes
+
+
+def visible_quotes(quotes: Iterable[Quote], topic: str, audience: Audience) -> list[Quote]:
+    """Quotes on ``topic`` that consent allows ``audience`` to see, in file order."""
+    return [q for q in quotes if topic in q.topics and q.visible_to(audience)]
+
+
+def load_register(path: Path, shown: str | None = None) -> dict[str, str]:
+    """Pseudonym → real name. Only the privacy guard reads it; it never reaches an output."""
+    shown = shown or str(path)
+    register: dict[str, str] = {}
+    for line, row in csv_rows(path, shown, ("pseudonym", "name"), allow_empty=True):
+        pseudonym, name = row["pseudonym"].strip(), row["name"].strip()
+        if not pseudonym or not name:
+            raise DataError(
+                f"{where(shown, line, 'name' if pseudonym else 'pseudonym')}: "
+                "expected a value, found an empty field"
+            )
+        if pseudonym in register:
+            raise DataError(
+                f"{where(shown, line, 'pseudonym')}: expected a unique pseudonym, "
+                f"got {pseudonym!r} again"
+            )
+        register[pseudonym] = name
+    return register
+
+
+def forbidden_names(
+    quotes: Iterable[Quote], register: dict[str, str], audience: Audience
+) -> set[str]:
+    """Real names that must not appear in an export for ``audience``.
+
+    Everyone in the register, except names attributed by a quote that ``audience`` may see.
+    """
+    allowed = {
+        q.attribution.strip()
+        for q in quotes
+        if q.consent == "attributed" and q.visible_to(audience)
+    }
+    return {name for name in register.values() if name not in allowed}
