@@ -7,14 +7,13 @@ came from with a short content hash.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.errors import DataError, where
+from mdm.errors import DataError
 from mdm.models import VALUE_METRICS, MetricSpec, ValueSpec
 from mdm.project import Project
 
@@ -49,12 +48,12 @@ class Research:
             )
         return path
 
-    def _topics(self, shown: str, refs: list[tuple[int | None, str]]) -> None:
-        for line, topic in refs:
-            if topic not in self.project.topics:
-                close = difflib.get_close_matches(topic, list(self.project.topics), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise DataError(f"{where(shown, line, 'topic')}: unknown topic {topic!r}{hint}")
+    def _topics(
+        self, shown: str, refs: list[tuple[int | None, str]], field: str = "topics"
+    ) -> None:
+        from mdm.data import check_topic_refs
+
+        check_topic_refs(refs, self.project.topics, shown, field)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -93,7 +92,9 @@ class Research:
         log = load_discussions(
             self._need("discussions", "the discussion log"), self.paths.discussions
         )
-        self._topics(self.paths.discussions, list(zip(log["line"], log["topic"], strict=True)))
+        self._topics(
+            self.paths.discussions, list(zip(log["line"], log["topic"], strict=True)), "topic"
+        )
         return log
 
     @cached_property
@@ -122,7 +123,9 @@ class Research:
 
     def caption(self, key: str, what: str) -> str:
         info = self.describe(key)
-        return f"{what.rstrip('.')}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
+        return (
+            f"{what.rstrip('.')}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
+        )
 
 
 # --- metrics → values and charts -----------------------------------------------------------
