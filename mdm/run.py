@@ -84,11 +84,14 @@ def _register_engine() -> None:
 
     class Client(PapermillNotebookClient):  # type: ignore[misc]
         kernel_log: Path | None = None
+        kernel_cwd: str | None = None
 
         def start_new_kernel(self, **kwargs: object) -> None:
             assert self.kernel_log is not None
             with self.kernel_log.open("ab") as log:
-                NotebookClient.start_new_kernel(self, stdout=log, stderr=log, **kwargs)
+                NotebookClient.start_new_kernel(
+                    self, stdout=log, stderr=log, cwd=self.kernel_cwd, **kwargs
+                )
             _running.register(self.km)
 
         def execute(self, **kwargs: Any) -> Any:
@@ -110,6 +113,7 @@ def _register_engine() -> None:
             kernel_name: str,
             *,
             kernel_log: Path,
+            kernel_cwd: str,
             start_timeout: int = 60,
             execution_timeout: int | None = None,
             **_: object,
@@ -123,6 +127,7 @@ def _register_engine() -> None:
                 log_output=False,
             )
             client.kernel_log = kernel_log
+            client.kernel_cwd = kernel_cwd
             return client.execute()
 
     papermill_engines.register(ENGINE, Engine)
@@ -291,9 +296,11 @@ def _execute(
             engine_name=ENGINE,
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(root),
+            # not papermill's cwd=: it chdirs the whole process, which races between the
+            # threads and can leave the build inside a folder that is later deleted
             execution_timeout=timeout,
             kernel_log=kernel_log,
+            kernel_cwd=str(root),
         )
     except PapermillExecutionError as err:
         first_line = next((ln for ln in err.source.splitlines() if ln.strip()), "")

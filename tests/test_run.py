@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,11 @@ def topic_specs(project_dir: Path) -> list:
 @pytest.mark.kernel
 def test_topic_notebook_renders_each_topic(tiny: Path, tmp_path: Path) -> None:
     specs = topic_specs(tiny)
+    before = os.getcwd()
     results = execute_sections(specs, tmp_path / "run", tiny, jobs=2)
+    # kernels get the project as their folder; the build process itself never changes folder
+    # (papermill's cwd= would chdir the whole process from several threads at once)
+    assert os.getcwd() == before
     assert [r.spec.id for r in results] == [
         "topic-homework-clubs",
         "topic-book-sales",
