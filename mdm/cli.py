@@ -10,14 +10,13 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 __all__ = ["main"]
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
     from mdm import __version__
-    from mdm.cli_authoring import register
+    from mdm.cli_authoring import project_option, register
 
     parser = argparse.ArgumentParser(
         prog="mdm",
@@ -25,15 +24,6 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     )
     parser.add_argument("--version", action="version", version=f"mdm {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def project_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--project",
-            type=Path,
-            default=Path("."),
-            metavar="DIR",
-            help="project folder with params/, notebooks/, data/ (default: .)",
-        )
 
     check = commands.add_parser(
         "check", help="validate params, research data, reviews and notebooks; starts no kernel"

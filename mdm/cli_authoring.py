@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["register"]
+__all__ = ["project_option", "register"]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
         metavar="N",
         help="its place (default: last); active topics from N on move down by one",
     )
-    _project_option(new)
+    project_option(new)
 
     rename = commands.add_parser(
         "rename-topic", help="change a topic's id in its file name and everywhere it is used"
@@ -47,14 +47,14 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     rename.add_argument("old", metavar="OLD")
     rename.add_argument("new", metavar="NEW")
     rename.add_argument("--title", help="also change its title")
-    _project_option(rename)
+    project_option(rename)
 
     merge = commands.add_parser(
         "merge-topic", help="merge topic SOURCE into TARGET; SOURCE leaves the documents"
     )
     merge.add_argument("source", metavar="SOURCE")
     merge.add_argument("target", metavar="TARGET")
-    _project_option(merge)
+    project_option(merge)
 
     return {
         "init": _init,
@@ -64,13 +64,14 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     }
 
 
-def _project_option(sub: argparse.ArgumentParser) -> None:
+def project_option(sub: argparse.ArgumentParser) -> None:
+    """The ``--project DIR`` option every command that works on a project takes."""
     sub.add_argument(
         "--project",
         type=Path,
         default=Path("."),
         metavar="DIR",
-        help="project folder with params/ (default: .)",
+        help="project folder with params/, notebooks/, data/ (default: .)",
     )
 
 
