@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mdm.project import SectionSpec
+    from mdm.params.project import SectionSpec
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -187,7 +187,7 @@ CONCATENATE = (
 
 def by_hand_script(project: Path) -> str:
     """The bash script a user would type without mdm, for every document of the project."""
-    from mdm.project import load_project
+    from mdm.params.project import load_project
 
     loaded = load_project(project)
 
@@ -240,7 +240,7 @@ def by_hand_script(project: Path) -> str:
 
 
 def documents(src: Path) -> list[str]:
-    from mdm.project import load_project
+    from mdm.params.project import load_project
 
     return list(load_project(src).documents)
 
@@ -334,7 +334,7 @@ class Phases:
 
 
 def phases(src: Path, base: Path, jobs: int | None) -> Phases:
-    from mdm.build import BuildOptions, build
+    from mdm.build.pipeline import BuildOptions, build
 
     project = fresh_copy(src, base)
     options = BuildOptions(project_dir=project, jobs=jobs)
@@ -357,7 +357,7 @@ def phases(src: Path, base: Path, jobs: int | None) -> Phases:
 KERNEL_OVERHEAD = (
     "kernel start (start_new_kernel until ready)",
     "in that kernel: import pandas + matplotlib (figure, agg)",
-    "in that kernel: then `from mdm import sections`",
+    "in that kernel: then `from mdm.report import sections`",
     "kernel shutdown",
 )
 FIRST_TOPIC = "in that kernel: a topic notebook's cells, first topic"
@@ -411,8 +411,8 @@ GUARD = """
 import json, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from mdm.privacy import check_exports
-from mdm.project import load_project
+from mdm.build.privacy import check_exports
+from mdm.params.project import load_project
 project = load_project(sys.argv[1])
 times = {"import and load": time.perf_counter() - start}
 for doc in sys.argv[2:]:
@@ -428,7 +428,7 @@ def kernel_steps(project: Path, doc: str) -> list[tuple[str, str]]:
     """What a section's kernel does, step by step; two topics show what a warm kernel saves."""
     import nbformat
 
-    from mdm.project import load_project
+    from mdm.params.project import load_project
 
     topics = [s for s in load_project(project).sections(doc) if "topic" in s.parameters][:2]
     cells = nbformat.read(topics[0].notebook, as_version=4).cells
@@ -447,7 +447,7 @@ def kernel_steps(project: Path, doc: str) -> list[tuple[str, str]]:
             KERNEL_OVERHEAD[1],
             "import pandas, matplotlib, matplotlib.figure, matplotlib.backends.backend_agg",
         ),
-        (KERNEL_OVERHEAD[2], "from mdm import sections"),
+        (KERNEL_OVERHEAD[2], "from mdm.report import sections"),
         (FIRST_TOPIC, section(topics[0])),
         (SECOND_TOPIC, section(topics[1])),
     ]
@@ -478,9 +478,9 @@ def floors(base: Path, built: Path, docs: Sequence[str], repeat: int) -> dict[st
     steps = json.dumps(kernel_steps(built, docs[0]))
     out["`python -c pass`"] = typical(lambda: python("pass", base)[0].wall)
     out["`python -c 'import mdm.cli'`"] = typical(lambda: python("import mdm.cli", base)[0].wall)
-    out["`python -c` imports of a no-change build (mdm.build, .progress, .reviews, .cache)"] = (
+    out["`python -c` imports of a no-change build (mdm.build.pipeline, .progress, .reviews, .cache)"] = (
         typical(
-            lambda: python("import mdm.build, mdm.progress, mdm.reviews, mdm.cache", base)[0].wall
+            lambda: python("import mdm.build.pipeline, mdm.build.progress, mdm.review.records, mdm.build.cache", base)[0].wall
         )
     )
     out["`python -c 'import papermill'` (a build that runs a section pays it)"] = typical(
@@ -593,7 +593,7 @@ def report(
         out.append(f"| {what} | {value:.3f} | ≤ {target} | {met} |")
     out.append(f"| parallel speed-up: (e) / (b) | {rounds.wall('e') / cold:.2f}× | | |")
 
-    out += ["", "## Phases inside one build (in-process `mdm.build.build`, seconds)", ""]
+    out += ["", "## Phases inside one build (in-process `mdm.build.pipeline.build`, seconds)", ""]
     names = list(dict.fromkeys([*inside.cold, *inside.one_topic, *inside.nochange]))
     out += [
         "| phase | cold (--force) | no change | one topic changed |",

@@ -17,7 +17,7 @@ FIXTURES = REPO / "tests" / "fixtures"
 def mdm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the mdm command as a user would: a real process, its output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "mdm.cli", *args],
+        [sys.executable, "-m", "mdm", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -43,7 +43,7 @@ def tiny(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny project, built once for the whole session (HTML and PDF)."""
-    from mdm.build import BuildOptions, build
+    from mdm.build.pipeline import BuildOptions, build
 
     root = copy_project(TINY, tmp_path_factory.mktemp("tiny-built"))
     build(BuildOptions(project_dir=root))
@@ -53,7 +53,7 @@ def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def example_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled Mozilla example, built once for the whole session."""
-    from mdm.build import BuildOptions, build
+    from mdm.build.pipeline import BuildOptions, build
 
     root = copy_project(REPO, tmp_path_factory.mktemp("example-built"))
     build(BuildOptions(project_dir=root))

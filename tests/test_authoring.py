@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from mdm import authoring
-from mdm.authoring import init_project, merge_topic, merged_from, new_topic, rename_topic
-from mdm.build import BuildOptions, build, check
-from mdm.cli_authoring import register
+from mdm.authoring import edits as authoring
+from mdm.authoring.edits import init_project, merge_topic, merged_from, new_topic, rename_topic
+from mdm.build.pipeline import BuildOptions, build, check
+from mdm.cli.authoring import register
 from mdm.errors import ConfigError
-from mdm.models import TopicStatus
-from mdm.project import bundled_notebooks, load_project
+from mdm.params.models import TopicStatus
+from mdm.params.project import bundled_notebooks, load_project
 
 QUOTES_HEADER = "quote_id,pseudonym,descriptor,topics,consent,attribution,text"
 DISCUSSIONS_HEADER = "date,topic,channel,community,participants,outcomes,agreements"

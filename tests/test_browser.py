@@ -20,7 +20,7 @@ from conftest import TINY, copy_project
 from PIL import Image, ImageStat
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
-from mdm.build import BuildOptions, build
+from mdm.build.pipeline import BuildOptions, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 

@@ -11,9 +11,9 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURES
 from pypdf import PdfReader
 
-from mdm.build import BuildOptions, build
+from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import BuildError, ConfigError, NotebookError
-from mdm.project import load_project
+from mdm.params.project import load_project
 
 pytestmark = pytest.mark.kernel
 
@@ -63,7 +63,7 @@ def test_every_toc_link_resolves(tiny_built: Path) -> None:
 def test_html_has_no_code_and_is_self_contained(tiny_built: Path) -> None:
     text = (tiny_built / "output/proposal.html").read_text(encoding="utf-8")
     page = BeautifulSoup(text, "html.parser")
-    assert "from mdm import sections" not in text
+    assert "from mdm.report import sections" not in text
     assert not page.select(".input_area, .input, pre.highlight")
     assert not page.find_all("script") and not page.find_all("link")
     images = page.find_all("img")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from mdm import charts
 from mdm import metrics as m
-from mdm.figures import figure_html
+from mdm.report import charts
+from mdm.report.figures import figure_html
 
 
 def _events() -> pd.DataFrame:

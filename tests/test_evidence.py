@@ -10,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO
 
-from mdm.build import BuildOptions, build
+from mdm.build.pipeline import BuildOptions, build
 from mdm.data import load_quotes, load_register
 from mdm.errors import ConfigError, PrivacyError
-from mdm.project import load_project
+from mdm.params.project import load_project
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from mdm.build import BuildOptions, build
+from mdm.build.lock import LOCK_NAME
+from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import BusyError
-from mdm.lock import LOCK_NAME
 
 pytestmark = pytest.mark.kernel
 
@@ -28,7 +28,7 @@ def start_build(project: Path, *args: str, **kwargs: object) -> subprocess.Popen
         [
             sys.executable,
             "-m",
-            "mdm.cli",
+            "mdm",
             "build",
             "--project",
             str(project),
@@ -127,7 +127,7 @@ def test_second_build_on_the_same_output_is_refused(built_then_hanging: tuple[Pa
     try:
         wait_for(lambda: (project / "output" / LOCK_NAME).exists())
         second = subprocess.run(
-            [sys.executable, "-m", "mdm.cli", "build", "--project", str(project), "--force"],
+            [sys.executable, "-m", "mdm", "build", "--project", str(project), "--force"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -197,7 +197,7 @@ def test_kernel_faults_have_their_own_exit_codes(
 def test_output_that_cannot_be_a_folder_is_a_clear_error(tiny: Path) -> None:
     (tiny / "output").write_text("not a folder", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "mdm.cli", "build", "--project", str(tiny)],
+        [sys.executable, "-m", "mdm", "build", "--project", str(tiny)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mdm.build import BuildOptions, BuildReport, build
+from mdm.build.pipeline import BuildOptions, BuildReport, build
 
 pytestmark = pytest.mark.kernel
 

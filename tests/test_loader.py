@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from mdm.errors import ConfigError
-from mdm.loader import read_yaml
+from mdm.params.loader import read_yaml
 
 
 def write(tmp_path: Path, text: str) -> Path:

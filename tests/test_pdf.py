@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from mdm.build import BuildOptions, build
+from mdm.build.pipeline import BuildOptions, build
 
 pytestmark = pytest.mark.kernel
 

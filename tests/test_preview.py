@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mdm.build.preview import preview
 from mdm.errors import ConfigError
-from mdm.preview import preview
 
 pytestmark = pytest.mark.kernel
 
@@ -38,7 +38,7 @@ def test_watch_rebuilds_when_the_topic_changes(tiny: Path) -> None:
         [
             sys.executable,
             "-m",
-            "mdm.cli",
+            "mdm",
             "preview",
             "book-sales",
             "--watch",

@@ -7,8 +7,8 @@ import pytest
 from conftest import FIXTURES, REPO
 
 from mdm.errors import ConfigError
-from mdm.models import Role, TopicStatus
-from mdm.project import bundled_notebooks, load_project
+from mdm.params.models import Role, TopicStatus
+from mdm.params.project import bundled_notebooks, load_project
 
 SEED_TOPICS = [
     ("Regional/local/geographic identities", "Approach, formation, visibility"),

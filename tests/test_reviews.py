@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from mdm.build import BuildOptions, build
+from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import ConfigError
-from mdm.project import load_project
-from mdm.reviews import load_reviews
+from mdm.params.project import load_project
+from mdm.review.records import load_reviews
 
 
 def write(project: Path, name: str, text: str) -> None:
@@ -44,7 +44,7 @@ def html_build(project: Path) -> BeautifulSoup:
 
 def mdm_status(project: Path) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "mdm.cli", "status", "--project", str(project), "--json"],
+        [sys.executable, "-m", "mdm", "status", "--project", str(project), "--json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -226,7 +226,7 @@ def test_resolved_objection_allows_approval(tiny: Path) -> None:
 
 def test_status_before_any_build(tiny: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mdm.cli", "status", "--project", str(tiny)],
+        [sys.executable, "-m", "mdm", "status", "--project", str(tiny)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from conftest import FIXTURES
 
+from mdm.build.run import execute_sections
 from mdm.errors import CellTimeoutError, KernelDiedError, NotebookError
-from mdm.project import load_project
-from mdm.run import execute_sections
+from mdm.params.project import load_project
 
 
 def use_topic_notebook(project: Path, fixture: str) -> None:

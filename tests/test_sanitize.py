@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mdm.sanitize import sanitize_fragment
+from mdm.build.sanitize import sanitize_fragment
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def decode(raw: bytes, shown: str) -> str:
 
 def read_text(path: Path, shown: str) -> str:
     """A UTF-8 file's text (a BOM is accepted and dropped), read as params files are."""
-    from mdm.loader import read_utf8
+    from mdm.params.loader import read_utf8
 
     return read_utf8(path, shown, DataError)
 

@@ -49,7 +49,7 @@ class Note(BaseModel):
 
 def load_notes(directory: Path, shown: str | None = None) -> list[Note]:
     """Every ``*.md`` note in ``directory``, sorted by file name."""
-    from mdm.loader import format_validation_error, parse_yaml
+    from mdm.params.loader import format_validation_error, parse_yaml
 
     shown = shown or str(directory)
     if not directory.is_dir():

@@ -161,7 +161,7 @@ def load_survey(
 
 
 def _load_questions(path: Path, shown: str) -> dict[str, Question]:
-    from mdm.loader import format_validation_error, read_yaml
+    from mdm.params.loader import format_validation_error, read_yaml
 
     try:
         doc = read_yaml(path, display=Path(shown))

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from mdm.regions import region_of
+from mdm.metrics.regions import region_of
 
 __all__ = [
     "EARLIEST",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mdm.errors import PrivacyError
-from mdm.project import Project
+from mdm.params.project import Project
 
 __all__ = ["check_exports"]
 

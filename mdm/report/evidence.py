@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mdm.errors import DataError
-from mdm.models import VALUE_METRICS, MetricSpec, ValueSpec
-from mdm.project import Project
+from mdm.params.models import VALUE_METRICS, MetricSpec, ValueSpec
+from mdm.params.project import Project
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,8 +211,8 @@ class ChartOut:
 
 def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     """The chart of one metric spec, with alt text and a provenance caption."""
-    from mdm import charts
     from mdm.metrics import DEFINITIONS
+    from mdm.report import charts
 
     result = _compute(research, spec)
     definition = DEFINITIONS[spec.metric]

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from mdm.cache import KEY_FIELD, read_key, section_key
+from mdm.build.cache import KEY_FIELD, read_key, section_key
 from mdm.errors import CellTimeoutError, KernelDiedError, NotebookError
-from mdm.project import SectionSpec
+from mdm.params.project import SectionSpec
 
 __all__ = [
     "SectionResult",

@@ -82,24 +82,24 @@ def _report(paths: list[Path]) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from mdm.authoring import init_project
+    from mdm.authoring.edits import init_project
 
     return _report(init_project(args.directory, args.name, args.with_notebooks))
 
 
 def _new_topic(args: argparse.Namespace) -> int:
-    from mdm.authoring import new_topic
+    from mdm.authoring.edits import new_topic
 
     return _report(new_topic(args.project, args.topic_id, args.title, args.question, args.number))
 
 
 def _rename_topic(args: argparse.Namespace) -> int:
-    from mdm.authoring import rename_topic
+    from mdm.authoring.edits import rename_topic
 
     return _report(rename_topic(args.project, args.old, args.new, args.title))
 
 
 def _merge_topic(args: argparse.Namespace) -> int:
-    from mdm.authoring import merge_topic
+    from mdm.authoring.edits import merge_topic
 
     return _report(merge_topic(args.project, args.source, args.target))

@@ -1,9 +1,9 @@
 """Charts of metric results, in one house style, each with alt text that states its numbers.
 
 Every chart function returns a :class:`Chart`: the matplotlib ``Figure`` (made by
-:func:`mdm.figures.new_figure`, never through pyplot, so nothing is registered
+:func:`mdm.report.figures.new_figure`, never through pyplot, so nothing is registered
 globally) and an alt-text sentence built from the same data, so the two cannot drift
-apart. A ``Chart`` unpacks as ``figure, alt``; :func:`mdm.figures.figure_html`
+apart. A ``Chart`` unpacks as ``figure, alt``; :func:`mdm.report.figures.figure_html`
 embeds it.
 
 Generic forms: :func:`lines`, :func:`stacked`, :func:`heatmap`, :func:`bars`,
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from mdm.figures import PALETTE, new_figure
+from mdm.report.figures import PALETTE, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -59,7 +59,7 @@ class Chart(NamedTuple):
 @contextmanager
 def _drawing() -> Iterator[None]:
     # titles and labels read the rc settings when drawn, so draw inside the house style
-    from mdm.figures import _style
+    from mdm.report.figures import _style
 
     with _style():
         yield

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mdm.assemble import Fragment
-from mdm.models import Role
-from mdm.project import Project
-from mdm.render import Html, render
-from mdm.reviews import Reviews, section_status
+from mdm.build.assemble import Fragment
+from mdm.params.models import Role
+from mdm.params.project import Project
+from mdm.report.render import Html, render
+from mdm.review.records import Reviews, section_status
 
 __all__ = ["DECISION_RECORD_ANCHOR", "badges", "decision_record"]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
-from mdm.render import Html
+from mdm.report.render import Html
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

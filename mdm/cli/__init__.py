@@ -1,4 +1,4 @@
-"""The ``mdm`` command: a thin layer over :mod:`mdm.build`.
+"""The ``mdm`` command: a thin layer over :mod:`mdm.build.pipeline`.
 
 Imports are deferred to the subcommand that needs them, so ``mdm --help`` and
 ``mdm check`` start fast.
@@ -16,7 +16,7 @@ __all__ = ["main"]
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
     from mdm import __version__
-    from mdm.cli_authoring import project_option, register
+    from mdm.cli.authoring import project_option, register
 
     parser = argparse.ArgumentParser(
         prog="mdm",
@@ -110,7 +110,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from mdm.preview import preview, watch
+    from mdm.build.preview import preview, watch
 
     if args.watch:
         watch(args.project, args.topic, args.document, say=lambda line: print(line, flush=True))
@@ -120,7 +120,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from mdm.diff import diff_builds
+    from mdm.review.diff import diff_builds
 
     for diff, path in diff_builds(args.old, args.new, args.project, args.document):
         print(diff.summary(), file=sys.stderr)
@@ -131,7 +131,7 @@ def _diff(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     import json
 
-    from mdm.status import project_status, status_table
+    from mdm.review.status import project_status, status_table
 
     status = project_status(args.project)
     print(json.dumps(status, indent=2) if args.json else status_table(status))
@@ -139,7 +139,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from mdm.build import check
+    from mdm.build.pipeline import check
 
     project, _ = check(args.project, data=True)
     sections = sum(len(project.sections(d)) for d in project.documents)
@@ -151,13 +151,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from mdm.build import FORMATS, BuildOptions, build
-    from mdm.progress import make_progress
+    from mdm.build.pipeline import FORMATS, BuildOptions, build
+    from mdm.build.progress import make_progress
 
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
     if args.release:
-        from mdm.release import check_version
+        from mdm.review.release import check_version
 
         check_version(args.release)  # before the build, not after it
         if args.document:
@@ -182,9 +182,9 @@ def _build(args: argparse.Namespace) -> int:
     for path in report.outputs:
         print(path)
     if args.release:
-        from mdm.project import load_project
-        from mdm.release import write_release
-        from mdm.status import project_status
+        from mdm.params.project import load_project
+        from mdm.review.release import write_release
+        from mdm.review.status import project_status
 
         project = load_project(args.project)
         print(write_release(project, args.release, project_status(args.project)))
@@ -228,7 +228,3 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 128 + int(signum)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

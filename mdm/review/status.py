@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from mdm.build import MANIFEST, check
-from mdm.models import Role
-from mdm.project import Project
-from mdm.reviews import Reviews, section_status
+from mdm.build.pipeline import MANIFEST, check
+from mdm.params.models import Role
+from mdm.params.project import Project
+from mdm.review.records import Reviews, section_status
 
 __all__ = ["project_status", "status_table"]
 

@@ -1,7 +1,7 @@
 """The last gate before a reader: every section's HTML goes through nh3 with an allowlist.
 
 Research text is already escaped where it enters a section (see
-:mod:`mdm.render`); this pass makes sure that whatever a notebook displays,
+:mod:`mdm.report.render`); this pass makes sure that whatever a notebook displays,
 the document carries no script, event handler, style sheet, external image or
 ``javascript:`` link. Images may only be embedded ``data:image/...`` URLs.
 """

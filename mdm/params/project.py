@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from mdm.errors import ConfigError, MdmError, where
-from mdm.loader import Located, format_validation_error, read_yaml, validate
-from mdm.models import (
+from mdm.params.loader import Located, format_validation_error, read_yaml, validate
+from mdm.params.models import (
     Document,
     DocumentsFile,
     ProjectInfo,
@@ -40,7 +40,7 @@ TOPICS_DIR = "params/topics"
 
 def bundled_notebooks() -> Path:
     """mdm's default notebooks: inside the wheel, or the repo's ``notebooks/`` in a checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     installed = package / "_notebooks"
     return installed if installed.is_dir() else package.parent / "notebooks"
 

@@ -21,13 +21,13 @@ from typing import Any
 
 from mdm import __version__
 from mdm.errors import BuildError
-from mdm.project import Project, SectionSpec
-from mdm.render import Html, render
-from mdm.run import SectionResult
+from mdm.params.project import Project, SectionSpec
+from mdm.report.render import Html, render
+from mdm.build.run import SectionResult
 
 __all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
 
-TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
 # cells with these tags are for authors only; they stay out of documents
 REMOVE_TAGS = frozenset({"notes", "remove-cell"})
 
@@ -114,7 +114,7 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     """Convert one executed notebook into a section fragment."""
     import nbformat
 
-    from mdm.sanitize import sanitize_fragment
+    from mdm.build.sanitize import sanitize_fragment
 
     nb = nbformat.read(result.path, as_version=4)
     _reader_outputs(nb, result.spec.id)

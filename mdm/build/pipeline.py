@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from mdm.errors import BuildError, DataError, MdmError, NotebookError
-from mdm.lock import build_lock
-from mdm.project import Project, SectionSpec, load_project
-from mdm.reviews import Reviews, load_reviews, review_files
-from mdm.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
+from mdm.build.lock import build_lock
+from mdm.params.project import Project, SectionSpec, load_project
+from mdm.review.records import Reviews, load_reviews, review_files
+from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
@@ -83,7 +83,7 @@ def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
 
 def check_data(project: Project) -> list[str]:
     """Every problem in the research inputs the documents use (each file's first one)."""
-    from mdm.evidence import Research
+    from mdm.report.evidence import Research
 
     research = Research(project)
     topics = [
@@ -131,7 +131,7 @@ def _read_manifest(output: Path) -> dict[str, Any]:
 
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
     """Every file the manifest lists is still there with the content it recorded."""
-    from mdm.cache import file_digest
+    from mdm.build.cache import file_digest
 
     files = entry.get("files", {})
     return bool(files) and all(
@@ -179,11 +179,11 @@ def _build_into(
     log: Callable[[str], None],
 ) -> None:
     """Execute, assemble and print into ``staging``, then publish to ``output/``."""
-    from mdm.assemble import notebook_fragment, render_document, write_pdf
-    from mdm.cache import file_digest
-    from mdm.privacy import check_exports
-    from mdm.record import DECISION_RECORD_ANCHOR, badges, decision_record
-    from mdm.run import execute_sections
+    from mdm.build.assemble import notebook_fragment, render_document, write_pdf
+    from mdm.build.cache import file_digest
+    from mdm.build.privacy import check_exports
+    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
+    from mdm.build.run import execute_sections
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()
@@ -243,7 +243,7 @@ def build(
     options: BuildOptions, events: Events | None = None, log: Callable[[str], None] = lambda _: None
 ) -> BuildReport:
     """Build the documents of the project in ``options.project_dir``."""
-    from mdm.cache import code_fingerprint, combine, file_digest, section_key
+    from mdm.build.cache import code_fingerprint, combine, file_digest, section_key
 
     report = BuildReport()
     started = time.perf_counter()

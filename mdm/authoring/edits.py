@@ -24,8 +24,8 @@ from pathlib import Path
 import yaml
 
 from mdm.errors import ConfigError, MdmError, where
-from mdm.models import ID_PATTERN, Topic, TopicStatus
-from mdm.project import DOCUMENTS_FILE, TOPICS_DIR, Project, bundled_notebooks, load_project
+from mdm.params.models import ID_PATTERN, Topic, TopicStatus
+from mdm.params.project import DOCUMENTS_FILE, TOPICS_DIR, Project, bundled_notebooks, load_project
 
 __all__ = ["init_project", "merge_topic", "merged_from", "new_topic", "rename_topic"]
 
@@ -76,7 +76,7 @@ def _title_from(folder: Path) -> str:
 
 
 def _render_scaffold(staging: Path, title: str) -> None:
-    """Copy ``mdm/scaffold`` into ``staging``: ``dot-x.tmpl`` becomes ``.x``, the name filled in."""
+    """Copy ``mdm/authoring/scaffold`` into ``staging``: ``dot-x.tmpl`` becomes ``.x``, the name filled in."""
     for source in sorted(SCAFFOLD.rglob("*.tmpl")):
         relative = source.relative_to(SCAFFOLD).with_suffix("")
         relative = relative.with_name(re.sub(r"^dot-", ".", relative.name))
@@ -156,7 +156,7 @@ def _write_atomic(path: Path, content: bytes) -> None:
 @contextmanager
 def _transaction(project: Project) -> Iterator[dict[Path, str | None]]:
     """Collect new contents by project-relative path (None: delete), apply, verify, or undo all."""
-    from mdm.reviews import load_reviews
+    from mdm.review.records import load_reviews
 
     changes: dict[Path, str | None] = {}
     yield changes

@@ -72,7 +72,7 @@ def combine(parts: Iterable[str]) -> str:
 @cache
 def code_fingerprint() -> str:
     """mdm's version, source and templates, Python and the key libraries' versions."""
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parents[1]
     files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     versions = []
     for name in LIBRARIES:

@@ -12,8 +12,8 @@ import threading
 import time
 from typing import TextIO
 
-from mdm.project import SectionSpec
-from mdm.run import SectionResult
+from mdm.params.project import SectionSpec
+from mdm.build.run import SectionResult
 
 __all__ = ["PlainProgress", "Progress", "RichProgress", "make_progress"]
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.errors import DataError
-from mdm.evidence import Research, chart_for, format_value, value_of
-from mdm.figures import figure_html
-from mdm.models import REFERENCE, Document, Milestone, Role, Topic
-from mdm.project import Project, load_project
-from mdm.render import Html, render
-from mdm.roadmap import timeline_alt, timeline_chart
+from mdm.params.models import REFERENCE, Document, Milestone, Role, Topic
+from mdm.params.project import Project, load_project
+from mdm.report.evidence import Research, chart_for, format_value, value_of
+from mdm.report.figures import figure_html
+from mdm.report.render import Html, render
+from mdm.report.timeline import timeline_alt, timeline_chart
 
 if TYPE_CHECKING:
     from mdm.data import Question
@@ -256,7 +256,7 @@ class Roadmap(_Context):
 
 
 def _survey_html(research: Research, questions: list[Question]) -> Html:
-    from mdm.charts import bars, likert
+    from mdm.report.charts import bars, likert
 
     survey = research.survey
     min_group = research.project.info.data.min_group
@@ -291,7 +291,7 @@ class Sources(_Context):
     anchor: str = "sec-sources"
 
     def table(self) -> Html:
-        from mdm.cache import file_digest
+        from mdm.build.cache import file_digest
         from mdm.data import InputFile
         from mdm.metrics import DEFINITIONS
 

@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from mdm.errors import BuildError
-from mdm.render import Html, render
+from mdm.report.render import Html, render
 
 __all__ = [
     "DocumentDiff",
@@ -223,7 +223,7 @@ def _git(project_dir: Path, *args: str) -> str:
 
 
 def _build_revision(rev: str, project_dir: Path, document: str, workdir: Path) -> Path:
-    from mdm.build import BuildOptions, build
+    from mdm.build.pipeline import BuildOptions, build
 
     top = Path(_git(project_dir, "rev-parse", "--show-toplevel"))
     commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
@@ -249,7 +249,7 @@ def diff_builds(
     old: str, new: str, project_dir: Path, documents: list[str]
 ) -> list[tuple[DocumentDiff, Path]]:
     """Compare ``documents`` between builds ``old`` and ``new``; write output/diff-<doc>.html."""
-    from mdm.project import load_project
+    from mdm.params.project import load_project
 
     project = load_project(project_dir)
     results = []

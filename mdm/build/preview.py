@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mdm.assemble import notebook_fragment
-from mdm.build import check
+from mdm.build.assemble import notebook_fragment
+from mdm.build.pipeline import check
 from mdm.errors import ConfigError, MdmError
-from mdm.lock import build_lock
-from mdm.project import Project, SectionSpec
-from mdm.render import render
-from mdm.run import execute_sections
+from mdm.build.lock import build_lock
+from mdm.params.project import Project, SectionSpec
+from mdm.report.render import render
+from mdm.build.run import execute_sections
 
 __all__ = ["preview", "watch"]
 

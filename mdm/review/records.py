@@ -28,9 +28,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from mdm.errors import ConfigError, MdmError
-from mdm.loader import Located, at, read_yaml, validate
-from mdm.models import ID_PATTERN, Role
-from mdm.project import Project
+from mdm.params.loader import Located, at, read_yaml, validate
+from mdm.params.models import ID_PATTERN, Role
+from mdm.params.project import Project
 
 __all__ = [
     "REVIEWS_DIR",

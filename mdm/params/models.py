@@ -1,4 +1,4 @@
-"""Domain types of a strategy project. No I/O here: :mod:`mdm.project` loads them.
+"""Domain types of a strategy project. No I/O here: :mod:`mdm.params.project` loads them.
 
 A project has topic areas, stakeholders holding decision roles, documents made
 of sections, and a timeline of milestones. The shapes mirror the params files
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from mdm.loader import at
+from mdm.params.loader import at
 
 __all__ = [
     "DataPaths",

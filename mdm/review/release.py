@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from mdm import __version__
-from mdm.build import MANIFEST
-from mdm.cache import LIBRARIES, file_digest
+from mdm.build.cache import LIBRARIES, file_digest
+from mdm.build.pipeline import MANIFEST
 from mdm.errors import BuildError
-from mdm.project import Project
+from mdm.params.project import Project
 
 __all__ = ["RELEASES", "check_version", "write_release"]
 

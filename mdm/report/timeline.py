@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mdm.figures import PALETTE, new_figure
-from mdm.models import Milestone
+from mdm.params.models import Milestone
+from mdm.report.figures import PALETTE, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
