@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mdm.authoring import edits as authoring
-from mdm.authoring.edits import init_project, merge_topic, merged_from, new_topic, rename_topic
+from mdm.authoring import edits, topics
+from mdm.authoring.scaffold import init_project
+from mdm.authoring.topics import merge_topic, merged_from, new_topic, rename_topic
 from mdm.build.pipeline import BuildOptions, build, check
 from mdm.cli.authoring import register
 from mdm.errors import ConfigError
@@ -377,7 +378,8 @@ def test_a_change_that_does_not_load_is_rolled_back(
             raise ConfigError("params/documents.yaml:3: topics: broken on purpose")
         return load_project(root)
 
-    monkeypatch.setattr(authoring, "load_project", load_then_fail)
+    monkeypatch.setattr(edits, "load_project", load_then_fail)
+    monkeypatch.setattr(topics, "load_project", load_then_fail)
     with pytest.raises(ConfigError, match=r"^params/documents\.yaml:3: topics: broken on purpose$"):
         rename_topic(referenced, "book-sales", "fundraising")
     assert snapshot(referenced) == before

@@ -43,6 +43,8 @@ class BuildOptions:
     jobs: int | None = None
     timeout: int = DEFAULT_CELL_TIMEOUT
     force: bool = False
+    #: also freeze the documents under ``output/releases/<release>/`` (every document is built)
+    release: str | None = None
 
 
 @dataclass
@@ -242,7 +244,25 @@ def _build_into(
 def build(
     options: BuildOptions, events: Events | None = None, log: Callable[[str], None] = lambda _: None
 ) -> BuildReport:
-    """Build the documents of the project in ``options.project_dir``."""
+    """Build the documents of the project in ``options.project_dir``; with ``release``, freeze them."""
+    from mdm.review.release import check_version, release
+
+    if options.release is not None:
+        check_version(options.release)  # before the build, not after it
+        if options.documents:
+            raise BuildError(
+                f"release {options.release}: a release holds every document; got only "
+                f"{', '.join(options.documents)}"
+            )
+    report = _build_documents(options, events, log)
+    if options.release is not None:
+        report.outputs.append(release(options.project_dir, options.release))
+    return report
+
+
+def _build_documents(
+    options: BuildOptions, events: Events | None, log: Callable[[str], None]
+) -> BuildReport:
     from mdm.build.cache import code_fingerprint, combine, file_digest, section_key
 
     report = BuildReport()

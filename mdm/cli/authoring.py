@@ -8,15 +8,14 @@ handler prints the paths it wrote or removed, one a line, and returns 0; a
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["project_option", "register"]
+from mdm.cli._common import Handler, SubParsers, print_paths, project_option
 
-Handler = Callable[[argparse.Namespace], int]
+__all__ = ["register"]
 
 
-def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ignore[type-arg]
+def register(commands: SubParsers) -> dict[str, Handler]:
     """Add the authoring subcommands to ``commands``; return their handlers by name."""
     init = commands.add_parser(
         "init", help="start a new project in DIR: params, data, README (no Mozilla content)"
@@ -64,42 +63,27 @@ def register(commands: argparse._SubParsersAction) -> dict[str, Handler]:  # typ
     }
 
 
-def project_option(sub: argparse.ArgumentParser) -> None:
-    """The ``--project DIR`` option every command that works on a project takes."""
-    sub.add_argument(
-        "--project",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="project folder with params/, notebooks/, data/ (default: .)",
-    )
-
-
-def _report(paths: list[Path]) -> int:
-    for path in paths:
-        print(path)
-    return 0
-
-
 def _init(args: argparse.Namespace) -> int:
-    from mdm.authoring.edits import init_project
+    from mdm.authoring.scaffold import init_project
 
-    return _report(init_project(args.directory, args.name, args.with_notebooks))
+    return print_paths(init_project(args.directory, args.name, args.with_notebooks))
 
 
 def _new_topic(args: argparse.Namespace) -> int:
-    from mdm.authoring.edits import new_topic
+    from mdm.authoring.topics import new_topic
 
-    return _report(new_topic(args.project, args.topic_id, args.title, args.question, args.number))
+    return print_paths(
+        new_topic(args.project, args.topic_id, args.title, args.question, args.number)
+    )
 
 
 def _rename_topic(args: argparse.Namespace) -> int:
-    from mdm.authoring.edits import rename_topic
+    from mdm.authoring.topics import rename_topic
 
-    return _report(rename_topic(args.project, args.old, args.new, args.title))
+    return print_paths(rename_topic(args.project, args.old, args.new, args.title))
 
 
 def _merge_topic(args: argparse.Namespace) -> int:
-    from mdm.authoring.edits import merge_topic
+    from mdm.authoring.topics import merge_topic
 
-    return _report(merge_topic(args.project, args.source, args.target))
+    return print_paths(merge_topic(args.project, args.source, args.target))

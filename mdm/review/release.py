@@ -21,9 +21,9 @@ from mdm import __version__
 from mdm.build.cache import LIBRARIES, file_digest
 from mdm.build.pipeline import MANIFEST
 from mdm.errors import BuildError
-from mdm.params.project import Project
+from mdm.params.project import Project, load_project
 
-__all__ = ["RELEASES", "check_version", "write_release"]
+__all__ = ["RELEASES", "check_version", "release", "write_release"]
 
 RELEASES = "releases"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -93,3 +93,10 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     staging.rename(target)
     return target
+
+
+def release(project_dir: Path, version: str) -> Path:
+    """Freeze the last build of every document as release ``version``; return its folder."""
+    from mdm.review.status import project_status
+
+    return write_release(load_project(project_dir), version, project_status(project_dir))

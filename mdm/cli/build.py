@@ -1,0 +1,128 @@
+"""``mdm check``, ``mdm build`` and ``mdm preview``: the commands that read a project and make documents."""
+
+from __future__ import annotations
+
+import argparse
+
+from mdm.cli._common import Handler, SubParsers, project_option
+
+__all__ = ["register"]
+
+
+def register(commands: SubParsers) -> dict[str, Handler]:
+    """Add ``check``, ``build`` and ``preview`` to ``commands``; return their handlers."""
+    check = commands.add_parser(
+        "check", help="validate params, research data, reviews and notebooks; starts no kernel"
+    )
+    project_option(check)
+
+    build = commands.add_parser(
+        "build", help="execute the notebooks and write output/*.html, *.pdf"
+    )
+    project_option(build)
+    build.add_argument(
+        "--document",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="build only this document (repeatable; default: all)",
+    )
+    build.add_argument(
+        "--format",
+        choices=["html", "pdf", "both"],
+        default="both",
+        help="what to write (default: both)",
+    )
+    build.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="notebooks executed at once (default: number of CPU cores)",
+    )
+    build.add_argument(
+        "--timeout",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="longest a single cell may run (default: 600)",
+    )
+    build.add_argument(
+        "--release",
+        metavar="VERSION",
+        help="also freeze the documents under output/releases/VERSION/ with a manifest",
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="run every section again, even those unchanged since the last build",
+    )
+    preview = commands.add_parser(
+        "preview", help="build one section to output/preview/*.html fast; prints the path"
+    )
+    preview.add_argument(
+        "topic", metavar="TOPIC", help="a topic id, or a section id such as overview"
+    )
+    project_option(preview)
+    preview.add_argument("--document", metavar="ID", help="the document to take it from")
+    preview.add_argument(
+        "--watch",
+        action="store_true",
+        help="rebuild whenever the section's notebook or inputs change (Ctrl-C stops)",
+    )
+
+    return {"check": _check, "build": _build, "preview": _preview}
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mdm.build.pipeline import check
+
+    project, _ = check(args.project, data=True)
+    sections = sum(len(project.sections(d)) for d in project.documents)
+    print(
+        f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "
+        f"stakeholders, {len(project.documents)} documents, {sections} sections"
+    )
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from mdm.build.pipeline import FORMATS, BuildOptions, build
+    from mdm.build.progress import make_progress
+
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
+    if args.release and args.document:
+        raise SystemExit("mdm build: --release builds every document; drop --document")
+    options = BuildOptions(
+        project_dir=args.project,
+        documents=tuple(args.document),
+        formats=FORMATS if args.format == "both" else (args.format,),
+        jobs=args.jobs,
+        timeout=args.timeout,
+        force=args.force,
+        release=args.release,
+    )
+    progress = make_progress()
+    try:
+        report = build(options, events=progress, log=progress.log)
+    finally:
+        progress.close()
+    for doc in report.up_to_date:
+        progress.log(f"{doc}: up to date")
+    if report.sections:
+        progress.log(progress.summary())
+    for path in report.outputs:
+        print(path)
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from mdm.build.preview import preview, watch
+
+    if args.watch:
+        watch(args.project, args.topic, args.document, say=lambda line: print(line, flush=True))
+    else:
+        print(preview(args.project, args.topic, args.document))
+    return 0
