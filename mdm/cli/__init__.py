@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except MdmError as err:
-        print(f"mdm {args.command}: error: {err}", file=sys.stderr)
+        # one line per problem, each with the same prefix, so a log can be grepped
+        for line in str(err).splitlines():
+            print(f"mdm {args.command}: error: {line}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if interrupt.args else signal.SIGINT

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from mdm.data._tables import read_text
 from mdm.errors import DataError, MdmError
@@ -49,7 +49,7 @@ class Note(BaseModel):
 
 def load_notes(directory: Path, shown: str | None = None) -> list[Note]:
     """Every ``*.md`` note in ``directory``, sorted by file name."""
-    from mdm.params.loader import format_validation_error, parse_yaml
+    from mdm.params.loader import parse_yaml, validate
 
     shown = shown or str(directory)
     if not directory.is_dir():
@@ -66,14 +66,12 @@ def load_notes(directory: Path, shown: str | None = None) -> list[Note]:
             # the front matter starts on line 2 of the file: shift reported lines by one
             doc = parse_yaml("\n" + match[1], name)
         except MdmError as err:
-            raise DataError(str(err)) from err
+            raise DataError(problems=err.problems) from err
         if not isinstance(doc.data, dict):
             raise DataError(
                 f"{name}:2: expected front matter keys (title, topics, sources, date), "
                 f"found {type(doc.data).__name__}"
             )
-        try:
-            notes.append(Note.model_validate({**doc.data, "path": name, "body": match[2]}))
-        except ValidationError as err:
-            raise DataError("\n".join(format_validation_error(doc, err))) from err
+        data = {**doc.data, "path": name, "body": match[2]}
+        notes.append(validate(Note, doc, data=data, error=DataError))
     return notes

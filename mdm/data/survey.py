@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from mdm.data._tables import csv_rows
 from mdm.errors import DataError, MdmError, where
@@ -161,16 +161,13 @@ def load_survey(
 
 
 def _load_questions(path: Path, shown: str) -> dict[str, Question]:
-    from mdm.params.loader import format_validation_error, read_yaml
+    from mdm.params.loader import read_yaml, validate
 
     try:
         doc = read_yaml(path, display=Path(shown))
     except MdmError as err:
-        raise DataError(str(err)) from err
-    try:
-        parsed = _Questions.model_validate(doc.data or {})
-    except ValidationError as err:
-        raise DataError("\n".join(format_validation_error(doc, err))) from err
+        raise DataError(problems=err.problems) from err
+    parsed = validate(_Questions, doc, data=doc.data or {}, error=DataError)
     questions: dict[str, Question] = {}
     for index, question in enumerate(parsed.questions):
         if question.id in questions:

@@ -21,37 +21,34 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mdm.errors import ConfigError, MdmError, where
+from mdm.errors import ConfigError, MdmError, Problem, where
 
 __all__ = [
+    "FieldError",
     "Located",
-    "at",
-    "format_validation_error",
     "load_model",
     "parse_yaml",
     "read_utf8",
     "read_yaml",
     "validate",
+    "validation_problems",
 ]
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
 
 
-def at(*loc: str | int) -> str:
-    """Prefix for a validator's message that points it at a nested key, e.g. ``at("roles", 2, "who")``.
+class FieldError(ValueError):
+    """Raised by a model validator about a nested key, e.g. ``FieldError(("roles", 2, "who"), ...)``.
 
-    Model-level validators only know the whole document; this lets their
-    messages carry the line of the exact key they are about.
+    Model-level validators only know the whole document; the key path they give
+    here is carried to the error, so it names the line of the exact key.
     """
-    return "@" + ".".join(str(part) for part in loc) + ": "
 
-
-def _split_at(text: str) -> tuple[Path_, str]:
-    if not text.startswith("@"):
-        return (), text
-    path, _, message = text[1:].partition(": ")
-    return tuple(int(p) if p.isdigit() else p for p in path.split(".")), message
+    def __init__(self, loc: Path_, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -156,26 +153,26 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def format_validation_error(doc: Located, err: ValidationError, prefix: Path_ = ()) -> list[str]:
-    """One ``file:line: field: message`` line per pydantic error."""
-    messages = []
+def validation_problems(doc: Located, err: ValidationError, prefix: Path_ = ()) -> list[Problem]:
+    """One problem, with the file, line and key, per pydantic error."""
+    problems = []
     for item in err.errors(include_url=False):
         loc = (*prefix, *item["loc"])
         kind = item["type"]
-        if kind == "value_error":
-            inner, message = _split_at(item["msg"].removeprefix("Value error, "))
-            loc = (*loc, *inner)
-        field = ".".join(str(p) for p in loc) or "(document)"
+        cause = item.get("ctx", {}).get("error")
         if kind == "extra_forbidden":
             text = "unknown key (see docs/params.md for the keys allowed here)"
         elif kind == "missing":
             text = "required key is missing"
+        elif isinstance(cause, FieldError):
+            loc, text = (*loc, *cause.loc), cause.message
         elif kind == "value_error":
-            text = message
+            text = item["msg"].removeprefix("Value error, ")
         else:
             text = f"{item['msg'][0].lower()}{item['msg'][1:]}, got {_describe(item.get('input'))}"
-        messages.append(f"{where(doc.path, doc.line_of(loc), field)}: {text}")
-    return messages
+        field = ".".join(str(p) for p in loc) or "(document)"
+        problems.append(Problem(text, str(doc.path), doc.line_of(loc), field))
+    return problems
 
 
 def load_model(model: type[M], path: Path, *, display: Path | None = None) -> M:
@@ -183,9 +180,17 @@ def load_model(model: type[M], path: Path, *, display: Path | None = None) -> M:
     return validate(model, read_yaml(path, display=display))
 
 
-def validate(model: type[M], doc: Located) -> M:
-    """Validate a parsed document as ``model``; one ConfigError line per problem."""
+def validate(
+    model: type[M],
+    doc: Located,
+    *,
+    data: Any = None,
+    error: type[MdmError] = ConfigError,
+) -> M:
+    """Validate ``doc`` (or ``data`` read from it) as ``model``; one ``error`` with every problem."""
+    if data is None:
+        data = doc.data if doc.data is not None else {}
     try:
-        return model.model_validate(doc.data if doc.data is not None else {})
+        return model.model_validate(data)
     except ValidationError as err:
-        raise ConfigError("\n".join(format_validation_error(doc, err))) from err
+        raise error(problems=validation_problems(doc, err)) from err

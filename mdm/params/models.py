@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from mdm.params.loader import at
+from mdm.params.loader import FieldError
 
 __all__ = [
     "DataPaths",
@@ -178,23 +178,31 @@ class StakeholdersFile(_Model):
         ids: list[str] = []
         for index, person in enumerate(self.stakeholders):
             if person.id in ids:
-                raise ValueError(
-                    at("stakeholders", index, "id")
-                    + f"expected a unique id, got {person.id!r} a second time"
+                raise FieldError(
+                    (
+                        "stakeholders",
+                        index,
+                        "id",
+                    ),
+                    f"expected a unique id, got {person.id!r} a second time",
                 )
             ids.append(person.id)
         for index, assignment in enumerate(self.roles):
             if assignment.who not in ids:
-                raise ValueError(
-                    at("roles", index, "who") + f"{assignment.who!r} is not a "
-                    f"stakeholder (known: {', '.join(ids)})"
+                raise FieldError(
+                    (
+                        "roles",
+                        index,
+                        "who",
+                    ),
+                    f"{assignment.who!r} is not a stakeholder (known: {', '.join(ids)})",
                 )
         deciders = [i for i, a in enumerate(self.roles) if a.role is Role.DECISION_MAKER]
         if len(deciders) != 1:
-            where_ = at("roles", deciders[1]) if deciders else at("roles")
-            raise ValueError(where_ + f"expected exactly one decision_maker, found {len(deciders)}")
+            loc: tuple[str | int, ...] = ("roles", deciders[1]) if deciders else ("roles",)
+            raise FieldError(loc, f"expected exactly one decision_maker, found {len(deciders)}")
         if not any(a.role is Role.DRIVER for a in self.roles):
-            raise ValueError(at("roles") + "expected at least one driver, found none")
+            raise FieldError(("roles",), "expected at least one driver, found none")
         return self
 
 
@@ -271,14 +279,15 @@ class ValueSpec(MetricSpec):
     @model_validator(mode="after")
     def _single_series(self) -> ValueSpec:
         if self.metric not in VALUE_METRICS or self.by:
-            raise ValueError(
-                at("metric") + f"{self.metric}{' grouped by ' + self.by if self.by else ''} gives "
-                f"no single series; expected one of {', '.join(VALUE_METRICS)} without by"
+            raise FieldError(
+                ("metric",),
+                f"{self.metric}{' grouped by ' + self.by if self.by else ''} gives "
+                f"no single series; expected one of {', '.join(VALUE_METRICS)} without by",
             )
         if self.column is not None and self.column not in VALUE_METRICS[self.metric]:
-            raise ValueError(
-                at("column") + f"expected one of "
-                f"{', '.join(VALUE_METRICS[self.metric])}, got {self.column!r}"
+            raise FieldError(
+                ("column",),
+                f"expected one of {', '.join(VALUE_METRICS[self.metric])}, got {self.column!r}",
             )
         return self
 
@@ -334,18 +343,18 @@ class Topic(_Model):
                         ", ".join(self.evidence.values)
                         or "none: declare them under evidence.values"
                     )
-                    raise ValueError(
-                        at(key) + f"unknown value {name!r} in {{{{ }}}} (defined: {known})"
+                    raise FieldError(
+                        (key,), f"unknown value {name!r} in {{{{ }}}} (defined: {known})"
                     )
         return self
 
     @model_validator(mode="after")
     def _merge_target(self) -> Topic:
         if (self.status is TopicStatus.MERGED) != (self.merged_into is not None):
-            raise ValueError(
-                at("status")
-                + "expected merged_into (the target topic) exactly when status is merged, "
-                f"got status {self.status.value!r} and merged_into {self.merged_into!r}"
+            raise FieldError(
+                ("status",),
+                "expected merged_into (the target topic) exactly when status is merged, "
+                f"got status {self.status.value!r} and merged_into {self.merged_into!r}",
             )
         return self
 
@@ -376,9 +385,13 @@ class DocumentsFile(_Model):
         ids: list[str] = []
         for index, doc in enumerate(self.documents):
             if doc.id in ids:
-                raise ValueError(
-                    at("documents", index, "id")
-                    + f"expected a unique id, got {doc.id!r} a second time"
+                raise FieldError(
+                    (
+                        "documents",
+                        index,
+                        "id",
+                    ),
+                    f"expected a unique id, got {doc.id!r} a second time",
                 )
             ids.append(doc.id)
         return self

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from mdm.errors import ConfigError, MdmError, where
-from mdm.params.loader import Located, format_validation_error, read_yaml, validate
+from mdm.errors import ConfigError, MdmError, Problem, where
+from mdm.params.loader import Located, read_yaml, validate
 from mdm.params.models import (
     Document,
     DocumentsFile,
@@ -196,10 +194,7 @@ def _load_topic(doc: Located, path: Path) -> Topic:
             f"(the file name), got {data['id']!r}"
         )
     data["id"] = path.stem
-    try:
-        return Topic.model_validate(data)
-    except ValidationError as err:
-        raise ConfigError("\n".join(format_validation_error(doc, err))) from err
+    return validate(Topic, doc, data=data)
 
 
 def load_project(root: Path | str = ".") -> Project:
@@ -207,13 +202,13 @@ def load_project(root: Path | str = ".") -> Project:
     root = Path(root).resolve()
     if not (root / PARAMS).is_dir():
         raise ConfigError(f"{root / PARAMS}: not found; is {root} an mdm project? (try `mdm init`)")
-    problems: list[str] = []
+    problems: list[Problem | str] = []
 
     def attempt(load: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return load(*args, **kwargs)
         except MdmError as err:
-            problems.append(str(err))
+            problems.extend(err.problems)
             return None
 
     parsed: dict[str, Located] = {}
@@ -243,9 +238,8 @@ def load_project(root: Path | str = ".") -> Project:
     # a topic whose own file is broken was reported above; references to it are not unknown
     known = {p.stem for p in topic_files}
     problems += _cross_check(topics, known, people, docs, info, parsed)
-    if problems:
-        raise ConfigError("\n".join(problems))
-    assert info and people and docs  # any None was recorded as a problem
+    if problems or info is None or people is None or docs is None:  # a None was reported
+        raise ConfigError(problems=problems)
     return Project(
         root=root,
         info=info,

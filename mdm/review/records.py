@@ -27,8 +27,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from mdm.errors import ConfigError, MdmError
-from mdm.params.loader import Located, at, read_yaml, validate
+from mdm.errors import ConfigError, MdmError, Problem
+from mdm.params.loader import FieldError, Located, read_yaml, validate
 from mdm.params.models import ID_PATTERN, Role
 from mdm.params.project import Project
 
@@ -120,8 +120,8 @@ class Feedback(_Record):
     @model_validator(mode="after")
     def _resolved(self) -> Feedback:
         if self.status != "open" and not self.resolution.strip():
-            raise ValueError(
-                at("resolution") + f"expected a resolution when status is {self.status}, found none"
+            raise FieldError(
+                ("resolution",), f"expected a resolution when status is {self.status}, found none"
             )
         return self
 
@@ -138,9 +138,10 @@ class Agreement(_Record):
     @model_validator(mode="after")
     def _covers(self) -> Agreement:
         if self.state.signs_off and not self.sections:
-            raise ValueError(
-                at("sections") + "expected the digests of the sections signed off "
-                "(`mdm status --json` lists them), found none"
+            raise FieldError(
+                ("sections",),
+                "expected the digests of the sections signed off "
+                "(`mdm status --json` lists them), found none",
             )
         return self
 
@@ -211,7 +212,7 @@ def _read(project: Project, name: str, model: type[_Record]) -> tuple[Located | 
 
 def load_reviews(project: Project) -> Reviews:
     """Read and check ``params/reviews/*.yaml``; every problem is reported at once."""
-    problems: list[str] = []
+    problems: list[Problem | str] = []
     loaded: dict[str, tuple[Located | None, _Record]] = {}
     for name, model in (
         ("feedback.yaml", _FeedbackFile),
@@ -221,9 +222,9 @@ def load_reviews(project: Project) -> Reviews:
         try:
             loaded[name] = _read(project, name, model)
         except MdmError as err:
-            problems.append(str(err))
+            problems.extend(err.problems)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError(problems=problems)
     fb_doc, fb = loaded["feedback.yaml"]
     ag_doc, ag = loaded["agreements.yaml"]
     de_doc, de = loaded["decisions.yaml"]
@@ -232,7 +233,7 @@ def load_reviews(project: Project) -> Reviews:
     reviews = Reviews(list(fb.feedback), list(ag.agreements), list(de.decisions))
     problems += _check(project, reviews, fb_doc, ag_doc, de_doc)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError(problems=problems)
     return reviews
 
 
