@@ -19,15 +19,16 @@ from importlib import metadata
 from pathlib import Path
 
 from mdm import __version__
+from mdm.data.provenance import sha256_file
 
 __all__ = [
     "KEY_FIELD",
     "LIBRARIES",
     "code_fingerprint",
     "combine",
-    "file_digest",
     "read_key",
     "section_key",
+    "tool_versions",
 ]
 
 KEY_FIELD = "cache_key"
@@ -50,13 +51,15 @@ LIBRARIES = (
 )
 
 
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def tool_versions() -> dict[str, str]:
+    """The installed version of each of :data:`LIBRARIES` (absent ones: ``"absent"``)."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
 
 
 def combine(parts: Iterable[str]) -> str:
@@ -74,15 +77,10 @@ def code_fingerprint() -> str:
     """mdm's version, source and templates, Python and the key libraries' versions."""
     package = Path(__file__).resolve().parents[1]
     files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} absent")
+    versions = [f"{name}=={version}" for name, version in tool_versions().items()]
     return combine(
         [__version__, platform.python_version(), *versions]
-        + [f"{p.relative_to(package)}:{file_digest(p)}" for p in files]
+        + [f"{p.relative_to(package)}:{sha256_file(p)}" for p in files]
     )
 
 
@@ -91,9 +89,9 @@ def section_key(notebook: Path, parameters: dict[str, str], inputs: Iterable[Pat
     return combine(
         [
             code_fingerprint(),
-            file_digest(notebook),
+            sha256_file(notebook),
             json.dumps(parameters, sort_keys=True),
-            *(f"{p}:{file_digest(p) if p.exists() else 'missing'}" for p in sorted(inputs)),
+            *(f"{p}:{sha256_file(p) if p.exists() else 'missing'}" for p in sorted(inputs)),
         ]
     )
 

@@ -133,11 +133,11 @@ def _read_manifest(output: Path) -> dict[str, Any]:
 
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
     """Every file the manifest lists is still there with the content it recorded."""
-    from mdm.build.cache import file_digest
+    from mdm.data.provenance import sha256_file
 
     files = entry.get("files", {})
     return bool(files) and all(
-        (output / name).is_file() and file_digest(output / name) == digest
+        (output / name).is_file() and sha256_file(output / name) == digest
         for name, digest in files.items()
     )
 
@@ -182,9 +182,9 @@ def _build_into(
 ) -> None:
     """Execute, assemble and print into ``staging``, then publish to ``output/``."""
     from mdm.build.assemble import notebook_fragment, render_document, write_pdf
-    from mdm.build.cache import file_digest
     from mdm.build.privacy import check_exports
     from mdm.build.run import execute_sections
+    from mdm.data.provenance import sha256_file
     from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
 
     project, output = plan.project, plan.project.output
@@ -233,7 +233,7 @@ def _build_into(
         check_exports(project, project.document(doc).audience, [staging / p for p in products])
         plan.manifest[doc] = {
             "key": doc_key,
-            "files": {p: file_digest(staging / p) for p in products},
+            "files": {p: sha256_file(staging / p) for p in products},
             "sections": {f.spec.id: {"title": f.title, "digest": f.digest} for f in fragments},
         }
         log(f"assembled {doc}")
@@ -263,7 +263,8 @@ def build(
 def _build_documents(
     options: BuildOptions, events: Events | None, log: Callable[[str], None]
 ) -> BuildReport:
-    from mdm.build.cache import code_fingerprint, combine, file_digest, section_key
+    from mdm.build.cache import code_fingerprint, combine, section_key
+    from mdm.data.provenance import sha256_file
 
     report = BuildReport()
     started = time.perf_counter()
@@ -273,7 +274,7 @@ def _build_documents(
         project.document(doc)  # unknown id: error before any kernel starts
     output = project.output
     plan = _Plan(project, reviews, manifest=_read_manifest(output))
-    reviewed = [f"{p.name}:{file_digest(p)}" for p in review_files(project)]
+    reviewed = [f"{p.name}:{sha256_file(p)}" for p in review_files(project)]
     for doc in documents:
         doc_specs = project.sections(doc)
         doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]

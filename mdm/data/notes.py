@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator
 
 from mdm.data._tables import read_text
 from mdm.errors import DataError, MdmError
+from mdm.params.models import Model
 
 __all__ = ["Note", "Source", "load_notes"]
 
@@ -18,10 +19,8 @@ _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 _FRONT_MATTER = re.compile(r"^---\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", re.DOTALL)
 
 
-class Source(BaseModel):
+class Source(Model):
     """A source a note cites; only http(s) links."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: Annotated[str, StringConstraints(min_length=1)]
     url: str
@@ -34,10 +33,8 @@ class Source(BaseModel):
         return url
 
 
-class Note(BaseModel):
+class Note(Model):
     """A desk-research note: front matter plus a Markdown body (``path`` as shown)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str
     title: Annotated[str, StringConstraints(min_length=1)]

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import StringConstraints, ValidationError, model_validator
 
 from mdm.data._tables import csv_rows, model_error
 from mdm.errors import DataError, where
+from mdm.params.models import Audience, Model
 
 __all__ = [
     "CONSENT_LEVELS",
@@ -27,7 +28,6 @@ __all__ = [
 Consent = Literal["none", "internal_only", "anonymous", "attributed"]
 CONSENT_LEVELS: tuple[Consent, ...] = ("none", "internal_only", "anonymous", "attributed")
 # a document's audience; "community" documents follow the leadership rules
-Audience = Literal["leadership", "internal", "community"]
 QUOTE_COLUMNS = ("quote_id", "pseudonym", "descriptor", "topics", "consent", "attribution", "text")
 _VISIBLE: dict[str, frozenset[str]] = {
     "internal": frozenset({"internal_only", "anonymous", "attributed"}),
@@ -37,10 +37,8 @@ _VISIBLE: dict[str, frozenset[str]] = {
 _Text = Annotated[str, StringConstraints(min_length=1)]
 
 
-class Quote(BaseModel):
+class Quote(Model):
     """One quote from an interview; ``text`` is untrusted and kept raw (escaped when shown)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     quote_id: _Text
     pseudonym: _Text

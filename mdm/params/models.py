@@ -25,13 +25,16 @@ from pydantic import (
 from mdm.params.loader import FieldError
 
 __all__ = [
+    "Audience",
     "DataPaths",
     "Document",
     "DocumentsFile",
     "Evidence",
+    "Id",
     "Link",
     "MetricSpec",
     "Milestone",
+    "Model",
     "ProjectInfo",
     "Role",
     "RoleAssignment",
@@ -69,18 +72,24 @@ ProjectPath = Annotated[str, StringConstraints(min_length=1), AfterValidator(_in
 REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
+    """Base of every params and research-data model: immutable, and unknown keys are errors."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Link(_Model):
+#: who a document is for; decides which quotes it may show
+Audience = Literal["leadership", "internal", "community"]
+
+
+class Link(Model):
     """A titled link to background material."""
 
     title: Text
     url: Url
 
 
-class Milestone(_Model):
+class Milestone(Model):
     """One step of the project timeline."""
 
     quarter: Quarter
@@ -98,7 +107,7 @@ class Milestone(_Model):
         return int(match[1]) * 4 + int(match[2]) - 1
 
 
-class DataPaths(_Model):
+class DataPaths(Model):
     """Where the research inputs are, relative to the project folder (docs/data.md)."""
 
     events: ProjectPath = "data/activity.parquet"
@@ -112,7 +121,7 @@ class DataPaths(_Model):
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
 
 
-class ProjectInfo(_Model):
+class ProjectInfo(Model):
     """``params/project.yaml``: what the project is."""
 
     name: Text
@@ -150,7 +159,7 @@ _ROLE_LABELS = {
 }
 
 
-class Stakeholder(_Model):
+class Stakeholder(Model):
     """A person, a group, or a position not yet held by a named person."""
 
     id: Id
@@ -159,7 +168,7 @@ class Stakeholder(_Model):
     description: str = ""
 
 
-class RoleAssignment(_Model):
+class RoleAssignment(Model):
     """Who holds which decision role; ``note`` qualifies it ("in support")."""
 
     role: Role
@@ -167,7 +176,7 @@ class RoleAssignment(_Model):
     note: str = ""
 
 
-class StakeholdersFile(_Model):
+class StakeholdersFile(Model):
     """``params/stakeholders.yaml``."""
 
     stakeholders: list[Stakeholder]
@@ -230,7 +239,7 @@ MetricName = Literal[
 Selection = str | list[str] | None
 
 
-class MetricSpec(_Model):
+class MetricSpec(Model):
     """One metric, computed from the activity events: for a chart or a named value."""
 
     metric: MetricName
@@ -292,7 +301,7 @@ class ValueSpec(MetricSpec):
         return self
 
 
-class Evidence(_Model):
+class Evidence(Model):
     """What a topic section shows besides its narrative."""
 
     values: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec] = {}
@@ -310,7 +319,7 @@ class Evidence(_Model):
         return bool(self.values or self.charts)
 
 
-class Topic(_Model):
+class Topic(Model):
     """``params/topics/<id>.yaml``: one topic area; ``id`` is the file name."""
 
     id: Id
@@ -359,13 +368,13 @@ class Topic(_Model):
         return self
 
 
-class Document(_Model):
+class Document(Model):
     """One deliverable: front-matter notebooks, then one section per topic."""
 
     id: Id
     title: Text
     subtitle: str = ""
-    audience: Literal["leadership", "internal", "community"] = "leadership"
+    audience: Audience = "leadership"
     description: str = ""
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "draft"
     front: list[Id] = ["overview"]
@@ -375,7 +384,7 @@ class Document(_Model):
     decision_record: bool = False
 
 
-class DocumentsFile(_Model):
+class DocumentsFile(Model):
     """``params/documents.yaml``."""
 
     documents: list[Document]

@@ -291,13 +291,13 @@ class Sources(_Context):
     anchor: str = "sec-sources"
 
     def table(self) -> Html:
-        from mdm.build.cache import file_digest
         from mdm.data import InputFile
+        from mdm.data.provenance import file_digest
         from mdm.metrics import DEFINITIONS
 
         research = Research(self.project)
         files = [
-            InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p)[:12])
+            InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p))
             for p in self.project.files
         ]
         for key in ("events", "quotes", "survey_questions", "survey_responses", "discussions"):
@@ -305,7 +305,7 @@ class Sources(_Context):
                 files.append(research.describe(key))
         for note in research.notes:
             path = self.project.root / note.path
-            files.append(InputFile(note.path, "notes", None, file_digest(path)[:12]))
+            files.append(InputFile(note.path, "notes", None, file_digest(path)))
         topics = self.project.sections(self.document.id)
         used = dict.fromkeys(
             spec.metric

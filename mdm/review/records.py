@@ -25,11 +25,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from mdm.errors import ConfigError, MdmError, Problem
 from mdm.params.loader import FieldError, Located, read_yaml, validate
-from mdm.params.models import ID_PATTERN, Role
+from mdm.params.models import Id, Model, Role
 from mdm.params.project import Project
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 REVIEWS_DIR = "params/reviews"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
 Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
@@ -102,8 +101,8 @@ class DecisionState(StrEnum):
     DEFERRED = "deferred"
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Record(Model):
+    """A review record file's model."""
 
 
 class Feedback(_Record):
@@ -133,7 +132,7 @@ class Agreement(_Record):
     state: AgreementState
     date: dt.date
     note: str = ""
-    sections: dict[str, Digest] = {}
+    sections: dict[str, Digest] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _covers(self) -> Agreement:
@@ -156,15 +155,15 @@ class Decision(_Record):
 
 
 class _FeedbackFile(_Record):
-    feedback: list[Feedback] = []
+    feedback: list[Feedback] = Field(default_factory=list)
 
 
 class _AgreementsFile(_Record):
-    agreements: list[Agreement] = []
+    agreements: list[Agreement] = Field(default_factory=list)
 
 
 class _DecisionsFile(_Record):
-    decisions: list[Decision] = []
+    decisions: list[Decision] = Field(default_factory=list)
 
 
 @dataclass
