@@ -122,8 +122,9 @@ class RichProgress(Progress):
         self.bar.stop()
 
 
-def make_progress(stream: TextIO = sys.stderr) -> Progress:
-    """A live display on a terminal, plain lines otherwise."""
+def make_progress(stream: TextIO | None = None) -> Progress:
+    """A live display on a terminal, plain lines otherwise (on stderr unless told)."""
+    stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
     if stream.isatty():
         return RichProgress(stream)
     return PlainProgress(stream)
