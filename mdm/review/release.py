@@ -56,7 +56,12 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
     target = project.output / RELEASES / check_version(version)
     if target.exists():
         raise BuildError(f"{target}: release {version} exists; releases are never overwritten")
-    built = json.loads((project.output / MANIFEST).read_text(encoding="utf-8"))
+    try:
+        built = json.loads((project.output / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise BuildError(
+            f"{project.output / MANIFEST}: no build to release; run `mdm build` first"
+        ) from err
     staging = project.output / RELEASES / f".{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
