@@ -15,7 +15,12 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         "check", help="validate params, research data, reviews and notebooks; starts no kernel"
     )
     project_option(check)
+    _add_build(commands)
+    _add_preview(commands)
+    return {"check": _check, "build": _build, "preview": _preview}
 
+
+def _add_build(commands: SubParsers) -> None:
     build = commands.add_parser(
         "build", help="execute the notebooks and write output/*.html, *.pdf"
     )
@@ -58,6 +63,9 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         action="store_true",
         help="run every section again, even those unchanged since the last build",
     )
+
+
+def _add_preview(commands: SubParsers) -> None:
     preview = commands.add_parser(
         "preview", help="build one section to output/preview/*.html fast; prints the path"
     )
@@ -71,8 +79,6 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         action="store_true",
         help="rebuild whenever the section's notebook or inputs change (Ctrl-C stops)",
     )
-
-    return {"check": _check, "build": _build, "preview": _preview}
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -165,6 +165,35 @@ def _bad_timestamp(stamps: pa.Array, locate: Locate) -> DataError:
 def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    table = _read_parquet(path, shown)
+
+    def locate(index: int) -> str:
+        return f"{shown}: row {index + 1}"
+
+    columns = _parquet_columns(table, shown)
+    _require(columns["contributor_id"], "contributor_id", locate)
+    stamps = columns["timestamp"]
+    if not (pa.types.is_timestamp(stamps.type) and stamps.type.tz):
+        raise DataError(
+            f"{shown}: timestamp: expected timestamps with a time zone, found {stamps.type}"
+        )
+    _first_bad(stamps.is_null(), locate, "timestamp", "a date and time", stamps)
+    try:
+        utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
+    except pa.ArrowInvalid as err:
+        raise DataError(f"{shown}: timestamp: expected dates between 1677 and 2262: {err}") from err
+    if "is_bot" in columns:
+        bots = columns["is_bot"]
+        if not pa.types.is_boolean(bots.type):
+            raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
+        _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
+    return _frame(columns, utc, _parquet_offsets(columns, table.num_rows, locate, shown), locate)
+
+
+def _read_parquet(path: Path, shown: str) -> Any:
+    """The events table, its columns checked by name; text categories read as dictionaries."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -183,12 +212,15 @@ def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
         raise DataError(f"{shown}: cannot read Parquet: {err}") from err
     if table.num_rows == 0:
         raise DataError(f"{shown}: expected at least one event, found no rows")
+    return table
 
-    def locate(index: int) -> str:
-        return f"{shown}: row {index + 1}"
+
+def _parquet_columns(table: Any, shown: str) -> dict[str, Any]:
+    """Each column by name; every one but the typed three must hold text."""
+    import pyarrow as pa
 
     columns: dict[str, Any] = {}
-    for name in names:
+    for name in table.column_names:
         column = table[name]
         if name in ("timestamp", "is_bot", "utc_offset_minutes"):
             columns[name] = column
@@ -201,36 +233,25 @@ def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             raise DataError(f"{shown}: {name}: expected a text column, found {column.type}")
         columns[name] = column
-    _require(columns["contributor_id"], "contributor_id", locate)
-    stamps = columns["timestamp"]
-    if not (pa.types.is_timestamp(stamps.type) and stamps.type.tz):
-        raise DataError(
-            f"{shown}: timestamp: expected timestamps with a time zone, found {stamps.type}"
-        )
-    _first_bad(stamps.is_null(), locate, "timestamp", "a date and time", stamps)
-    try:
-        utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
-    except pa.ArrowInvalid as err:
-        raise DataError(f"{shown}: timestamp: expected dates between 1677 and 2262: {err}") from err
-    if "is_bot" in columns:
-        bots = columns["is_bot"]
-        if not pa.types.is_boolean(bots.type):
-            raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
-        _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
-    if "utc_offset_minutes" in columns:
-        offsets = columns["utc_offset_minutes"]
-        if not pa.types.is_integer(offsets.type):
-            raise DataError(
-                f"{shown}: utc_offset_minutes: expected an integer column, found {offsets.type}"
-            )
-        _first_bad(offsets.is_null(), locate, "utc_offset_minutes", "whole minutes", offsets)
-        minutes = offsets.cast(pa.int16()).to_numpy()
-        _check_offsets(minutes, locate, "utc_offset_minutes", offsets)
-    else:
-        import numpy as np
+    return columns
 
-        minutes = np.zeros(table.num_rows, dtype="int16")
-    return _frame(columns, utc, minutes, locate)
+
+def _parquet_offsets(columns: dict[str, Any], rows: int, locate: Locate, shown: str) -> Any:
+    """Each event's UTC offset in minutes (all zero when the file has no such column)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if "utc_offset_minutes" not in columns:
+        return np.zeros(rows, dtype="int16")
+    offsets = columns["utc_offset_minutes"]
+    if not pa.types.is_integer(offsets.type):
+        raise DataError(
+            f"{shown}: utc_offset_minutes: expected an integer column, found {offsets.type}"
+        )
+    _first_bad(offsets.is_null(), locate, "utc_offset_minutes", "whole minutes", offsets)
+    minutes = offsets.cast(pa.int16()).to_numpy()
+    _check_offsets(minutes, locate, "utc_offset_minutes", offsets)
+    return minutes
 
 
 # --- shared checks and the output frame ------------------------------------------------------

@@ -9,6 +9,7 @@ reported together, one line each.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,21 @@ def _cross_check(
     def line(name: str, *loc: str | int) -> int | None:
         return parsed[name].line_of(loc) if name in parsed else None
 
+    problems = _topic_problems(topics, known_topics, line)
+    if docs is not None:
+        problems += _document_problems(docs, known_topics, line)
+    if info is not None and people is not None:
+        problems += _timeline_problems(
+            info, {s.id for s in people.stakeholders}, known_topics, line
+        )
+    return problems
+
+
+_Line = Callable[..., int | None]
+
+
+def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: _Line) -> list[str]:
+    """Merge targets that do not exist; two active topics with one number."""
     problems = []
     numbers: dict[int, str] = {}
     for t in topics.values():
@@ -281,39 +297,48 @@ def _cross_check(
                     f"active topic uses, got {t.number} (also {numbers[t.number]})"
                 )
             numbers[t.number] = t.id
-    if docs is not None:
-        for index, doc in enumerate(docs.documents):
-            if isinstance(doc.topics, list):
-                for pos, t_id in enumerate(doc.topics):
-                    if t_id not in known_topics:
-                        problems.append(
-                            _unknown(
-                                DOCUMENTS_FILE,
-                                line(DOCUMENTS_FILE, "documents", index, "topics", pos),
-                                f"documents.{index}.topics",
-                                t_id,
-                                sorted(known_topics),
-                            )
-                        )
-    if info is not None and people is not None:
-        known = {s.id for s in people.stakeholders}
-        for index, milestone in enumerate(info.timeline):
-            for pos, topic_id in enumerate(milestone.topics):
-                if topic_id not in known_topics:
-                    problems.append(
-                        _unknown(
-                            PROJECT_FILE,
-                            line(PROJECT_FILE, "timeline", index, "topics", pos),
-                            f"timeline.{index}.topics",
-                            topic_id,
-                            sorted(known_topics),
-                        )
+    return problems
+
+
+def _document_problems(docs: DocumentsFile, known_topics: set[str], line: _Line) -> list[str]:
+    """Documents that list a topic that does not exist."""
+    return [
+        _unknown(
+            DOCUMENTS_FILE,
+            line(DOCUMENTS_FILE, "documents", index, "topics", pos),
+            f"documents.{index}.topics",
+            t_id,
+            sorted(known_topics),
+        )
+        for index, doc in enumerate(docs.documents)
+        if isinstance(doc.topics, list)
+        for pos, t_id in enumerate(doc.topics)
+        if t_id not in known_topics
+    ]
+
+
+def _timeline_problems(
+    info: ProjectInfo, people: set[str], known_topics: set[str], line: _Line
+) -> list[str]:
+    """Milestones about topics that do not exist, or owned by someone who is not a stakeholder."""
+    problems = []
+    for index, milestone in enumerate(info.timeline):
+        for pos, topic_id in enumerate(milestone.topics):
+            if topic_id not in known_topics:
+                problems.append(
+                    _unknown(
+                        PROJECT_FILE,
+                        line(PROJECT_FILE, "timeline", index, "topics", pos),
+                        f"timeline.{index}.topics",
+                        topic_id,
+                        sorted(known_topics),
                     )
-            for pos, owner in enumerate(milestone.owners):
-                if owner not in known:
-                    field_ = f"timeline.{index}.owners"
-                    problems.append(
-                        f"{where(PROJECT_FILE, line(PROJECT_FILE, 'timeline', index, 'owners', pos), field_)}: "
-                        f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
-                    )
+                )
+        for pos, owner in enumerate(milestone.owners):
+            if owner not in people:
+                at_line = line(PROJECT_FILE, "timeline", index, "owners", pos)
+                problems.append(
+                    f"{where(PROJECT_FILE, at_line, f'timeline.{index}.owners')}: "
+                    f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                )
     return problems
