@@ -379,13 +379,13 @@ def _code(items: tuple[str, ...]) -> str:
 def keys_markdown() -> str:
     """What a spec may set per metric, as a Markdown table (docs/metrics.md holds it)."""
     rows = [
-        "| metric | keys that apply | `by:` | as a value: columns (first: default; unit) |",
+        "| metric | `by:` | other keys that apply | as a value: `column` (first: default; unit) |",
         "| --- | --- | --- | --- |",
     ]
     for d in DEFINITIONS.values():
-        keys = tuple(k for k in d.keys if k not in FILTERS)
-        keys += ("filters",) if any(k in FILTERS for k in d.keys) else ()
+        keys = tuple(k for k in d.keys if k not in (*FILTERS, "by"))
+        keys += ("community", "area", "activity_type") if any(k in FILTERS for k in d.keys) else ()
         by = _code(d.by) + (f" (default `{d.default_by}`)" if d.default_by else "")
         columns = ", ".join(f"`{c.name}` ({c.unit})" for c in d.columns) or "not a value"
-        rows.append(f"| `{d.name}` | {_code(keys)} | {by if d.by else 'no'} | {columns} |")
+        rows.append(f"| `{d.name}` | {by if d.by else 'no'} | {_code(keys)} | {columns} |")
     return "\n".join(rows) + "\n"
