@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO
@@ -50,7 +51,9 @@ def test_values_in_prose_match_the_metrics(example: tuple[Path, BeautifulSoup, s
     yearly = metrics.contributors(events, "Y", filters={"community": "L10N"}).set_index("period")[
         "contributors"
     ]
-    yearly = metrics.complete_periods(yearly, events["timestamp"].max())
+    # complete: ended by the end of the last event's day (the default reference day)
+    day_end = events["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    yearly = yearly[yearly.index.end_time < day_end.tz_localize(None)]
     latest, previous = int(yearly.iloc[-1]), int(yearly.iloc[-2])
     text = page.select_one(
         "section[data-section='topic-competitive-advantage'] .mdm-findings"
