@@ -143,7 +143,6 @@ class Research:
 # --- metrics → values and charts -----------------------------------------------------------
 
 _PERIODS = {"M": "Months", "Q": "Quarters", "Y": "Years"}
-_DAY = 86_400_000_000_000  # nanoseconds
 
 
 def _compute(
@@ -202,7 +201,7 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
     from mdm.metrics import change
 
     day = reference_day(research, spec)
-    end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(_DAY)  # the first instant after that day
+    end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)  # the first instant after that day
     cut = end if end <= research.events["timestamp"].max() else None
     result = _compute(research, spec, cut)
     column = spec.column or DEFINITIONS[spec.metric].columns[0].name
