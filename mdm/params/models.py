@@ -9,6 +9,7 @@ of sections, and a timeline of milestones. The shapes mirror the params files
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS
 from mdm.params.loader import FieldError
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Evidence",
     "Id",
     "Link",
+    "MetricKeys",
     "MetricSpec",
     "Milestone",
     "Model",
@@ -70,6 +73,8 @@ def _inside(value: str) -> str:
 
 ProjectPath = Annotated[str, StringConstraints(min_length=1), AfterValidator(_inside)]
 REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
+VALUE_PARTS = ("", "number", "period")
+"""``{{ name }}`` with unit, ``{{ name.number }}`` without, ``{{ name.period }}`` its period."""
 
 
 class Model(BaseModel):
@@ -133,6 +138,8 @@ class ProjectInfo(Model):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     timeline: list[Milestone] = []
     data: DataPaths = DataPaths()
+    as_of: date | None = None
+    """The last day values refer to (docs/metrics.md); unset: the day of the last event."""
 
 
 class Role(StrEnum):
@@ -221,37 +228,38 @@ class TopicStatus(StrEnum):
     RETIRED = "retired"
 
 
-MetricName = Literal[
-    "contributors",
-    "new_contributors",
-    "inactive_contributors",
-    "activity_status",
-    "cohort_retention",
-    "absence_factor",
-    "onion",
-    "time_to_first_response",
-    "conversion_rate",
-    "contributor_location",
-    "multi_area_share",
-    "activity_heatmap",
-]
+def _metric_name(value: str) -> str:
+    if value not in DEFINITIONS:
+        raise ValueError(f"expected one of {', '.join(DEFINITIONS)}, got {value!r}")
+    return value
+
+
+def _grouping(value: str) -> str:
+    if value not in GROUPINGS:
+        raise ValueError(f"expected one of {', '.join(GROUPINGS)}, got {value!r}")
+    return value
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+"""A metric of the registry (:data:`mdm.metrics.definitions.DEFINITIONS`)."""
 Selection = str | list[str] | None
 
 
-class MetricSpec(Model):
-    """One metric, computed from the activity events: for a chart or a named value."""
+def _accepting(key: str) -> str:
+    return ", ".join(d.name for d in DEFINITIONS.values() if key in d.keys) or "none"
+
+
+class MetricKeys(Model):
+    """What selects and shapes a metric's result; which keys apply depends on the metric."""
 
     metric: MetricName
     freq: Literal["M", "Q", "Y"] = "Q"
-    by: Literal["community", "area", "activity_type", "country", "affiliation", "region"] | None = (
-        None
-    )
+    by: Annotated[str, AfterValidator(_grouping)] | None = None
     community: Selection = None
     area: Selection = None
     activity_type: Selection = None
     entry: str = "event_attended"
     local: bool = True
-    title: str = ""
 
     def filters(self) -> dict[str, str | list[str]]:
         return {
@@ -264,38 +272,55 @@ class MetricSpec(Model):
             if v is not None
         }
 
+    @model_validator(mode="after")
+    def _keys_apply(self) -> MetricKeys:
+        # a key that changes nothing would let a chart or value claim what it does not show
+        definition = DEFINITIONS[self.metric]
+        for key in (k for k in SPEC_KEYS if k in self.model_fields_set):
+            if key not in definition.keys:
+                raise FieldError(
+                    (key,),
+                    f"has no effect on {self.metric}; metrics that accept {key}: {_accepting(key)}",
+                )
+        if self.by is not None and self.by not in definition.by:
+            raise FieldError(
+                ("by",),
+                f"{self.metric} can be grouped by {', '.join(definition.by)}, got {self.by!r}",
+            )
+        return self
 
-VALUE_METRICS = {
-    "contributors": ("contributors",),
-    "new_contributors": ("new_contributors",),
-    "inactive_contributors": ("inactive",),
-    "activity_status": ("active", "drifting", "away"),
-    "onion": ("core", "regular", "casual"),
-    "time_to_first_response": ("median_hours", "p90_hours", "answered", "threads"),
-    "conversion_rate": ("rate", "entered", "converted"),
-    "multi_area_share": ("share", "contributors", "multi_area"),
-}
-"""Metrics that give one series over time, and the columns a value may take (first: default)."""
+
+class MetricSpec(MetricKeys):
+    """A chart of one metric, computed from the activity events."""
+
+    title: str = ""
 
 
-class ValueSpec(MetricSpec):
+class ValueSpec(MetricKeys):
     """A number for the narrative: one statistic of a metric over complete periods."""
 
     value: Literal["latest", "previous", "change", "change_pct"] = "latest"
     column: str | None = None
+    as_of: date | None = None
+    """The last day the value may refer to; unset: the project's ``as_of``."""
 
     @model_validator(mode="after")
     def _single_series(self) -> ValueSpec:
-        if self.metric not in VALUE_METRICS or self.by:
+        columns = [c.name for c in DEFINITIONS[self.metric].columns]
+        if not columns:
+            values = ", ".join(d.name for d in DEFINITIONS.values() if d.columns)
             raise FieldError(
-                ("metric",),
-                f"{self.metric}{' grouped by ' + self.by if self.by else ''} gives "
-                f"no single series; expected one of {', '.join(VALUE_METRICS)} without by",
+                ("metric",), f"{self.metric} gives no single series; expected one of {values}"
             )
-        if self.column is not None and self.column not in VALUE_METRICS[self.metric]:
+        if self.by is not None:
             raise FieldError(
-                ("column",),
-                f"expected one of {', '.join(VALUE_METRICS[self.metric])}, got {self.column!r}",
+                ("by",),
+                "a value is one series, not one per group; select a group with "
+                "a filter instead (community, area or activity_type)",
+            )
+        if self.column is not None and self.column not in columns:
+            raise FieldError(
+                ("column",), f"expected one of {', '.join(columns)}, got {self.column!r}"
             )
         return self
 
@@ -345,7 +370,8 @@ class Topic(Model):
             "structures",
             "processes",
         ):
-            for name in REFERENCE.findall(getattr(self, key)):
+            for reference in REFERENCE.findall(getattr(self, key)):
+                name, _, part = reference.partition(".")
                 if name not in self.evidence.values:
                     known = (
                         ", ".join(self.evidence.values)
@@ -353,6 +379,12 @@ class Topic(Model):
                     )
                     raise FieldError(
                         (key,), f"unknown value {name!r} in {{{{ }}}} (defined: {known})"
+                    )
+                if part not in VALUE_PARTS:
+                    raise FieldError(
+                        (key,),
+                        f"expected {{{{ {name} }}}}, {{{{ {name}.number }}}} or "
+                        f"{{{{ {name}.period }}}}, got {{{{ {reference} }}}}",
                     )
         return self
 

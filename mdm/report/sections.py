@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mdm.errors import DataError
 from mdm.params.models import REFERENCE, Document, Milestone, Role, Topic
 from mdm.params.project import Project, load_project
-from mdm.report.evidence import Research, chart_for, format_value, value_of
+from mdm.report.evidence import Research, chart_for, value_of, value_texts
 from mdm.report.figures import figure_html
 from mdm.report.render import Html, render
 from mdm.report.timeline import timeline_alt, timeline_chart
@@ -102,10 +102,11 @@ class TopicSection(_Context):
 
     @cached_property
     def values(self) -> dict[str, str]:
-        """The topic's named values, formatted for prose."""
+        """The topic's named values as prose prints them: ``name``, ``name.number``, ``name.period``."""
         return {
-            name: format_value(value_of(self.research, spec), spec)
+            key: text
             for name, spec in self.topic.evidence.values.items()
+            for key, text in value_texts(name, value_of(self.research, spec)).items()
         }
 
     def _prose(self, text: str) -> str:
