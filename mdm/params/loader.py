@@ -14,7 +14,8 @@ Loading is parse → validate → normalise:
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import difflib
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ from mdm.errors import ConfigError, MdmError, where
 __all__ = [
     "Located",
     "at",
+    "confine",
+    "did_you_mean",
     "format_validation_error",
     "load_model",
     "parse_yaml",
@@ -45,6 +48,27 @@ def at(*loc: str | int) -> str:
     messages carry the line of the exact key they are about.
     """
     return "@" + ".".join(str(part) for part in loc) + ": "
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known`` to ``value``, or ``""``."""
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def confine(path: Path, root: Path, shown: object, error: type[MdmError] = ConfigError) -> Path:
+    """``path`` itself, once its real path (symbolic links followed) is known to be inside ``root``.
+
+    The path's text may look inside while a symbolic link leads anywhere on the machine; such a
+    file is refused before it is read, and the message does not say where the link leads.
+    """
+    real, base = path.resolve(), root.resolve()
+    if real != base and base not in real.parents:
+        raise error(
+            f"{shown}: refused: a symbolic link that leads outside the project folder; "
+            "inputs must be the project's own files (copy the file in instead)"
+        )
+    return path
 
 
 def _split_at(text: str) -> tuple[Path_, str]:

@@ -1,0 +1,170 @@
+"""Issue #11: a new team's project attacked with hostile and private input. One test per case."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import mdm
+
+from mdm.build.pipeline import check
+from mdm.errors import ConfigError, DataError
+
+QUOTE_HEADER = "quote_id,pseudonym,descriptor,topics,consent,attribution,text\n"
+DISCUSSION_HEADER = "date,topic,channel,community,participants,outcomes,agreements\n"
+SECRET = "root:x:0:0:not-for-ci-logs:/root:/bin/bash"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def note(title: str, body: str, topics: str = "homework-clubs") -> str:
+    return f"---\ntitle: {title}\ntopics: [{topics}]\n---\n{body}\n"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the project: the machine's files, which no export may show."""
+    folder = tmp_path / "machine"
+    write(folder / "passwd", SECRET + "\n")
+    write(folder / "diary.md", note("Private diary", "The machine owner's private diary."))
+    return folder
+
+
+# --- 1. symbolic links out of the project ----------------------------------------------------
+
+
+def test_note_symlinked_outside_the_project_is_refused(tiny: Path, outside: Path) -> None:
+    write(tiny / "data/notes/own.md", note("Own note", "Written by the team."))
+    (tiny / "data/notes/diary.md").symlink_to(outside / "diary.md")
+    with pytest.raises(DataError, match=r"^data/notes/diary\.md: refused: a symbolic link") as err:
+        check(tiny, data=True)
+    assert "private diary" not in str(err.value).lower()
+
+
+def test_quotes_symlinked_to_passwd_is_refused_without_echoing_it(
+    tiny: Path, outside: Path
+) -> None:
+    (tiny / "data").mkdir()
+    (tiny / "data/quotes.csv").symlink_to(outside / "passwd")
+    result = mdm("check", "--project", str(tiny))
+    assert result.returncode == 3
+    assert "data/quotes.csv: refused: a symbolic link that leads outside" in result.stderr
+    assert "not-for-ci-logs" not in result.stderr + result.stdout
+    assert str(outside) not in result.stderr  # not even where the link leads
+
+
+def test_notes_folder_symlinked_outside_is_refused(tiny: Path, outside: Path) -> None:
+    (tiny / "data").mkdir()
+    (tiny / "data/notes").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(DataError, match=r"data/notes: refused: a symbolic link"):
+        check(tiny, data=True)
+
+
+def test_topic_file_symlinked_outside_is_refused(tiny: Path, outside: Path) -> None:
+    write(outside / "topic.yaml", "number: 9\ntitle: Outside\nquestion: Whose file is this?\n")
+    (tiny / "params/topics/outside.yaml").symlink_to(outside / "topic.yaml")
+    with pytest.raises(ConfigError, match=r"params/topics/outside\.yaml: refused: a symbolic"):
+        check(tiny)
+
+
+def test_symlink_that_stays_inside_the_project_is_accepted(tiny: Path) -> None:
+    write(tiny / "research/shared.md", note("Shared note", "Kept elsewhere in the project."))
+    (tiny / "data/notes").mkdir(parents=True)
+    (tiny / "data/notes/shared.md").symlink_to(Path(os.pardir) / os.pardir / "research/shared.md")
+    check(tiny, data=True)
+
+
+# --- 8. mdm check reports everything at once -------------------------------------------------
+
+
+def plant_five_faults(tiny: Path) -> None:
+    """Two problems in params, two in quotes.csv, one in discussions.csv."""
+    topic = tiny / "params/topics/summer-reading.yaml"
+    topic.write_text(topic.read_text() + "owner: someone\n", encoding="utf-8")
+    stakeholders = tiny / "params/stakeholders.yaml"
+    stakeholders.write_text(
+        stakeholders.read_text().replace("who: club-leads", "who: club-lead"), encoding="utf-8"
+    )
+    write(
+        tiny / "data/quotes.csv",
+        QUOTE_HEADER
+        + "q1,P-1,Tutor,homework-clubs,anonymous,,We need more tutors.\n"
+        + "q2,P-2,Tutor,homework-clubs,public,,Consent level that does not exist.\n"
+        + "q3,P-3,Seller,book-sale,anonymous,,Topic id misspelt.\n",
+    )
+    write(
+        tiny / "data/discussions.csv",
+        DISCUSSION_HEADER + "2025-02-30,homework-clubs,Club night,Central,12,Tutors met.,\n",
+    )
+
+
+def test_check_reports_params_and_data_faults_together(tiny: Path) -> None:
+    plant_five_faults(tiny)
+    with pytest.raises(ConfigError) as err:
+        check(tiny, data=True)
+    lines = str(err.value).splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "params/stakeholders.yaml",
+        "params/topics/summer-reading.yaml",
+        "data/quotes.csv",
+        "data/quotes.csv",
+        "data/discussions.csv",
+    ]
+    assert "data/quotes.csv:3: consent: expected one of" in lines[2]
+    assert (
+        "data/quotes.csv:4: topics: unknown topic 'book-sale'; did you mean 'book-sales'?"
+        in (lines[3])
+    )
+    assert lines[4].startswith("data/discussions.csv:2: date: expected a date as YYYY-MM-DD")
+
+
+def test_check_prefixes_every_line_of_its_report(tiny: Path) -> None:
+    plant_five_faults(tiny)
+    result = mdm("check", "--project", str(tiny))
+    assert result.returncode == 2  # params problems come first
+    lines = result.stderr.splitlines()
+    assert len(lines) == 5
+    assert all(line.startswith("mdm check: error: ") for line in lines)
+
+
+def test_check_reports_up_to_twenty_problems_per_file(tiny: Path) -> None:
+    rows = "".join(f"q{i},P-{i},Tutor,homework-clubs,maybe,,Text.\n" for i in range(25))
+    write(tiny / "data/quotes.csv", QUOTE_HEADER + rows)
+    with pytest.raises(DataError) as err:
+        check(tiny, data=True)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 21
+    assert lines[0].startswith("data/quotes.csv:2: consent:")
+    assert lines[19].startswith("data/quotes.csv:21: consent:")
+    assert lines[20] == "data/quotes.csv: 5 more problem(s) not shown"
+
+
+def test_check_reports_each_broken_note_and_each_unknown_survey_question(tiny: Path) -> None:
+    write(tiny / "data/notes/a.md", "no front matter here\n")
+    write(tiny / "data/notes/b.md", note("Fine", "A good note."))
+    write(tiny / "data/notes/c.md", "---\ntitle: Unknown topic\ntopics: [nowhere]\n---\nBody\n")
+    write(
+        tiny / "data/survey/questions.yaml",
+        "questions:\n  - id: q1\n    text: How often?\n    kind: single\n"
+        "    options: [weekly, monthly]\n",
+    )
+    write(tiny / "data/survey/responses.csv", "respondent_id,question_id,value\nr1,q1,weekly\n")
+    topic = tiny / "params/topics/summer-reading.yaml"
+    topic.write_text(topic.read_text() + "evidence:\n  survey: [q2, q1, q3]\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        check(tiny, data=True)
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith(
+        "params/topics/summer-reading.yaml: evidence.survey: unknown question 'q2'"
+    )
+    assert lines[1].startswith(
+        "params/topics/summer-reading.yaml: evidence.survey: unknown question 'q3'"
+    )
+    assert lines[2].startswith("data/notes/a.md:1: expected a front matter block")
+    assert lines[3].startswith("data/notes/c.md: topics: unknown topic 'nowhere'")
+    assert len(lines) == 4
