@@ -9,7 +9,9 @@ import pytest
 from conftest import mdm
 
 from mdm.build.pipeline import check
-from mdm.errors import ConfigError, DataError
+from mdm.build.privacy import check_exports
+from mdm.errors import ConfigError, DataError, PrivacyError
+from mdm.params.project import Project, load_project
 
 QUOTE_HEADER = "quote_id,pseudonym,descriptor,topics,consent,attribution,text\n"
 DISCUSSION_HEADER = "date,topic,channel,community,participants,outcomes,agreements\n"
@@ -168,3 +170,120 @@ def test_check_reports_each_broken_note_and_each_unknown_survey_question(tiny: P
     assert lines[2].startswith("data/notes/a.md:1: expected a front matter block")
     assert lines[3].startswith("data/notes/c.md: topics: unknown topic 'nowhere'")
     assert len(lines) == 4
+
+
+# --- 2. the privacy guard matches parts of protected names -----------------------------------
+
+
+def private_project(tiny: Path, register: str, extra_params: str = "") -> Project:
+    """The tiny project with a register and quotes: P-1 and P-3 only internal, P-2 attributed."""
+    write(tiny / "data/private/register.csv", "pseudonym,name\n" + register)
+    write(
+        tiny / "data/quotes.csv",
+        QUOTE_HEADER
+        + "q1,P-1,Tutor,homework-clubs,internal_only,,Rooms matter.\n"
+        + "q2,P-2,Club lead,homework-clubs,attributed,Maria Silva,Tutors matter.\n"
+        + "q3,P-3,Seller,book-sales,internal_only,,Tables matter.\n",
+    )
+    if extra_params:
+        project_file = tiny / "params/project.yaml"
+        project_file.write_text(project_file.read_text() + extra_params, encoding="utf-8")
+    return load_project(tiny)
+
+
+REGISTER = "P-1,Ana Lúcia Ferreira\nP-2,Maria Silva\nP-3,Jan Nowak\n"
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<p>as Ms <em>Ferreira</em> told us</p>",
+        "<p>as MS. FERREIRA told us</p>",
+        "<p>Lucia said so</p>",  # without the accent, in another case
+        "<p>Fer<span>reira</span> said so</p>",  # split by inline markup
+        '<p>see <img alt="Ferreira at the club" src="data:image/png;base64,AAAA"></p>',
+        "<p>as Ms Ferr\u00adeira told us</p>",  # a soft hyphen inside
+        "<p>as Ms Ｆｅｒｒｅｉｒａ told us</p>",  # full-width letters
+    ],
+    ids=[
+        "title",
+        "upper-case",
+        "given-name-no-accent",
+        "markup",
+        "alt-text",
+        "soft-hyphen",
+        "nfkc",
+    ],
+)
+def test_privacy_guard_catches_a_protected_surname_with_a_title(tiny: Path, shown: str) -> None:
+    project = private_project(tiny, REGISTER)
+    export = write(tiny / "staging/proposal.html", f"<html><body>{shown}</body></html>")
+    with pytest.raises(PrivacyError, match=r"^proposal\.html: .* pseudonym P-1 \(") as err:
+        check_exports(project, "leadership", [export])
+    assert "erreira" not in str(err.value) and "cia" not in str(err.value).lower()
+
+
+def test_privacy_guard_catches_a_name_split_across_printed_lines(tiny: Path) -> None:
+    project = private_project(tiny, REGISTER)
+    pdf = tiny / "staging/proposal.pdf"  # never read: the printed text is given
+    printed = {pdf: "as Ms Fer-\nreira told us"}
+    with pytest.raises(PrivacyError, match=r"^proposal\.pdf: .* pseudonym P-1 \("):
+        check_exports(project, "leadership", [pdf], printed)
+
+
+def test_privacy_guard_searches_the_text_weasyprint_printed(tiny: Path) -> None:
+    from mdm.build.assemble import write_pdf
+
+    project = private_project(tiny, REGISTER)
+    pdf = tiny / "proposal.pdf"
+    printed = write_pdf(
+        "<html><head><title>Notes</title></head><body><p>as told by Ms "
+        "<strong>Ferreira</strong></p></body></html>",
+        pdf,
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
+    with pytest.raises(PrivacyError, match=r"pseudonym P-1 \("):
+        check_exports(project, "leadership", [pdf], {pdf: printed})
+
+
+def test_privacy_guard_lets_cleared_and_stakeholder_names_through(tiny: Path) -> None:
+    project = private_project(tiny, REGISTER)
+    export = write(
+        tiny / "staging/proposal.html",
+        "<p>Maria Silva, club lead, said so.</p><p>Drivers: Tomasz Nowak and Amara Okafor.</p>"
+        "<p>Ana met us in Jan 2025, by van, as de facto leader.</p>",  # short parts, particles
+    )
+    check_exports(project, "leadership", [export])
+    # the stakeholder's name is taken out, the interviewee's surname elsewhere is still caught
+    write(export, export.read_text() + "<p>as Mr Nowak told us</p>")
+    with pytest.raises(PrivacyError, match=r"pseudonym P-3 \("):
+        check_exports(project, "leadership", [export])
+
+
+def test_privacy_allowlist_clears_a_part_that_is_an_ordinary_word(tiny: Path) -> None:
+    register = "P-1,Grace Rose\nP-2,Maria Silva\nP-3,Jan Nowak\n"
+    text = "<p>The rose garden hosts the club.</p>"
+    project = private_project(tiny, register)
+    export = write(tiny / "staging/proposal.html", text)
+    with pytest.raises(PrivacyError, match=r"data\.privacy_allowlist"):
+        check_exports(project, "leadership", [export])
+    project = private_project(tiny, register, "data:\n  privacy_allowlist: [Rose]\n")
+    check_exports(project, "leadership", [export])
+    write(export, text + "<p>Grace said so.</p>")
+    with pytest.raises(PrivacyError, match=r"pseudonym P-1 \("):
+        check_exports(project, "leadership", [export])
+
+
+@pytest.mark.kernel
+def test_build_with_a_protected_surname_in_findings_publishes_nothing(tiny: Path) -> None:
+    from mdm.build.pipeline import BuildOptions, build
+
+    private_project(tiny, REGISTER)
+    topic = tiny / "params/topics/homework-clubs.yaml"
+    topic.write_text(
+        topic.read_text() + "findings: As Ms Ferreira told us, rooms matter.\n", encoding="utf-8"
+    )
+    with pytest.raises(PrivacyError, match=r"^proposal\.(html|pdf): .* pseudonym P-1 \("):
+        build(BuildOptions(project_dir=tiny))
+    assert not (tiny / "output/proposal.html").exists()
+    assert not (tiny / "output/proposal.pdf").exists()

@@ -155,17 +155,18 @@ def _build_into(
             )
         else:
             html = render_document(project, doc, fragments)
-        products = []
+        products, printed = [], {}
         if "html" in options.formats:
             (staging / f"{doc}.html").write_text(html, encoding="utf-8")
             products.append(f"{doc}.html")
         report.seconds[f"{doc}.html"] = time.perf_counter() - mark
         if "pdf" in options.formats:
             mark = time.perf_counter()
-            write_pdf(html, staging / f"{doc}.pdf")
+            printed[staging / f"{doc}.pdf"] = write_pdf(html, staging / f"{doc}.pdf")
             products.append(f"{doc}.pdf")
             report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
-        check_exports(project, project.document(doc).audience, [staging / p for p in products])
+        audience = project.document(doc).audience
+        check_exports(project, audience, [staging / p for p in products], printed)
         plan.manifest[doc] = {
             "key": doc_key,
             "files": {p: file_digest(staging / p) for p in products},
@@ -173,6 +174,13 @@ def _build_into(
         }
         log(f"assembled {doc}")
     (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
+    # the manifest is published too: it may name no one that the strictest audience may not see
+    strictest = (
+        "internal"
+        if all(project.document(d).audience == "internal" for d, _ in plan.stale)
+        else "leadership"
+    )
+    check_exports(project, strictest, [staging / MANIFEST])
     report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
 
 

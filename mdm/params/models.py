@@ -110,6 +110,9 @@ class DataPaths(_Model):
     notes: ProjectPath = "data/notes"
     min_group: Annotated[int, Field(ge=1)] = 5
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
+    privacy_allowlist: list[Text] = []
+    """Parts of protected names that are also ordinary words in this project's documents
+    (e.g. a surname "Rose"): the privacy guard does not flag them on their own."""
 
 
 class ProjectInfo(_Model):
@@ -125,6 +128,8 @@ class ProjectInfo(_Model):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     timeline: list[Milestone] = []
     data: DataPaths = DataPaths()
+    data_note: str = ""
+    """Said about the research data in the sources appendix (e.g. "synthetic and illustrative")."""
 
 
 class Role(StrEnum):
