@@ -287,3 +287,35 @@ def test_build_with_a_protected_surname_in_findings_publishes_nothing(tiny: Path
         build(BuildOptions(project_dir=tiny))
     assert not (tiny / "output/proposal.html").exists()
     assert not (tiny / "output/proposal.pdf").exists()
+
+
+# --- 9. YAML flow mappings and commas --------------------------------------------------------
+
+
+def test_comma_in_a_flow_mapping_title_says_quote_the_title(tiny: Path) -> None:
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text()
+        + "evidence:\n  charts:\n    - {metric: onion, title: Core, regular and casual volunteers}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"^params/topics/book-sales\.yaml:6: evidence\.charts\.0\.title: a comma inside "
+        r"\{\.\.\.\} ends a value, so 'regular and casual volunteers' was read as another key; "
+        r'quote the value \(title: "Core, regular and casual volunteers"\)',
+    ):
+        check(tiny)
+
+
+def test_quoted_title_with_commas_in_a_flow_mapping_is_read_whole(tiny: Path) -> None:
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text() + "evidence:\n  charts:\n"
+        '    - {metric: onion, title: "Core, regular and casual volunteers"}\n',
+        encoding="utf-8",
+    )
+    project, _ = check(tiny)
+    assert project.topics["book-sales"].evidence.charts[0].title == (
+        "Core, regular and casual volunteers"
+    )

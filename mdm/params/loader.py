@@ -118,11 +118,37 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> 
                     f"{where(file, line, key)}: duplicate key (first defined on line {seen[key]})"
                 )
             seen[key] = line
+            if node.flow_style and _implicit_null(value_node) and seen:
+                _comma_in_flow(node, key_node, path, file)
             _walk(value_node, (*path, key), lines, file)
             lines[(*path, key)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, file)
+
+
+def _implicit_null(node: yaml.Node) -> bool:
+    """A value left out (``{a: 1, b}``), not one written as ``null`` or ``~``."""
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and node.value == ""
+
+
+def _comma_in_flow(mapping: yaml.MappingNode, key_node: yaml.Node, path: Path_, file: Path) -> None:
+    """``{title: Core, regular and casual}``: the comma ended the title, the rest became a key."""
+    pairs = mapping.value
+    index = next(i for i, (k, _) in enumerate(pairs) if k is key_node)
+    if index == 0:
+        return
+    before, value = pairs[index - 1]
+    if not isinstance(value, yaml.ScalarNode) or value.style is not None:
+        return
+    line = key_node.start_mark.line + 1
+    whole = f"{value.value}, {key_node.value}"
+    field = ".".join(str(part) for part in (*path, before.value))
+    raise ConfigError(
+        f"{where(file, line, field)}: a comma inside {{...}} ends a value, so "
+        f"{key_node.value!r} was read as another key; quote the value "
+        f'({before.value}: "{whole}") or write the mapping in block style'
+    )
 
 
 def read_utf8(path: Path, shown: object, error: type[MdmError] = ConfigError) -> str:
