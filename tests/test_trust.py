@@ -319,3 +319,21 @@ def test_quoted_title_with_commas_in_a_flow_mapping_is_read_whole(tiny: Path) ->
     assert project.topics["book-sales"].evidence.charts[0].title == (
         "Core, regular and casual volunteers"
     )
+
+
+# --- 6. notes about the data come from the project's params ----------------------------------
+
+
+def test_sources_page_of_another_team_does_not_call_its_data_synthetic(tiny: Path) -> None:
+    from mdm import sections
+
+    table = sections.sources(tiny, "proposal").table()
+    assert "Sources and definitions" in table
+    assert "synthetic" not in table and "example project" not in table
+    project_file = tiny / "params/project.yaml"
+    project_file.write_text(
+        project_file.read_text() + "data_note: Sign-in sheets from *both* branches, 2024.\n",
+        encoding="utf-8",
+    )
+    table = sections.sources(tiny, "proposal").table()
+    assert "<p>Sign-in sheets from <em>both</em> branches, 2024.</p>" in table

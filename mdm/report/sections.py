@@ -311,6 +311,7 @@ class Sources(_Context):
             files=files,
             definitions=[DEFINITIONS[m] for m in used],
             min_group=self.project.info.data.min_group,
+            data_note=self.project.info.data_note,
         )
 
 
