@@ -337,3 +337,50 @@ def test_sources_page_of_another_team_does_not_call_its_data_synthetic(tiny: Pat
     )
     table = sections.sources(tiny, "proposal").table()
     assert "<p>Sign-in sheets from <em>both</em> branches, 2024.</p>" in table
+
+
+# --- 7. right-to-left names in credits -------------------------------------------------------
+
+_LEFT_OF = """([needle]) => {
+  const walker = document.createTreeWalker(document.querySelector('figcaption'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(needle);
+    if (at >= 0) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + needle.length);
+      return range.getBoundingClientRect().left;
+    }
+  }
+  return null;
+}"""
+
+
+@pytest.mark.browser
+def test_right_to_left_name_in_a_credit_comes_first_on_screen(tiny: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from mdm import sections
+
+    name = "ليلى حداد"
+    write(
+        tiny / "data/quotes.csv",
+        QUOTE_HEADER
+        + f'q1,P-1,"Volunteer tutor, Central",homework-clubs,attributed,{name},Rooms matter.\n',
+    )
+    fragment = sections.topic(tiny, "proposal", "homework-clubs").quotes()
+    page_html = f'<!doctype html><html lang="en" dir="ltr"><body>{fragment}</body></html>'
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+            page.set_content(page_html)
+            dash = page.evaluate(_LEFT_OF, ["—"])
+            name_left = page.evaluate(_LEFT_OF, [name])
+            descriptor_left = page.evaluate(_LEFT_OF, ["Volunteer tutor"])
+        finally:
+            browser.close()
+    # read left to right, as the document's language runs: dash, name, then descriptor
+    assert dash < name_left < descriptor_left
