@@ -384,3 +384,36 @@ def test_right_to_left_name_in_a_credit_comes_first_on_screen(tiny: Path) -> Non
             browser.close()
     # read left to right, as the document's language runs: dash, name, then descriptor
     assert dash < name_left < descriptor_left
+
+
+# --- 10. smaller faults ----------------------------------------------------------------------
+
+
+def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    def luminance(rgb: tuple[float, ...]) -> float:
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_cohort_heat_map_labels_are_readable_on_pale_cells() -> None:
+    import pandas as pd
+    from matplotlib.colors import to_rgba
+
+    from mdm.report.charts import heatmap
+
+    # retention of one cohort: 100% in its first year, then 69% and 70% (the palest cells)
+    matrix = pd.DataFrame(
+        [[1.0, 0.69, 0.70], [1.0, 0.72, None]], index=["2024", "2025"], columns=[0, 1, 2]
+    )
+    chart = heatmap(matrix, title="Retention", xlabel="Years since", ylabel="Cohort", percent=True)
+    ax = chart.figure.axes[0]
+    image = ax.get_images()[0]
+    labels = {t.get_text(): t for t in ax.texts}
+    assert set(labels) == {"100%", "69%", "70%", "72%"}
+    for text in ax.texts:
+        column, row = text.get_position()
+        cell = image.cmap(image.norm(matrix.iloc[int(row), int(column)]))
+        assert _contrast(to_rgba(text.get_color()), cell) >= 4.5, text.get_text()
