@@ -417,3 +417,17 @@ def test_cohort_heat_map_labels_are_readable_on_pale_cells() -> None:
         column, row = text.get_position()
         cell = image.cmap(image.norm(matrix.iloc[int(row), int(column)]))
         assert _contrast(to_rgba(text.get_color()), cell) >= 4.5, text.get_text()
+
+
+def test_research_note_keeps_its_straight_quotes_and_dashes(tiny: Path) -> None:
+    from mdm import sections
+
+    body = 'A tutor wrote: "we\'re out of rooms" -- again... (c) the club <b>log</b>'
+    write(tiny / "data/notes/rooms.md", note("Room log", body))
+    html = sections.topic(tiny, "proposal", "homework-clubs").notes()
+    assert "&quot;we're out of rooms&quot; -- again... (c) the club &lt;b&gt;log&lt;/b&gt;" in html
+    for typographic in "“”‘’–—…©":
+        assert typographic not in html
+    from mdm.report.render import markdown
+
+    assert markdown('the "board" -- twice') == "<p>the “board” – twice</p>\n"
