@@ -431,3 +431,22 @@ def test_research_note_keeps_its_straight_quotes_and_dashes(tiny: Path) -> None:
     from mdm.report.render import markdown
 
     assert markdown('the "board" -- twice') == "<p>the “board” – twice</p>\n"
+
+
+def test_roadmap_due_next_skips_a_quarter_without_milestones(tiny: Path) -> None:
+    from mdm import sections
+
+    project_file = tiny / "params/project.yaml"
+    project_file.write_text(
+        project_file.read_text()
+        + "  - {quarter: 2025-Q4, title: Second branch opens its club, phase: Delivery}\n"
+        + "  - {quarter: 2026-Q2, title: Review with the board, phase: Decision}\n",
+        encoding="utf-8",
+    )
+    html = sections.roadmap(tiny, "proposal").full()
+    due = html[html.index("Due next") :]
+    # 2025-Q2 and 2025-Q4 are the two quarters with open milestones; 2025-Q3 has none
+    assert "Proposal to the board" in due
+    assert "Second branch opens its club" in due
+    assert "Review with the board" not in due
+    assert "Interviews with club leads" not in due  # done

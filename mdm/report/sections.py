@@ -218,12 +218,13 @@ def _roadmap_html(
         caption="Source: params/project.yaml (timeline)",
     )
     pending = sorted((m for m in milestones if m.status != "done"), key=lambda m: m.quarter_index)
-    first = pending[0].quarter_index if pending else 0
     # due next: everything not done in the first two quarters that still have open milestones
+    # (not two calendar quarters: a quarter without milestones must not hide the next one)
+    open_quarters = sorted({m.quarter_index for m in pending})[:2]
     due = [
         (m, [names[o] for o in m.owners], [project.topics[t].title for t in m.topics])
         for m in pending
-        if m.quarter_index <= first + 1
+        if m.quarter_index in open_quarters
     ]
     return render(
         "roadmap.html.j2", rows=milestones, chart=chart, due=due, heading=heading, anchor=anchor
