@@ -450,3 +450,28 @@ def test_roadmap_due_next_skips_a_quarter_without_milestones(tiny: Path) -> None
     assert "Second branch opens its club" in due
     assert "Review with the board" not in due
     assert "Interviews with club leads" not in due  # done
+
+
+def test_rename_topic_with_title_does_not_keep_the_placeholder_question(tmp_path: Path) -> None:
+    from mdm.authoring.scaffold import init_project
+    from mdm.authoring.topics import rename_topic
+
+    root = tmp_path / "team"
+    init_project(root, "Our team")
+    placeholder = "What question should this part of the strategy answer?"
+    with pytest.raises(
+        ConfigError,
+        match=r"^params/topics/first-topic\.yaml: question: still the placeholder .* from mdm "
+        r"init; give the topic's own guiding question with --question",
+    ):
+        rename_topic(root, "first-topic", "onboarding", title="Onboarding")
+    assert (root / "params/topics/first-topic.yaml").is_file()  # nothing was changed
+    result = mdm(
+        "rename-topic", "first-topic", "onboarding", "--title", "Onboarding",
+        "--question", "How do newcomers find a first task?", "--project", str(root),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    project = load_project(root)
+    assert project.topics["onboarding"].title == "Onboarding"
+    assert project.topics["onboarding"].question == "How do newcomers find a first task?"
+    assert placeholder not in (root / "params/topics/onboarding.yaml").read_text()

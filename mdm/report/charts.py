@@ -222,7 +222,7 @@ def heatmap(
         if annotate if annotate is not None else matrix.size <= 120:
             for (i, j), value in np.ndenumerate(data):
                 if not np.isnan(value):
-                    colour = _readable_on(image.cmap(image.norm(value)))
+                    colour = _readable_on(tuple(image.cmap(image.norm(value))))
                     ax.text(j, i, shown(value), ha="center", va="center", fontsize=6, color=colour)
         colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
         if percent:
