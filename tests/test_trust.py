@@ -475,3 +475,15 @@ def test_rename_topic_with_title_does_not_keep_the_placeholder_question(tmp_path
     assert project.topics["onboarding"].title == "Onboarding"
     assert project.topics["onboarding"].question == "How do newcomers find a first task?"
     assert placeholder not in (root / "params/topics/onboarding.yaml").read_text()
+
+
+def test_rename_topic_never_rewrites_a_file_outside_the_project(tiny: Path, outside: Path) -> None:
+    from mdm.authoring.topics import rename_topic
+
+    log = write(outside / "sales.csv", "topic,amount\nbook-sales,12\n")
+    (tiny / "data").mkdir()
+    (tiny / "data/sales.csv").symlink_to(log)
+    with pytest.raises(ConfigError, match=r"^data/sales\.csv: refused: a symbolic link"):
+        rename_topic(tiny, "book-sales", "fundraising")
+    assert log.read_text() == "topic,amount\nbook-sales,12\n"
+    assert (tiny / "params/topics/book-sales.yaml").is_file()

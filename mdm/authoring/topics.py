@@ -27,7 +27,7 @@ from mdm.authoring.edits import (
     yaml_scalar,
 )
 from mdm.errors import ConfigError
-from mdm.params.loader import did_you_mean
+from mdm.params.loader import confine, did_you_mean
 from mdm.params.models import ID_PATTERN, Topic, TopicStatus
 from mdm.params.project import DOCUMENTS_FILE, TOPICS_DIR, Project, load_project
 
@@ -173,6 +173,8 @@ def _reference_files(project: Project, old: str) -> Iterator[tuple[Path, Edit]]:
     def each(paths: list[Path], edit: Edit) -> Iterator[tuple[Path, Edit]]:
         for path in paths:
             if path.is_file() and path.resolve() not in seen:
+                # a symbolic link out of the project is never rewritten (nor read)
+                confine(path, root, path.relative_to(root))
                 seen.add(path.resolve())
                 yield path.relative_to(root), edit
 
