@@ -105,6 +105,21 @@ def plant_five_faults(tiny: Path) -> None:
     )
 
 
+def test_data_naming_a_topic_whose_file_is_broken_is_not_an_unknown_topic(tiny: Path) -> None:
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(topic.read_text() + "owner: someone\n", encoding="utf-8")
+    write(
+        tiny / "data/quotes.csv",
+        QUOTE_HEADER + "q1,P-1,Seller,book-sales,anonymous,,Tables matter.\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        check(tiny, data=True)
+    assert str(err.value).splitlines() == [
+        "params/topics/book-sales.yaml:4: owner: unknown key "
+        "(see docs/params.md for the keys allowed here)"
+    ]
+
+
 def test_check_reports_params_and_data_faults_together(tiny: Path) -> None:
     plant_five_faults(tiny)
     with pytest.raises(ConfigError) as err:

@@ -25,7 +25,7 @@ from pathlib import Path
 from mdm.errors import PrivacyError
 from mdm.params.project import Project
 
-__all__ = ["check_exports", "export_text", "name_parts", "normalise"]
+__all__ = ["check_exports", "check_manifest", "export_text", "name_parts", "normalise"]
 
 # honorifics and name particles: words around a name that do not identify anyone
 _NOT_DISTINCTIVE = frozenset(
@@ -233,3 +233,9 @@ def check_exports(
                 f"{'an' if audience[0] in 'aeiou' else 'a'} {audience} audience (the whole name or a distinctive part of it); nothing was published "
                 "(a part that is also an ordinary word may be listed in data.privacy_allowlist)"
             )
+
+
+def check_manifest(project: Project, manifest: Path) -> None:
+    """The build manifest sits beside every document: it is checked for the strictest audience."""
+    audiences = {doc.audience for doc in project.documents.values()}
+    check_exports(project, "internal" if audiences == {"internal"} else "leadership", [manifest])

@@ -8,6 +8,7 @@ reported together, one line each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,13 @@ class Project:
     roles: list[RoleAssignment]
     documents: dict[str, Document]
     files: list[Path] = field(default_factory=list)
+    broken_topics: frozenset[str] = frozenset()
+    """Ids of topic files that could not be read (only in a project read with problems)."""
+
+    @property
+    def topic_ids(self) -> set[str]:
+        """Every topic id, a broken topic file's included: data that names it names a topic."""
+        return set(self.topics) | self.broken_topics
 
     @property
     def output(self) -> Path:
@@ -321,7 +329,11 @@ def read_project(root: Path | str = ".") -> tuple[Project | None, list[str]]:
         roles=list(people.roles) if people else [],
         documents={d.id: d for d in docs.documents} if docs else {},
         files=[root / PROJECT_FILE, root / STAKEHOLDERS_FILE, root / DOCUMENTS_FILE, *topic_files],
+        broken_topics=frozenset(known - set(topics)),
     ), problems
+
+
+Line = Callable[..., int | None]
 
 
 def _cross_check(
@@ -337,16 +349,29 @@ def _cross_check(
     def line(name: str, *loc: str | int) -> int | None:
         return parsed[name].line_of(loc) if name in parsed else None
 
+    problems = _topic_problems(topics, known_topics, line)
+    known = sorted(known_topics)
+    if docs is not None:
+        for index, doc in enumerate(docs.documents):
+            for pos, t_id in enumerate(doc.topics if isinstance(doc.topics, list) else []):
+                if t_id not in known_topics:
+                    at_line = line(DOCUMENTS_FILE, "documents", index, "topics", pos)
+                    field_ = f"documents.{index}.topics"
+                    problems.append(_unknown(DOCUMENTS_FILE, at_line, field_, t_id, known))
+    if info is not None:
+        problems += _timeline_problems(info, known_topics, people, line)
+    return problems
+
+
+def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line) -> list[str]:
+    """Merge targets that do not exist; numbers that two active topics share."""
     problems = []
     numbers: dict[int, str] = {}
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
         if t.merged_into is not None and t.merged_into not in known_topics:
-            problems.append(
-                _unknown(
-                    shown, line(shown, "merged_into"), "merged_into", t.merged_into, known_topics
-                )
-            )
+            at_line = line(shown, "merged_into")
+            problems.append(_unknown(shown, at_line, "merged_into", t.merged_into, known_topics))
         if t.status is TopicStatus.ACTIVE:
             if t.number in numbers:
                 problems.append(
@@ -354,39 +379,28 @@ def _cross_check(
                     f"active topic uses, got {t.number} (also {numbers[t.number]})"
                 )
             numbers[t.number] = t.id
-    if docs is not None:
-        for index, doc in enumerate(docs.documents):
-            if isinstance(doc.topics, list):
-                for pos, t_id in enumerate(doc.topics):
-                    if t_id not in known_topics:
-                        problems.append(
-                            _unknown(
-                                DOCUMENTS_FILE,
-                                line(DOCUMENTS_FILE, "documents", index, "topics", pos),
-                                f"documents.{index}.topics",
-                                t_id,
-                                sorted(known_topics),
-                            )
-                        )
-    if info is not None and people is not None:
-        known = {s.id for s in people.stakeholders}
-        for index, milestone in enumerate(info.timeline):
-            for pos, topic_id in enumerate(milestone.topics):
-                if topic_id not in known_topics:
-                    problems.append(
-                        _unknown(
-                            PROJECT_FILE,
-                            line(PROJECT_FILE, "timeline", index, "topics", pos),
-                            f"timeline.{index}.topics",
-                            topic_id,
-                            sorted(known_topics),
-                        )
-                    )
-            for pos, owner in enumerate(milestone.owners):
-                if owner not in known:
-                    field_ = f"timeline.{index}.owners"
-                    problems.append(
-                        f"{where(PROJECT_FILE, line(PROJECT_FILE, 'timeline', index, 'owners', pos), field_)}: "
-                        f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
-                    )
+    return problems
+
+
+def _timeline_problems(
+    info: ProjectInfo, known_topics: set[str], people: StakeholdersFile | None, line: Line
+) -> list[str]:
+    """Milestones' topics and owners that are not defined (owners only if stakeholders loaded)."""
+    problems = []
+    known = {s.id for s in people.stakeholders} if people is not None else None
+    for index, milestone in enumerate(info.timeline):
+        for pos, topic_id in enumerate(milestone.topics):
+            if topic_id not in known_topics:
+                at_line = line(PROJECT_FILE, "timeline", index, "topics", pos)
+                field_ = f"timeline.{index}.topics"
+                problems.append(
+                    _unknown(PROJECT_FILE, at_line, field_, topic_id, sorted(known_topics))
+                )
+        for pos, owner in enumerate(milestone.owners if known is not None else []):
+            if known is not None and owner not in known:
+                at_line = line(PROJECT_FILE, "timeline", index, "owners", pos)
+                problems.append(
+                    f"{where(PROJECT_FILE, at_line, f'timeline.{index}.owners')}: "
+                    f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                )
     return problems

@@ -53,7 +53,7 @@ class Research:
     ) -> None:
         from mdm.data import check_topic_refs
 
-        check_topic_refs(refs, self.project.topics, shown, field)
+        check_topic_refs(refs, self.project.topic_ids, shown, field)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -66,7 +66,7 @@ class Research:
         from mdm.data import load_quotes
 
         path = self._need("quotes", "showing quotes")
-        return load_quotes(path, self.paths.quotes, topics=self.project.topics)
+        return load_quotes(path, self.paths.quotes, topics=self.project.topic_ids)
 
     @cached_property
     def survey(self) -> Survey:
@@ -89,7 +89,7 @@ class Research:
         from mdm.data import load_discussions
 
         path = self._need("discussions", "the discussion log")
-        return load_discussions(path, self.paths.discussions, topics=self.project.topics)
+        return load_discussions(path, self.paths.discussions, topics=self.project.topic_ids)
 
     @cached_property
     def notes(self) -> list[Note]:
@@ -98,7 +98,10 @@ class Research:
         if not self.path("notes").is_dir():
             return []
         return load_notes(
-            self.path("notes"), self.paths.notes, root=self.project.root, topics=self.project.topics
+            self.path("notes"),
+            self.paths.notes,
+            root=self.project.root,
+            topics=self.project.topic_ids,
         )
 
     def describe(self, key: str) -> InputFile:
