@@ -108,7 +108,7 @@ def test_check_reports_every_data_problem_at_once(tmp_path: Path) -> None:
         r"none\|internal_only\|anonymous\|attributed, got 'public'$",
         errors[0],
     )
-    assert (
-        errors[1] == "mdm check: error: data/discussions.csv:4: participants: "
-        "expected a whole number ≥ 0, got 'lots'"
+    assert errors[1] == (
+        "mdm check: error: data/discussions.csv:4: participants: expected a whole number ≥ 0, "
+        "got 'lots'"
     )

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mdm.build.check import check, check_data
 from mdm.build.lock import build_lock
-from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
-from mdm.errors import BuildError, DataError, MdmError, NotebookError
-from mdm.params.project import Project, SectionSpec, load_project
-from mdm.review.records import Reviews, load_reviews, review_files
+from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult
+from mdm.errors import BuildError, DataError
+from mdm.params.project import Project, SectionSpec
+from mdm.review.records import Reviews, review_files
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
@@ -55,72 +56,6 @@ class BuildReport:
     up_to_date: list[str] = field(default_factory=list)
     sections: list[SectionResult] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
-    """Validate params, review records and notebooks without starting a kernel.
-
-    With ``data``, also read and check every research input a section will use, and report
-    every problem found, one line each.
-    """
-    project = load_project(project_dir)
-    reviews = load_reviews(project)
-    notebook_problems: list[str] = []
-    for doc in project.documents:
-        for spec in project.sections(doc):
-            try:
-                check_parameters(spec, project.root)
-            except MdmError as err:
-                notebook_problems.append(str(err))
-    data_problems = check_data(project) if data else []
-    problems = list(
-        dict.fromkeys(notebook_problems + data_problems)
-    )  # a notebook shared by sections
-    if notebook_problems:
-        raise NotebookError("\n".join(problems))
-    if data_problems:
-        raise DataError("\n".join(problems))
-    return project, reviews
-
-
-def check_data(project: Project) -> list[str]:
-    """Every problem in the research inputs the documents use (each file's first one)."""
-    from mdm.report.evidence import Research
-
-    research = Research(project)
-    topics = [
-        project.topics[s.parameters["topic"]]
-        for d in project.documents
-        for s in project.sections(d)
-        if "topic" in s.parameters
-    ]
-    wanted = {
-        "events": any(t.evidence.uses_events for t in topics),
-        "quotes": any(
-            t.evidence.quotes or (t.evidence.quotes is None and research.exists("quotes"))
-            for t in topics
-        ),
-        "survey": any(t.evidence.survey for t in topics),
-        "discussions": research.exists("discussions"),
-        "notes": research.path("notes").is_dir(),
-    }
-    problems = []
-    for name, used in wanted.items():
-        if used:
-            try:
-                getattr(research, name)
-            except MdmError as err:
-                problems.append(str(err))
-    if wanted["survey"] and "survey" not in " ".join(problems):
-        known = research.survey.questions
-        for topic in topics:
-            for qid in topic.evidence.survey:
-                if qid not in known:
-                    problems.append(
-                        f"params/topics/{topic.id}.yaml: evidence.survey: unknown "
-                        f"question {qid!r} (questions: {', '.join(known)})"
-                    )
-    return problems
 
 
 def _read_manifest(output: Path) -> dict[str, Any]:
@@ -182,7 +117,7 @@ def _build_into(
 ) -> None:
     """Execute, assemble and print into ``staging``, then publish to ``output/``."""
     from mdm.build.assemble import notebook_fragment, render_document, write_pdf
-    from mdm.build.privacy import check_exports
+    from mdm.build.privacy import check_exports, check_manifest
     from mdm.build.run import execute_sections
     from mdm.data.provenance import sha256_file
     from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
@@ -220,17 +155,18 @@ def _build_into(
             )
         else:
             html = render_document(project, doc, fragments)
-        products = []
+        products, printed = [], {}
         if "html" in options.formats:
             (staging / f"{doc}.html").write_text(html, encoding="utf-8")
             products.append(f"{doc}.html")
         report.seconds[f"{doc}.html"] = time.perf_counter() - mark
         if "pdf" in options.formats:
             mark = time.perf_counter()
-            write_pdf(html, staging / f"{doc}.pdf")
+            printed[staging / f"{doc}.pdf"] = write_pdf(html, staging / f"{doc}.pdf")
             products.append(f"{doc}.pdf")
             report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
-        check_exports(project, project.document(doc).audience, [staging / p for p in products])
+        audience = project.document(doc).audience
+        check_exports(project, audience, [staging / p for p in products], printed)
         plan.manifest[doc] = {
             "key": doc_key,
             "files": {p: sha256_file(staging / p) for p in products},
@@ -238,6 +174,7 @@ def _build_into(
         }
         log(f"assembled {doc}")
     (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
+    check_manifest(project, staging / MANIFEST)  # published too
     report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
 
 
@@ -292,7 +229,7 @@ def _build_documents(
     # something must be rebuilt: check its data here, before any kernel starts
     problems = check_data(project)
     if problems:
-        raise DataError("\n".join(problems))
+        raise DataError(problems=problems)
     report.seconds["check"] = time.perf_counter() - started
 
     with build_lock(output):

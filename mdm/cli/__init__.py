@@ -52,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except MdmError as err:
-        # one line per problem, each with the same prefix, so a log can be grepped
-        for line in str(err).splitlines():
+        for line in str(err).splitlines() or [""]:  # every problem, each with the same prefix
             print(f"mdm {args.command}: error: {line}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as interrupt:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.data._tables import check_header, decode, no_header, read_bytes, strip_bom
+from mdm.data._tables import Problems, check_header, decode, no_header, read_bytes, strip_bom
 from mdm.errors import DataError
 
 if TYPE_CHECKING:
@@ -85,9 +85,21 @@ def _from_csv(path: Path, shown: str) -> pd.DataFrame:
         raise DataError(f"{shown}:2: expected at least one event after the header, found no rows")
     locate = _csv_lines(raw, shown)
     columns = {name: pc.utf8_trim_whitespace(table[name]) for name in header}
-    _require(columns["contributor_id"], "contributor_id", locate)
-    _require(columns["timestamp"], "timestamp", locate)
-    stamps = columns["timestamp"]
+    problems = Problems(shown)
+    with problems.collect():
+        _require(columns["contributor_id"], "contributor_id", locate)
+    utc = minutes = None
+    with problems.collect():
+        utc, minutes = _csv_timestamps(columns["timestamp"], locate)
+    return _frame(columns, utc, minutes, locate, problems)
+
+
+def _csv_timestamps(stamps: pa.Array, locate: Locate) -> tuple[pa.Array, Any]:
+    """UTC timestamps and the UTC offset as written, in minutes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _require(stamps, "timestamp", locate)
     _first_bad(
         pc.invert(pc.match_substring_regex(stamps, _TIMESTAMP)),
         locate,
@@ -104,7 +116,7 @@ def _from_csv(path: Path, shown: str) -> pd.DataFrame:
         local.cast(pa.int64()).to_numpy() - utc.cast(pa.int64()).to_numpy()
     ) // 60_000_000_000
     _check_offsets(minutes, locate, "timestamp", stamps)
-    return _frame(columns, utc, minutes, locate)
+    return utc, minutes
 
 
 def _csv_lines(raw: bytes, shown: str) -> Locate:
@@ -188,7 +200,8 @@ def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
         if not pa.types.is_boolean(bots.type):
             raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
         _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
-    return _frame(columns, utc, _parquet_offsets(columns, table.num_rows, locate, shown), locate)
+    minutes = _parquet_offsets(columns, table.num_rows, locate, shown)
+    return _frame(columns, utc, minutes, locate, Problems(shown))
 
 
 def _read_parquet(path: Path, shown: str) -> Any:
@@ -338,52 +351,74 @@ def _categorical(column: Any, name: str, locate: Locate) -> pd.Categorical:
     )
 
 
-def _frame(columns: dict[str, Any], utc: Any, minutes: Any, locate: Locate) -> pd.DataFrame:
-    """The in-memory contract (docs/data.md) from checked Arrow columns."""
+def _frame(
+    columns: dict[str, Any], utc: Any, minutes: Any, locate: Locate, problems: Problems
+) -> pd.DataFrame:
+    """The in-memory contract (docs/data.md) from checked Arrow columns.
+
+    Each column's first problem joins ``problems`` (timestamps failed already when ``utc`` is
+    None); all of them are raised together.
+    """
     import numpy as np
+    import pandas as pd
+
+    rows = len(columns["contributor_id"])
+    built: dict[str, Any] = {}
+    for name in _CATEGORIES:
+        with problems.collect():
+            built[name] = (
+                _categorical(columns[name], name, locate)
+                if name in columns
+                else pd.Categorical.from_codes(
+                    np.full(rows, -1), categories=pd.Index([], dtype="str")
+                )
+            )
+    with problems.collect():
+        built["is_bot"] = _bots(columns.get("is_bot"), rows, locate)
+    problems.raise_any()
+    frame = pd.DataFrame(
+        {"contributor_id": _strings(columns["contributor_id"]), "timestamp": utc.to_pandas()}
+    )
+    for name, column in built.items():
+        frame[name] = column
+    frame["thread_id"] = _threads(columns.get("thread_id"), frame.index)
+    frame["utc_offset_minutes"] = np.asarray(minutes).astype("int16")
+    return frame
+
+
+def _bots(bots: Any, rows: int, locate: Locate) -> Any:
+    """``is_bot`` as booleans: absent → False; text true/false/1/0 in any case."""
+    import numpy as np
+    import pyarrow as pa
+
+    if bots is None:
+        return np.zeros(rows, dtype=bool)
+    if pa.types.is_boolean(bots.type):
+        return bots.to_numpy()
+    values, codes = _codes(bots)
+    words = [str(v).lower() for v in values]
+    bad = [i for i, w in enumerate(words) if w and w not in _BOOLS]
+    if bad:
+        index = _first_code(codes, bad)
+        raise DataError(
+            f"{locate(index)}: is_bot: expected true or false (or 1 or 0), "
+            f"got {values[codes[index]]!r}"
+        )
+    return np.array([_BOOLS.get(w, False) for w in words] + [False])[codes]
+
+
+def _threads(threads: Any, index: pd.Index) -> pd.Series:
+    """``thread_id`` as strings, NA when absent or empty."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = len(utc)
-    frame = pd.DataFrame(
-        {
-            "contributor_id": _strings(columns["contributor_id"]),
-            "timestamp": utc.to_pandas(),
-        }
-    )
-    for name in _CATEGORIES:
-        frame[name] = (
-            _categorical(columns[name], name, locate)
-            if name in columns
-            else pd.Categorical.from_codes(np.full(rows, -1), categories=pd.Index([], dtype="str"))
-        )
-    bots = columns.get("is_bot")
-    if bots is None:
-        frame["is_bot"] = np.zeros(rows, dtype=bool)
-    elif pa.types.is_boolean(bots.type):
-        frame["is_bot"] = bots.to_numpy()
-    else:
-        values, codes = _codes(bots)
-        words = [str(v).lower() for v in values]
-        bad = [i for i, w in enumerate(words) if w and w not in _BOOLS]
-        if bad:
-            index = _first_code(codes, bad)
-            raise DataError(
-                f"{locate(index)}: is_bot: expected true or false (or 1 or 0), "
-                f"got {values[codes[index]]!r}"
-            )
-        frame["is_bot"] = np.array([_BOOLS.get(w, False) for w in words] + [False])[codes]
-    threads = columns.get("thread_id")
     if threads is None:
-        frame["thread_id"] = pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype())
-    else:
-        if pa.types.is_dictionary(threads.type):
-            threads = threads.cast(threads.type.value_type)
-        empty = pc.equal(threads, "")
-        frame["thread_id"] = _strings(pc.if_else(empty, pa.scalar(None, threads.type), threads))
-    frame["utc_offset_minutes"] = np.asarray(minutes).astype("int16")
-    return frame
+        return pd.Series(pd.NA, index=index, dtype=pd.StringDtype())
+    if pa.types.is_dictionary(threads.type):
+        threads = threads.cast(threads.type.value_type)
+    empty = pc.equal(threads, "")
+    return _strings(pc.if_else(empty, pa.scalar(None, threads.type), threads))
 
 
 def _strings(column: Any) -> pd.Series:

@@ -14,7 +14,8 @@ Loading is parse → validate → normalise:
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import difflib
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ from mdm.errors import ConfigError, MdmError, Problem, where
 __all__ = [
     "FieldError",
     "Located",
+    "confine",
+    "did_you_mean",
     "load_model",
     "parse_yaml",
     "read_utf8",
@@ -49,6 +52,27 @@ class FieldError(ValueError):
         super().__init__(message)
         self.loc = loc
         self.message = message
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known`` to ``value``, or ``""``."""
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def confine(path: Path, root: Path, shown: object, error: type[MdmError] = ConfigError) -> Path:
+    """``path`` itself, once its real path (symbolic links followed) is known to be inside ``root``.
+
+    The path's text may look inside while a symbolic link leads anywhere on the machine; such a
+    file is refused before it is read, and the message does not say where the link leads.
+    """
+    real, base = path.resolve(), root.resolve()
+    if real != base and base not in real.parents:
+        raise error(
+            f"{shown}: refused: a symbolic link that leads outside the project folder; "
+            "inputs must be the project's own files (copy the file in instead)"
+        )
+    return path
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -91,11 +115,37 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> 
                     f"{where(file, line, key)}: duplicate key (first defined on line {seen[key]})"
                 )
             seen[key] = line
+            if node.flow_style and _implicit_null(value_node) and seen:
+                _comma_in_flow(node, key_node, path, file)
             _walk(value_node, (*path, key), lines, file)
             lines[(*path, key)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, file)
+
+
+def _implicit_null(node: yaml.Node) -> bool:
+    """A value left out (``{a: 1, b}``), not one written as ``null`` or ``~``."""
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and node.value == ""
+
+
+def _comma_in_flow(mapping: yaml.MappingNode, key_node: yaml.Node, path: Path_, file: Path) -> None:
+    """``{title: Core, regular and casual}``: the comma ended the title, the rest became a key."""
+    pairs = mapping.value
+    index = next(i for i, (k, _) in enumerate(pairs) if k is key_node)
+    if index == 0:
+        return
+    before, value = pairs[index - 1]
+    if not isinstance(value, yaml.ScalarNode) or value.style is not None:
+        return
+    line = key_node.start_mark.line + 1
+    whole = f"{value.value}, {key_node.value}"
+    field = ".".join(str(part) for part in (*path, before.value))
+    raise ConfigError(
+        f"{where(file, line, field)}: a comma inside {{...}} ends a value, so "
+        f"{key_node.value!r} was read as another key; quote the value "
+        f'({before.value}: "{whole}") or write the mapping in block style'
+    )
 
 
 def read_utf8(path: Path, shown: object, error: type[MdmError] = ConfigError) -> str:

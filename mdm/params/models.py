@@ -123,6 +123,9 @@ class DataPaths(Model):
     notes: ProjectPath = "data/notes"
     min_group: Annotated[int, Field(ge=1)] = 5
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
+    privacy_allowlist: list[Text] = []
+    """Parts of protected names that are also ordinary words in this project's documents
+    (e.g. a surname "Rose"): the privacy guard does not flag them on their own."""
 
 
 class ProjectInfo(Model):
@@ -140,6 +143,8 @@ class ProjectInfo(Model):
     data: DataPaths = DataPaths()
     as_of: date | None = None
     """The last day values refer to (docs/metrics.md); unset: the day of the last event."""
+    data_note: str = ""
+    """Said about the research data in the sources appendix (e.g. "synthetic and illustrative")."""
 
 
 class Role(StrEnum):

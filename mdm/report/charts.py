@@ -14,7 +14,7 @@ Generic forms: :func:`lines`, :func:`stacked`, :func:`heatmap`, :func:`bars`,
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -212,10 +212,9 @@ def heatmap(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if annotate if annotate is not None else matrix.size <= 120:
-            dark = np.nanmax(data) * 0.6
             for (i, j), value in np.ndenumerate(data):
                 if not np.isnan(value):
-                    colour = "white" if value > dark else "black"
+                    colour = _readable_on(tuple(image.cmap(image.norm(value))))
                     ax.text(j, i, shown(value), ha="center", va="center", fontsize=6, color=colour)
         colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
         if percent:
@@ -229,6 +228,22 @@ def heatmap(
         f"{column} {low[1]}."
     )
     return Chart(fig, alt)
+
+
+def _luminance(rgb: Sequence[float]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (components 0..1)."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _readable_on(background: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with the cell's own colour.
+
+    Decided by the colour the cell is drawn in, not by its value: the colour scale runs from
+    the smallest value shown, so a 69% can be the palest cell of the map.
+    """
+    light = _luminance(background)
+    return "black" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "white"
 
 
 def _percent_formatter() -> Any:

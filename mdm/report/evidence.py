@@ -46,7 +46,7 @@ class Research:
         self.results: dict[str, pd.DataFrame] = {}
 
     def path(self, key: str) -> Path:
-        return self.project.root / str(getattr(self.paths, key))
+        return self.project.data_path(key)  # refused if a symbolic link leads out
 
     def exists(self, key: str) -> bool:
         return self.path(key).exists()
@@ -65,7 +65,7 @@ class Research:
     ) -> None:
         from mdm.data import check_topic_refs
 
-        check_topic_refs(refs, self.project.topics, shown, field)
+        check_topic_refs(refs, self.project.topic_ids, shown, field)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -77,9 +77,8 @@ class Research:
     def quotes(self) -> list[Quote]:
         from mdm.data import load_quotes
 
-        quotes = load_quotes(self._need("quotes", "showing quotes"), self.paths.quotes)
-        self._topics(self.paths.quotes, [(None, t) for q in quotes for t in q.topics])
-        return quotes
+        path = self._need("quotes", "showing quotes")
+        return load_quotes(path, self.paths.quotes, topics=self.project.topic_ids)
 
     @cached_property
     def survey(self) -> Survey:
@@ -101,13 +100,8 @@ class Research:
     def discussions(self) -> pd.DataFrame:
         from mdm.data import load_discussions
 
-        log = load_discussions(
-            self._need("discussions", "the discussion log"), self.paths.discussions
-        )
-        self._topics(
-            self.paths.discussions, list(zip(log["line"], log["topic"], strict=True)), "topic"
-        )
-        return log
+        path = self._need("discussions", "the discussion log")
+        return load_discussions(path, self.paths.discussions, topics=self.project.topic_ids)
 
     @cached_property
     def notes(self) -> list[Note]:
@@ -115,10 +109,12 @@ class Research:
 
         if not self.path("notes").is_dir():
             return []
-        notes = load_notes(self.path("notes"), self.paths.notes)
-        for note in notes:
-            self._topics(note.path, [(None, t) for t in note.topics])
-        return notes
+        return load_notes(
+            self.path("notes"),
+            self.paths.notes,
+            root=self.project.root,
+            topics=self.project.topic_ids,
+        )
 
     def describe(self, key: str) -> InputFile:
         """Path, rows and hash of one input, for captions and the appendix."""
