@@ -523,3 +523,13 @@ def test_events_report_a_problem_in_each_column_at_once(tmp_path: Path) -> None:
         "got 'Germany'",
         "data/events.csv:4: is_bot: expected true or false (or 1 or 0), got 'perhaps'",
     ]
+
+
+def test_build_refuses_a_symlinked_note_before_any_kernel_starts(tiny: Path, outside: Path) -> None:
+    from mdm.build.pipeline import BuildOptions, build
+
+    (tiny / "data/notes").mkdir(parents=True)
+    (tiny / "data/notes/diary.md").symlink_to(outside / "diary.md")
+    with pytest.raises(DataError, match=r"^data/notes/diary\.md: refused: a symbolic link"):
+        build(BuildOptions(project_dir=tiny))
+    assert not (tiny / "output/proposal.html").exists()
