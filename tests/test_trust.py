@@ -533,3 +533,11 @@ def test_build_refuses_a_symlinked_note_before_any_kernel_starts(tiny: Path, out
     with pytest.raises(DataError, match=r"^data/notes/diary\.md: refused: a symbolic link"):
         build(BuildOptions(project_dir=tiny))
     assert not (tiny / "output/proposal.html").exists()
+
+
+def test_review_record_symlinked_outside_the_project_is_refused(tiny: Path, outside: Path) -> None:
+    write(outside / "feedback.yaml", "feedback: []\n")
+    (tiny / "params/reviews").mkdir()
+    (tiny / "params/reviews/feedback.yaml").symlink_to(outside / "feedback.yaml")
+    with pytest.raises(ConfigError, match=r"^params/reviews/feedback\.yaml: refused: a symbolic"):
+        check(tiny)
