@@ -10,7 +10,7 @@ from conftest import mdm
 
 from mdm.build.pipeline import check
 from mdm.build.privacy import check_exports
-from mdm.errors import ConfigError, DataError, PrivacyError
+from mdm.errors import ConfigError, DataError, MdmError, PrivacyError
 from mdm.params.project import Project, load_project
 
 QUOTE_HEADER = "quote_id,pseudonym,descriptor,topics,consent,attribution,text\n"
@@ -540,4 +540,14 @@ def test_review_record_symlinked_outside_the_project_is_refused(tiny: Path, outs
     (tiny / "params/reviews").mkdir()
     (tiny / "params/reviews/feedback.yaml").symlink_to(outside / "feedback.yaml")
     with pytest.raises(ConfigError, match=r"^params/reviews/feedback\.yaml: refused: a symbolic"):
+        check(tiny)
+
+
+def test_notebook_symlinked_outside_the_project_is_refused(tiny: Path, outside: Path) -> None:
+    from mdm.params.project import bundled_notebooks
+
+    write(outside / "topic.ipynb", (bundled_notebooks() / "topic.ipynb").read_text())
+    (tiny / "notebooks").mkdir()
+    (tiny / "notebooks/topic.ipynb").symlink_to(outside / "topic.ipynb")
+    with pytest.raises(MdmError, match=r"^notebooks/topic\.ipynb: refused: a symbolic link"):
         check(tiny)
