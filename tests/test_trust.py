@@ -383,7 +383,10 @@ def test_right_to_left_name_in_a_credit_comes_first_on_screen(tiny: Path) -> Non
         QUOTE_HEADER
         + f'q1,P-1,"Volunteer tutor, Central",homework-clubs,attributed,{name},Rooms matter.\n',
     )
-    fragment = sections.topic(tiny, "proposal", "homework-clubs").quotes()
+    from mdm.build.sanitize import sanitize_fragment
+
+    # as the document carries it: through the sanitiser every section passes
+    fragment = sanitize_fragment(sections.topic(tiny, "proposal", "homework-clubs").quotes())
     page_html = f'<!doctype html><html lang="en" dir="ltr"><body>{fragment}</body></html>'
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
