@@ -554,3 +554,20 @@ def test_notebook_symlinked_outside_the_project_is_refused(tiny: Path, outside: 
     (tiny / "notebooks/topic.ipynb").symlink_to(outside / "topic.ipynb")
     with pytest.raises(MdmError, match=r"^notebooks/topic\.ipynb: refused: a symbolic link"):
         check(tiny)
+
+
+def test_check_reads_every_input_the_sources_appendix_describes(tiny: Path) -> None:
+    # no topic of the tiny project shows charts, but its sources appendix counts the events
+    write(
+        tiny / "data/activity.csv",
+        "contributor_id,timestamp,community,area,activity_type\nc1,yesterday,A,b,c\n",
+    )
+    project_file = tiny / "params/project.yaml"
+    project_file.write_text(
+        project_file.read_text() + "data:\n  events: data/activity.csv\n", encoding="utf-8"
+    )
+    check(tiny, data=True)  # no document reads the events yet
+    documents = tiny / "params/documents.yaml"
+    documents.write_text(documents.read_text() + "    back: [sources]\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^data/activity\.csv:2: timestamp: expected ISO 8601"):
+        check(tiny, data=True)

@@ -90,8 +90,12 @@ def check_data(project: Project) -> list[Problem | str]:
     research = Research(project)
     topics = shown_topics(project)
     wanted: set[str] = set().union(*(project.uses(t) for t in topics))
-    # the sources appendix lists the log and the notes whenever they exist
-    wanted |= {n for n in ("discussions", "notes") if _exists(project, n)}
+    # back matter (the sources appendix) may describe every input that exists, and the
+    # discussion log and the notes are listed whenever they exist
+    back = any(doc.back for doc in project.documents.values())
+    wanted |= {
+        n for n in INPUT_FILES if (back or n in ("discussions", "notes")) and _exists(project, n)
+    }
     problems: list[Problem | str] = []
     for name in INPUT_FILES:
         if name not in wanted:
@@ -109,5 +113,6 @@ def topic_questions(survey: Survey, topic: Topic) -> list[Question]:
 
 
 def _exists(project: Project, name: str) -> bool:
-    path = project.root / str(getattr(project.info.data, name))
-    return path.is_dir() if name == "notes" else path.is_file()
+    """Whether any file of input ``name`` is there (a survey needs both, so one is a problem)."""
+    paths = [project.root / str(getattr(project.info.data, key)) for key in INPUT_FILES[name]]
+    return any(p.is_dir() if name == "notes" else p.is_file() for p in paths)
