@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mdm.build.assemble import notebook_fragment
-from mdm.build.pipeline import check
-from mdm.errors import ConfigError, MdmError
 from mdm.build.lock import build_lock
+from mdm.build.pipeline import check
+from mdm.build.run import execute_sections
+from mdm.errors import ConfigError, MdmError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import render
-from mdm.build.run import execute_sections
 
 __all__ = ["preview", "watch"]
 

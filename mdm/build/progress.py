@@ -12,8 +12,8 @@ import threading
 import time
 from typing import TextIO
 
-from mdm.params.project import SectionSpec
 from mdm.build.run import SectionResult
+from mdm.params.project import SectionSpec
 
 __all__ = ["PlainProgress", "Progress", "RichProgress", "make_progress"]
 
