@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO, TINY, copy_project
 
 from mdm.build.cache import section_keys
