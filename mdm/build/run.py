@@ -35,6 +35,7 @@ __all__ = [
     "declared_parameters",
     "default_jobs",
     "execute_sections",
+    "run_section",
 ]
 
 DEFAULT_CELL_TIMEOUT = 600
@@ -243,6 +244,17 @@ def _execute(
     return result
 
 
+def _reuse(job: _Job, previous: Path | None) -> SectionResult | None:
+    """The last build's notebook of this section, copied into place, when its key matches."""
+    old = previous / job.spec.document / f"{job.spec.id}.ipynb" if previous else None
+    if old is None or read_key(old) != job.key:
+        return None
+    job.target.parent.mkdir(parents=True, exist_ok=True)
+    if old != job.target:  # a preview reuses its own folder in place
+        shutil.copyfile(old, job.target)
+    return SectionResult(job.spec, job.target, 0.0, cached=True)
+
+
 class SectionRun:
     """The sections of a build, executed by worker threads with a warm kernel each.
 
@@ -281,22 +293,14 @@ class SectionRun:
             for i, (spec, key) in enumerate(zip(specs, keys, strict=True))
         ]
         for job in jobs_:
-            if not self._reuse(job, None if force else previous):
+            reused = _reuse(job, None if force else previous)
+            if reused is None:
                 self._todo.put(job)
+            else:
+                self.results[job.index] = reused
+                if events:
+                    events.finished(reused)
         self._workers_wanted = max(1, min(jobs or default_jobs(), self._todo.qsize()))
-
-    def _reuse(self, job: _Job, previous: Path | None) -> bool:
-        """Copy the last build's notebook of this section when its key matches."""
-        old = previous / job.spec.document / f"{job.spec.id}.ipynb" if previous else None
-        if old is None or read_key(old) != job.key:
-            return False
-        job.target.parent.mkdir(parents=True, exist_ok=True)
-        if old != job.target:  # a preview reuses its own folder in place
-            shutil.copyfile(old, job.target)
-        self.results[job.index] = SectionResult(job.spec, job.target, 0.0, cached=True)
-        if self.events:
-            self.events.finished(self.results[job.index])
-        return True
 
     def __enter__(self) -> SectionRun:
         if not self._todo.empty():
@@ -372,6 +376,30 @@ class SectionRun:
                     failures[other] = late
             raise failures[min(failures)]
         self.results[index] = outcome
+
+
+def run_section(
+    spec: SectionSpec,
+    outdir: Path,
+    root: Path,
+    seat: Seat,
+    *,
+    key: str,
+    previous: Path | None = None,
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+) -> SectionResult:
+    """Run one section in the calling thread, in ``seat``'s kernel (kept for the next call).
+
+    For a caller that keeps a kernel across runs of its own, such as ``mdm preview --watch``;
+    reused from ``previous`` when its key matches, as in :func:`execute_sections`.
+    """
+    check_parameters(spec, root)
+    job = _Job(0, spec, outdir / spec.document / f"{spec.id}.ipynb", key)
+    reused = _reuse(job, previous)
+    if reused is not None:
+        return reused
+    register_engine()
+    return _execute(job, root, timeout, seat, None)
 
 
 def execute_sections(

@@ -58,6 +58,11 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         action="store_true",
         help="run every section again, even those unchanged since the last build",
     )
+    build.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new kernel for every section instead of reusing one per job (slower)",
+    )
     preview = commands.add_parser(
         "preview", help="build one section to output/preview/*.html fast; prints the path"
     )
@@ -69,7 +74,15 @@ def register(commands: SubParsers) -> dict[str, Handler]:
     preview.add_argument(
         "--watch",
         action="store_true",
-        help="rebuild whenever the section's notebook or inputs change (Ctrl-C stops)",
+        help="rebuild whenever the section's notebook or inputs change, in a warm kernel, and "
+        "serve the page on 127.0.0.1, reloading itself on each rebuild (Ctrl-C stops)",
+    )
+    preview.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --watch: the port to serve the page on (default: any free port)",
     )
 
     return {"check": _check, "build": _build, "preview": _preview}
@@ -102,6 +115,7 @@ def _build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         force=args.force,
+        fresh_kernels=args.fresh_kernels,
         release=args.release,
     )
     progress = make_progress()
@@ -119,10 +133,19 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from mdm.build.preview import preview, watch
+    from mdm.build.preview import Previewer, preview, serve, watch
 
     if args.watch:
-        watch(args.project, args.topic, args.document, say=lambda line: print(line, flush=True))
+        previewer = Previewer(args.project, args.topic, args.document)
+        with serve(previewer, args.port) as url:
+            print(f"serving {url} (reloads itself on every rebuild)", flush=True)
+            watch(
+                args.project,
+                args.topic,
+                args.document,
+                say=lambda line: print(line, flush=True),
+                previewer=previewer,
+            )
     else:
         print(preview(args.project, args.topic, args.document))
     return 0
