@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mdm.build.assemble import notebook_fragment
 from mdm.build.cache import section_keys
-from mdm.build.kernels import Seat
+from mdm.build.kernels import Seat, running
 from mdm.build.lock import build_lock
 from mdm.build.pipeline import check
 from mdm.build.run import SectionResult, execute_sections, run_section
@@ -151,8 +151,12 @@ def watch(
                 except MdmError as err:  # keep watching: the author is mid-edit
                     say(f"error: {err}")
             time.sleep(interval)
+    except BaseException:  # Ctrl-C, perhaps mid-section: stop the kernel at once
+        running.kill_all()
+        raise
     finally:
-        previewer.close()
+        with contextlib.suppress(Exception):  # a killed kernel is already gone
+            previewer.close()
 
 
 def _handler(previewer: Previewer) -> type[http.server.BaseHTTPRequestHandler]:
