@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,7 @@ from conftest import REPO, TINY, copy_project
 
 from mdm.build.cache import section_keys
 from mdm.build.pipeline import BuildOptions, BuildReport, build
+from mdm.build.uptodate import up_to_date
 from mdm.params.project import load_project
 
 
@@ -179,3 +182,35 @@ def test_keys_do_not_depend_on_where_the_project_lies(tmp_path: Path) -> None:
     assert keys_by_section(copy_project(TINY, tmp_path / "a")) == keys_by_section(
         copy_project(TINY, tmp_path / "b" / "c")
     )
+
+
+@pytest.mark.kernel
+def test_no_change_build_is_decided_without_loading_the_project(tiny: Path) -> None:
+    html_only(tiny)
+    code = (
+        "import sys; from mdm.cli import main; "
+        f"code = main(['build', '--project', {str(tiny)!r}, '--format', 'html']); "
+        "print(code, 'mdm.params.models' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0", "False", "False"], done.stderr
+    assert done.stderr == "proposal: up to date\n"
+
+
+@pytest.mark.kernel
+def test_stamp_says_up_to_date_only_while_nothing_changed(tiny: Path) -> None:
+    html_only(tiny)
+    assert up_to_date(tiny, ("html",), []) == ["proposal"]
+    assert up_to_date(tiny, ("html", "pdf"), []) is None  # other options
+    assert up_to_date(tiny, ("html",), ["proposal"]) is None
+    topic = tiny / "params/topics/book-sales.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text.replace("Book sales", "Book sale"), encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) is None
+    topic.write_text(text, encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) == ["proposal"]  # same bytes again
+    (tiny / "params/topics/new-topic.yaml").write_text("number: 9\n", encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) is None  # a new file may be a new section
+    (tiny / "params/topics/new-topic.yaml").unlink()
+    (tiny / "output/proposal.html").write_text("tampered", encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) is None

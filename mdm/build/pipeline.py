@@ -23,13 +23,13 @@ from typing import Any
 
 from mdm.build.lock import build_lock
 from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
+from mdm.build.uptodate import FORMATS
 from mdm.errors import BuildError, DataError, MdmError, NotebookError
 from mdm.params.project import Project, SectionSpec, load_project
 from mdm.review.records import Reviews, load_reviews, review_files
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
-FORMATS = ("html", "pdf")
 MANIFEST = ".mdm-build.json"
 
 
@@ -172,6 +172,8 @@ class _Plan:
     specs: list[SectionSpec] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: every file the keys of the documents asked for were computed from (for the stamp)
+    read: set[Path] = field(default_factory=set)
 
     @property
     def doc_keys(self) -> dict[str, str]:
@@ -252,6 +254,7 @@ def _build_into(
     The first document is printed while the next one's sections still run.
     """
     from mdm.build.run import SectionRun
+    from mdm.build.uptodate import STAMP, stamp
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()
@@ -274,6 +277,9 @@ def _build_into(
     report.sections = [run.results[i] for i in range(len(plan.specs))]
     report.seconds["sections"] = time.perf_counter() - mark
     (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
+    asked = options.documents or tuple(project.documents)
+    done = stamp(project.root, plan.read, options.formats, options.documents, asked)
+    (staging / STAMP).write_text(json.dumps(done, indent=1), encoding="utf-8")
     report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
 
 
@@ -306,8 +312,10 @@ def _plan(options: BuildOptions, report: BuildReport) -> _Plan:
         project.document(doc)  # unknown id: error before any kernel starts
     plan = _Plan(project, reviews, manifest=_read_manifest(project.output))
     reviewed = [f"{p.name}:{file_digest(p)}" for p in review_files(project)]
+    plan.read.update(review_files(project))
     for doc in documents:
         doc_specs = project.sections(doc)
+        plan.read.update(p for s in doc_specs for p in (s.notebook, *s.inputs))
         doc_keys = section_keys(project, doc_specs)
         doc_key = combine([code_fingerprint(), ",".join(options.formats), *reviewed, *doc_keys])
         entry = plan.manifest.get(doc, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from mdm.cli._common import Handler, SubParsers, project_option
 
@@ -101,17 +102,22 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from mdm.build.pipeline import FORMATS, BuildOptions, build
-    from mdm.build.progress import make_progress
+    from mdm.build.uptodate import FORMATS
 
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
     if args.release and args.document:
         raise SystemExit("mdm build: --release builds every document; drop --document")
+    formats = FORMATS if args.format == "both" else (args.format,)
+    if not args.force and not args.release and _up_to_date(args, formats):
+        return 0
+    from mdm.build.pipeline import BuildOptions, build
+    from mdm.build.progress import make_progress
+
     options = BuildOptions(
         project_dir=args.project,
         documents=tuple(args.document),
-        formats=FORMATS if args.format == "both" else (args.format,),
+        formats=formats,
         jobs=args.jobs,
         timeout=args.timeout,
         force=args.force,
@@ -130,6 +136,16 @@ def _build(args: argparse.Namespace) -> int:
     for path in report.outputs:
         print(path)
     return 0
+
+
+def _up_to_date(args: argparse.Namespace, formats: tuple[str, ...]) -> bool:
+    """The no-change fast path, before the project is loaded: a few file digests."""
+    from mdm.build.uptodate import up_to_date
+
+    documents = up_to_date(args.project, formats, args.document)
+    for doc in documents or []:
+        print(f"{doc}: up to date", file=sys.stderr, flush=True)
+    return documents is not None
 
 
 def _preview(args: argparse.Namespace) -> int:
