@@ -44,7 +44,7 @@ _LAZY = {
     "BuildReport": "mdm.build.pipeline",
     "SectionResult": "mdm.build.run",
     "build": "mdm.build.pipeline",
-    "check": "mdm.build.pipeline",
+    "check": "mdm.build.check",
     "preview": "mdm.build.preview",
     "watch": "mdm.build.preview",
     # review: records, sign-off status, diffs, releases
@@ -99,7 +99,8 @@ __all__ = [
 if TYPE_CHECKING:
     from mdm.authoring.scaffold import init_project
     from mdm.authoring.topics import merge_topic, new_topic, rename_topic
-    from mdm.build.pipeline import BuildOptions, BuildReport, build, check
+    from mdm.build.check import check
+    from mdm.build.pipeline import BuildOptions, BuildReport, build
     from mdm.build.preview import preview, watch
     from mdm.build.run import SectionResult
     from mdm.params.project import Project, SectionSpec, load_project
