@@ -19,8 +19,8 @@ describes every file.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING
+import typing as _typing
+from importlib import import_module as _import_module
 
 # name -> the module that defines it: imported on first use, so that reading one kind of input
 # (or hashing a file with provenance) does not load every reader and their libraries
@@ -53,7 +53,7 @@ _LAZY = {
     "load_survey": "mdm.data.survey",
 }
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from mdm.data._tables import check_topic_refs
     from mdm.data.discussions import DISCUSSION_COLUMNS, load_discussions
     from mdm.data.events import (
@@ -110,6 +110,6 @@ __all__ = [
 def __getattr__(name: str) -> object:
     if name not in _LAZY:
         raise AttributeError(f"module 'mdm.data' has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name]), name)
+    value = getattr(_import_module(_LAZY[name]), name)
     globals()[name] = value
     return value
