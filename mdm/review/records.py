@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from mdm.errors import ConfigError, MdmError, Problem
-from mdm.params.loader import FieldError, Located, read_yaml, validate
+from mdm.params.loader import FieldError, Located, confine, read_yaml, validate
 from mdm.params.models import Id, Model, Role
 from mdm.params.project import Project
 
@@ -205,7 +205,8 @@ def _read(project: Project, name: str, model: type[_Record]) -> tuple[Located | 
     path = project.root / REVIEWS_DIR / name
     if not path.is_file():
         return None, model()
-    doc = read_yaml(path, display=Path(REVIEWS_DIR) / name)
+    shown = Path(REVIEWS_DIR) / name
+    doc = read_yaml(confine(path, project.root, shown), display=shown)  # a link out: refused
     return doc, validate(model, doc)
 
 
