@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -21,16 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mdm.errors import BuildError, DataError, MdmError, NotebookError
 from mdm.build.lock import build_lock
+from mdm.build.manifest import MANIFEST, document_entry, read_manifest, write_manifest
+from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
+from mdm.errors import BuildError, DataError, MdmError, NotebookError
 from mdm.params.project import Project, SectionSpec, load_project
 from mdm.review.records import Reviews, load_reviews, review_files
-from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
 FORMATS = ("html", "pdf")
-MANIFEST = ".mdm-build.json"
 
 
 @dataclass(frozen=True)
@@ -123,14 +122,6 @@ def check_data(project: Project) -> list[str]:
     return problems
 
 
-def _read_manifest(output: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
     """Every file the manifest lists is still there with the content it recorded."""
     from mdm.build.cache import file_digest
@@ -184,8 +175,8 @@ def _build_into(
     from mdm.build.assemble import notebook_fragment, render_document, write_pdf
     from mdm.build.cache import file_digest
     from mdm.build.privacy import check_exports
-    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
     from mdm.build.run import execute_sections
+    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()
@@ -231,13 +222,10 @@ def _build_into(
             products.append(f"{doc}.pdf")
             report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
         check_exports(project, project.document(doc).audience, [staging / p for p in products])
-        plan.manifest[doc] = {
-            "key": doc_key,
-            "files": {p: file_digest(staging / p) for p in products},
-            "sections": {f.spec.id: {"title": f.title, "digest": f.digest} for f in fragments},
-        }
+        files = {p: file_digest(staging / p) for p in products}
+        plan.manifest[doc] = document_entry(doc_key, files, fragments)
         log(f"assembled {doc}")
-    (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
+    write_manifest(staging, plan.manifest)
     report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
 
 
@@ -272,7 +260,7 @@ def _build_documents(
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
     output = project.output
-    plan = _Plan(project, reviews, manifest=_read_manifest(output))
+    plan = _Plan(project, reviews, manifest=read_manifest(output))
     reviewed = [f"{p.name}:{file_digest(p)}" for p in review_files(project)]
     for doc in documents:
         doc_specs = project.sections(doc)

@@ -19,7 +19,7 @@ from typing import Any
 
 from mdm import __version__
 from mdm.build.cache import LIBRARIES, file_digest
-from mdm.build.pipeline import MANIFEST
+from mdm.build.manifest import MANIFEST, read_manifest
 from mdm.errors import BuildError
 from mdm.params.project import Project, load_project
 
@@ -61,7 +61,9 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
     target = project.output / RELEASES / check_version(version)
     if target.exists():
         raise BuildError(f"{target}: release {version} exists; releases are never overwritten")
-    built = json.loads((project.output / MANIFEST).read_text(encoding="utf-8"))
+    built = read_manifest(project.output)
+    if not built:
+        raise BuildError(f"{project.output / MANIFEST}: no build to release; run `mdm build`")
     staging = project.output / RELEASES / f".{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
