@@ -225,6 +225,10 @@ def _record_agreement(opened: _Open, record: Agreement) -> Written:
     previous = current[record.by].state if record.by in current else None
     _refuse("agreements.yaml", agreement_problems(opened.project, record, previous))
     path = append_many(opened.project, "agreements.yaml", "agreements", [record])
+    if record.state.signs_off:
+        from mdm.review.packet import remember_signed
+
+        remember_signed(opened.project, opened.document, record.sections.values())
     sections = f"{len(record.sections)} section{'s' if len(record.sections) != 1 else ''}"
     said = record.state.value.replace("_", " ")
     return Written(

@@ -67,6 +67,6 @@ def decision_record(
         deciders=[p.name for p, _ in project.holders(Role.DECISION_MAKER)],
         names={i: s.name for i, s in project.stakeholders.items()},
         agreements=rows,
-        feedback=[(titles.get(f.section, f.section), f) for f in open_items],
+        feedback=[(titles.get(f.section, f.section) or "Whole document", f) for f in open_items],
         closed=closed,
     )

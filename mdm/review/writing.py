@@ -9,6 +9,7 @@ block mapping indented like the records before it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,7 +28,11 @@ Value = str | dt.date | Mapping[str, str]
 
 
 def _scalar(value: str | dt.date) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else yaml_scalar(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    one_line = yaml_scalar(value)
+    # PyYAML folds a quoted multi-line string over lines; JSON's quoting is YAML and stays on one
+    return json.dumps(value, ensure_ascii=False) if "\n" in one_line else one_line
 
 
 def _block(fields: Mapping[str, Value], indent: int, newline: str) -> str:
@@ -126,13 +131,13 @@ def set_fields(text: str, shown: Path, key: str, index: int, fields: Mapping[str
             continue
         end = int(node.end_mark.index)
         keep = newline if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") else ""
-        edits.append((int(node.start_mark.index), end, yaml_scalar(value) + keep))
+        edits.append((int(node.start_mark.index), end, _scalar(value) + keep))
     if added and item.flow_style:
         close = int(item.end_mark.index) - 1  # the closing brace
-        edits.append((close, close, "".join(f", {k}: {yaml_scalar(v)}" for k, v in added)))
+        edits.append((close, close, "".join(f", {k}: {_scalar(v)}" for k, v in added)))
     elif added:
         at = _line_end(text, _end_of(item))
         pad = " " * item.value[0][0].start_mark.column
-        lines = "".join(f"{pad}{k}: {yaml_scalar(v)}{newline}" for k, v in added)
+        lines = "".join(f"{pad}{k}: {_scalar(v)}{newline}" for k, v in added)
         edits.append((at, at, lines if text[:at].endswith("\n") else newline + lines))
     return replace(text, edits)
