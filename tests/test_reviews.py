@@ -142,7 +142,7 @@ def test_decision_record_page_lists_roles_states_and_open_feedback(tiny: Path) -
                 "state: approved, date: 2025-02-02}\n",
             },
             r"^params/reviews/decisions\.yaml:2: decisions\.0\.state: approved is blocked: library-board "
-            r"has an unresolved objection on proposal \(resolve it first\)$",
+            r"has an unresolved objection on proposal \(2025-02-01\); resolve it first$",
             id="objection-blocks-approval",
         ),
         pytest.param(

@@ -99,6 +99,8 @@ class PacketSection:
     changes: SectionDiff | None
     signed_on: str
     reply: str
+    #: open comments on the section, (who, text): shown as text, never as markup
+    comments: list[tuple[str, str]]
 
 
 def _fragments(
@@ -199,6 +201,10 @@ def _sections(
                 changes,
                 when,
                 _reply(project, person, document, built[status.section], agreeing, to),
+                [
+                    (project.stakeholders[f.by].name, f.text)
+                    for f in reviews.open_feedback(document, status.section)
+                ],
             )
         )
     return out
