@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
 from conftest import REPO, copy_project, mdm
+
 from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import BuildError, ConfigError, DataError
 from mdm.params.project import load_project
@@ -68,7 +68,12 @@ other: kept
 
 
 def test_append_keeps_comments_quoting_and_indentation() -> None:
-    fields = {"by": "library-board", "state": "agreed", "date": DAY, "sections": {"overview": "0123456789ab"}}
+    fields = {
+        "by": "library-board",
+        "state": "agreed",
+        "date": DAY,
+        "sections": {"overview": "0123456789ab"},
+    }
     text = append_record(HAND_WRITTEN, Path("agreements.yaml"), "agreements", fields)
     before, added = HAND_WRITTEN.splitlines(), text.splitlines()
     assert added[:7] == before[:7]  # every hand-written line above the new record
@@ -84,7 +89,9 @@ def test_append_keeps_comments_quoting_and_indentation() -> None:
 
 
 def test_append_keeps_crlf_and_fills_an_empty_list() -> None:
-    text = append_record("feedback: []\r\n", Path("f.yaml"), "feedback", {"id": "fb-1", "text": "a\nb"})
+    text = append_record(
+        "feedback: []\r\n", Path("f.yaml"), "feedback", {"id": "fb-1", "text": "a\nb"}
+    )
     assert text == 'feedback:\r\n  - id: fb-1\r\n    text: "a\\nb"\r\n'
     assert yaml.safe_load(text) == {"feedback": [{"id": "fb-1", "text": "a\nb"}]}
 
@@ -94,9 +101,16 @@ def test_set_fields_edits_block_and_flow_records_in_place() -> None:
         "feedback:\n  - {id: f1, text: hi, status: open}  # flow\n"
         "  - id: f2\n    text: |\n      two\n      lines\n    # about f2\n"
     )
-    flow = set_fields(text, Path("f.yaml"), "feedback", 0, {"status": "addressed", "resolution": "Done: yes"})
-    assert flow.splitlines()[1] == "  - {id: f1, text: hi, status: addressed, resolution: 'Done: yes'}  # flow"
-    block = set_fields(text, Path("f.yaml"), "feedback", 1, {"status": "declined", "resolution": "No"})
+    flow = set_fields(
+        text, Path("f.yaml"), "feedback", 0, {"status": "addressed", "resolution": "Done: yes"}
+    )
+    assert (
+        flow.splitlines()[1]
+        == "  - {id: f1, text: hi, status: addressed, resolution: 'Done: yes'}  # flow"
+    )
+    block = set_fields(
+        text, Path("f.yaml"), "feedback", 1, {"status": "declined", "resolution": "No"}
+    )
     assert block.splitlines()[3:] == [
         "    text: |",
         "      two",
@@ -113,7 +127,9 @@ def test_refuses_a_flow_list_it_cannot_extend() -> None:
 
 
 def test_commands_refuse_before_any_build(tiny: Path) -> None:
-    with pytest.raises(BuildError, match=r"\.mdm-build\.json: proposal: not built yet; run `mdm build` first"):
+    with pytest.raises(
+        BuildError, match=r"\.mdm-build\.json: proposal: not built yet; run `mdm build` first"
+    ):
         commands.request(tiny, "proposal")
     assert not (tiny / "params/reviews").exists()
 
@@ -131,8 +147,26 @@ def test_one_round_from_the_command_line(built: Path) -> None:
         project=built,
     )  # fmt: skip
     assert out == "params/reviews/feedback.yaml\n"
-    ok("review", "resolve-feedback", "fb-1", "addressed", "--resolution", "Room 2 booked.", project=built)
-    ok("review", "agree", "--by", "library-board", "--document", "proposal", "--date", "2025-03-01", project=built)
+    ok(
+        "review",
+        "resolve-feedback",
+        "fb-1",
+        "addressed",
+        "--resolution",
+        "Room 2 booked.",
+        project=built,
+    )
+    ok(
+        "review",
+        "agree",
+        "--by",
+        "library-board",
+        "--document",
+        "proposal",
+        "--date",
+        "2025-03-01",
+        project=built,
+    )
     ok("review", "decide", "--by", "head-librarian", "--document", "proposal", "approved", "--date", "2025-03-05", project=built)  # fmt: skip
 
     agreements = records(built, "agreements.yaml")
@@ -168,12 +202,29 @@ def test_one_round_from_the_command_line(built: Path) -> None:
             id="driver-deciding",
         ),
         pytest.param(
-            ["agree", "--by", "library-board", "--document", "proposal", "--sections", "topic-bookshop"],
+            [
+                "agree",
+                "--by",
+                "library-board",
+                "--document",
+                "proposal",
+                "--sections",
+                "topic-bookshop",
+            ],
             r"not written: --sections: expected a section of proposal, got 'topic-bookshop'$",
             id="unknown-section",
         ),
         pytest.param(
-            ["feedback", "--by", "club-leads", "--document", "proposal", "--section", "topic-x", "Hi"],
+            [
+                "feedback",
+                "--by",
+                "club-leads",
+                "--document",
+                "proposal",
+                "--section",
+                "topic-x",
+                "Hi",
+            ],
             r"feedback\.yaml: not written: --section: expected a section of proposal \(overview, "
             r"topic-book-sales, topic-homework-clubs, topic-summer-reading\), got 'topic-x'$",
             id="feedback-unknown-section",
@@ -184,7 +235,15 @@ def test_one_round_from_the_command_line(built: Path) -> None:
             id="unknown-stakeholder",
         ),
         pytest.param(
-            ["agree", "--by", "library-board", "--document", "proposal", "--sections", "overview=0123456789ab"],
+            [
+                "agree",
+                "--by",
+                "library-board",
+                "--document",
+                "proposal",
+                "--sections",
+                "overview=0123456789ab",
+            ],
             r"--sections: overview was 0123456789ab when it was sent and is [0-9a-f]{12} in the last build",
             id="packet-digest-moved-on",
         ),
@@ -216,7 +275,9 @@ def re_search(pattern: str, text: str) -> bool:
 
 @pytest.mark.kernel
 def test_approval_over_an_objection_names_the_objection(built: Path) -> None:
-    commands.object_to(built, "library-board", "proposal", "topic-book-sales", "Too few sellers.", DAY)
+    commands.object_to(
+        built, "library-board", "proposal", "topic-book-sales", "Too few sellers.", DAY
+    )
     before = (built / "params/reviews/agreements.yaml").read_bytes()
     with pytest.raises(
         ConfigError,
@@ -240,7 +301,9 @@ def test_approval_over_an_objection_names_the_objection(built: Path) -> None:
         "objection on proposal (section topic-book-sales, 2025-03-01: Too few sellers.); resolve it first"
     ) in result.stderr
     (built / "params/reviews/decisions.yaml").unlink()
-    commands.resolve_objection(built, "library-board", "proposal", "resolved", "Two more sellers.", date=DAY)
+    commands.resolve_objection(
+        built, "library-board", "proposal", "resolved", "Two more sellers.", date=DAY
+    )
     commands.decide(built, "head-librarian", "proposal", "approved", date=DAY)
     assert [a["state"] for a in records(built, "agreements.yaml")] == ["objection", "resolved"]
 
@@ -249,7 +312,16 @@ def test_approval_over_an_objection_names_the_objection(built: Path) -> None:
 def test_stale_build_is_refused(built: Path) -> None:
     topic = built / "params/topics/book-sales.yaml"
     topic.write_text(topic.read_text(encoding="utf-8") + "summary: Changed.\n", encoding="utf-8")
-    result = mdm("review", "agree", "--by", "library-board", "--document", "proposal", "--project", str(built))
+    result = mdm(
+        "review",
+        "agree",
+        "--by",
+        "library-board",
+        "--document",
+        "proposal",
+        "--project",
+        str(built),
+    )
     assert result.returncode == 5
     assert result.stderr.strip().endswith(
         "proposal: the params or data changed since the last build (overview, topic-book-sales); "
@@ -262,10 +334,14 @@ def test_stale_build_is_refused(built: Path) -> None:
 def test_hand_written_records_keep_their_comments(built: Path) -> None:
     folder = built / "params/reviews"
     folder.mkdir()
-    (folder / "agreements.yaml").write_text(HAND_WRITTEN.replace("other: kept\n", ""), encoding="utf-8")
+    (folder / "agreements.yaml").write_text(
+        HAND_WRITTEN.replace("other: kept\n", ""), encoding="utf-8"
+    )
     commands.agree(built, "library-board", "proposal", date=DAY)
     text = (folder / "agreements.yaml").read_text(encoding="utf-8")
-    assert text.startswith(HAND_WRITTEN.replace("    # asked again after the March meeting\nother: kept\n", ""))
+    assert text.startswith(
+        HAND_WRITTEN.replace("    # asked again after the March meeting\nother: kept\n", "")
+    )
     assert text.endswith("    # asked again after the March meeting\n")
     assert [a["state"] for a in records(built, "agreements.yaml")] == ["requested", "agreed"]
 
@@ -276,7 +352,8 @@ def test_changed_section_needs_rereview_and_the_packet_shows_what_changed(built:
     commands.agree(built, "library-board", "proposal", signed, date=DAY)
     topic = built / "params/topics/book-sales.yaml"
     topic.write_text(
-        topic.read_text(encoding="utf-8") + "summary: Sales raised 1,240 pounds.\n", encoding="utf-8"
+        topic.read_text(encoding="utf-8") + "summary: Sales raised 1,240 pounds.\n",
+        encoding="utf-8",
     )
     build(BuildOptions(project_dir=built, formats=("html",)))
     status = json.loads(ok("status", "--json", project=built))["documents"]["proposal"]
@@ -313,8 +390,16 @@ def test_changed_section_needs_rereview_and_the_packet_shows_what_changed(built:
             in query["body"][0]
         )
     # the packet's reply records the answer with one command
-    commands.agree(built, "library-board", "proposal", [f"topic-book-sales={now['topic-book-sales']}"], date=DAY)
-    assert records(built, "agreements.yaml")[-1]["sections"] == {"topic-book-sales": now["topic-book-sales"]}
+    commands.agree(
+        built,
+        "library-board",
+        "proposal",
+        [f"topic-book-sales={now['topic-book-sales']}"],
+        date=DAY,
+    )
+    assert records(built, "agreements.yaml")[-1]["sections"] == {
+        "topic-book-sales": now["topic-book-sales"]
+    }
 
 
 HOSTILE = 'Great <script>alert("x")</script><img src=x onerror=alert(1)> idea'
@@ -346,7 +431,9 @@ def test_packet_for_someone_giving_input_lists_every_section(built: Path) -> Non
     sections = page.select("section.mdm-section[data-section]")
     assert len(sections) == 4
     body = parse_qs(urlsplit(sections[0].select("a.mdm-reply")[-1]["href"]).query)["body"][0]
-    assert "mdm review feedback --by club-leads --document proposal --section overview COMMENT" in body
+    assert (
+        "mdm review feedback --by club-leads --document proposal --section overview COMMENT" in body
+    )
     with pytest.raises(ConfigError, match=r"^--for: 'nobody' is not a stakeholder"):
         write_packet(built, "nobody", "proposal")
 
@@ -397,7 +484,9 @@ def test_on_a_copy_of_the_example(example_built: Path, tmp_path: Path) -> None:
     shutil.copytree(example_built / "output", project / "output")
     commands.request(project, "proposal", date=DAY)
     commands.agree(project, "katharina-borchert", "proposal", date=DAY)
-    commands.object_to(project, "patrick-finch", "proposal", "topic-recognition", "Not costed yet.", DAY)
+    commands.object_to(
+        project, "patrick-finch", "proposal", "topic-recognition", "Not costed yet.", DAY
+    )
     commands.feedback(project, "reps-council", "proposal", "Add the Reps budget.", date=DAY)
     assert len(records(project, "agreements.yaml")[-2]["sections"]) == len(digests(project))
     recognition = manifest(project)["proposal"]["sections"]["topic-recognition"]["title"]

@@ -222,17 +222,3 @@ def test_resolved_objection_allows_approval(tiny: Path) -> None:
     )
     reviews = load_reviews(load_project(tiny))
     assert reviews.decision("proposal").state.value == "approved"
-
-
-def test_status_before_any_build(tiny: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mdm", "status", "--project", str(tiny)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0
-    assert result.stdout.splitlines()[2:4] == [
-        "proposal (version 1.0): decision pending; 0 open comments",
-        "  not built yet: run `mdm build` to see the sign-off state of its sections",
-    ]
