@@ -389,17 +389,19 @@ def test_changed_section_needs_rereview_and_the_packet_shows_what_changed(built:
             f"mdm review agree --by library-board --document proposal --sections {sid}={now[sid]}"
             in query["body"][0]
         )
-    # the packet's reply records the answer with one command
-    commands.agree(
-        built,
-        "library-board",
-        "proposal",
-        [f"topic-book-sales={now['topic-book-sales']}"],
-        date=DAY,
-    )
+    # the packet's reply records the answer with one command; unchanged sign-offs carry over
+    reply = f"topic-book-sales={now['topic-book-sales']}"
+    done = commands.agree(built, "library-board", "proposal", [reply], date=DAY)
+    assert done.said == [
+        "Library Board: agreed on proposal 1.0 (3 sections, 2 of them unchanged since the last sign-off)"
+    ]
     assert records(built, "agreements.yaml")[-1]["sections"] == {
-        "topic-book-sales": now["topic-book-sales"]
+        s: now[s] for s in ("overview", "topic-book-sales", "topic-summer-reading")
     }
+    status = json.loads(ok("status", "--json", project=built))["documents"]["proposal"]
+    assert [s["section"] for s in status["sections"] if s["state"] != "signed off"] == [
+        "topic-homework-clubs"
+    ]
 
 
 HOSTILE = 'Great <script>alert("x")</script><img src=x onerror=alert(1)> idea'

@@ -209,7 +209,7 @@ def request(
         previous = current[who].state if who in current else None
         problems += agreement_problems(opened.project, record, previous)
         records.append(record)
-    _refuse("agreements.yaml", problems)
+    _refuse("agreements.yaml", problems, {**OPTIONS, "by": "--to"})
     path = append_many(opened.project, "agreements.yaml", "agreements", records)
     return Written(
         path,
@@ -220,16 +220,20 @@ def request(
     )
 
 
-def _record_agreement(opened: _Open, record: Agreement) -> Written:
+def _record_agreement(
+    opened: _Open, record: Agreement, options: Mapping[str, str] = OPTIONS, carried: int = 0
+) -> Written:
     current = opened.reviews.current_agreements(opened.document)
     previous = current[record.by].state if record.by in current else None
-    _refuse("agreements.yaml", agreement_problems(opened.project, record, previous))
+    _refuse("agreements.yaml", agreement_problems(opened.project, record, previous), options)
     path = append_many(opened.project, "agreements.yaml", "agreements", [record])
     if record.state.signs_off:
         from mdm.review.packet import remember_signed
 
         remember_signed(opened.project, opened.document, record.sections.values())
     sections = f"{len(record.sections)} section{'s' if len(record.sections) != 1 else ''}"
+    if carried:
+        sections += f", {carried} of them unchanged since the last sign-off"
     said = record.state.value.replace("_", " ")
     return Written(
         path,
@@ -245,8 +249,14 @@ def agree(
     conditions: str = "",
     date: dt.date | None = None,
 ) -> Written:
-    """Record that ``by`` agreed to ``sections`` of ``document`` (all by default)."""
+    """Record that ``by`` agreed to ``sections`` of ``document`` (all by default).
+
+    Sections ``by`` signed before and that are unchanged since stay signed: the new record
+    carries their digests too, so agreeing to the changed sections completes a re-review.
+    """
     opened = _open(project_dir, document)
+    chosen = _digests(opened, sections, "agreements.yaml")
+    unchanged = {s: d for s, d in _unchanged(opened, by).items() if s not in chosen}
     record = _make(
         Agreement,
         "agreements.yaml",
@@ -258,9 +268,26 @@ def agree(
         else AgreementState.AGREED,
         date=_today(date),
         note=conditions.strip(),
-        sections=_digests(opened, sections, "agreements.yaml"),
+        sections=_in_order(opened, {**unchanged, **chosen}),
     )
-    return _record_agreement(opened, record)
+    return _record_agreement(opened, record, carried=len(unchanged))
+
+
+def _in_order(opened: _Open, digests: dict[str, str]) -> dict[str, str]:
+    """``digests`` in document order (unknown sections last, for the rule to report)."""
+    return {s: digests[s] for s in [*opened.built, *digests] if s in digests}
+
+
+def _unchanged(opened: _Open, who: str) -> dict[str, str]:
+    """The sections ``who`` last signed whose digest is still the built one."""
+    earlier = opened.reviews.last_sign_off(opened.document, who)
+    if earlier is None:
+        return {}
+    return {
+        section: digest
+        for section, digest in earlier.sections.items()
+        if section in opened.built and opened.built[section].digest == digest
+    }
 
 
 def object_to(
@@ -273,10 +300,11 @@ def object_to(
 ) -> Written:
     """Record ``by``'s objection to ``section`` of ``document``, with why."""
     opened = _open(project_dir, document)
+    options = {**OPTIONS, "note": "TEXT", "sections": "--section"}
     record = _make(
         Agreement,
         "agreements.yaml",
-        {**OPTIONS, "note": "TEXT", "sections": "--section"},
+        options,
         by=by,
         document=document,
         version=opened.version,
@@ -287,7 +315,7 @@ def object_to(
     )
     if not record.note:
         _refuse("agreements.yaml", [(("text",), "expected why (the objection), found nothing")])
-    return _record_agreement(opened, record)
+    return _record_agreement(opened, record, options)
 
 
 def resolve_objection(

@@ -103,9 +103,10 @@ def _rows(info: dict[str, Any], names: dict[str, str], verbose: bool) -> list[st
     if shown:
         width = max(len(s["title"]) for s in shown)
         lines.append(f"  {'section':<{width}}  {'state':<18}  agreed  open  still to agree")
+    order = list(info["agreements"])  # the order of params/stakeholders.yaml
     for s in shown:
         people = s["signed"] + s["needs_rereview"] + s["waiting_for"] + s["objections"]
-        rest = s["waiting_for"] + s["needs_rereview"] + s["objections"]
+        rest = sorted(s["waiting_for"] + s["needs_rereview"] + s["objections"], key=order.index)
         who = ", ".join(names.get(w, w) for w in rest) or "-"
         agreed = f"{len(s['signed'])}/{len(people)}"
         lines.append(
