@@ -410,8 +410,14 @@ HOSTILE = 'Great <script>alert("x")</script><img src=x onerror=alert(1)> idea'
 @pytest.mark.kernel
 def test_hostile_feedback_is_text_in_the_document_and_the_packet(built: Path) -> None:
     commands.feedback(built, "club-leads", "proposal", HOSTILE, "topic-homework-clubs", DAY)
+    commands.feedback(built, "library-board", "proposal", "On the whole: <b>yes</b>.", date=DAY)
     assert records(built, "feedback.yaml")[0]["text"] == HOSTILE  # kept as written
     build(BuildOptions(project_dir=built, formats=("html",)))
+    document = BeautifulSoup((built / "output/proposal.html").read_text("utf-8"), "html.parser")
+    rows = document.select("section[data-section='sec-decision-record'] tbody tr")
+    assert [r.get_text(" ", strip=True) for r in rows][-1] == (
+        "Whole document Library Board 2025-03-01 On the whole: <b>yes</b>."
+    )
     packet = write_packet(built, "library-board", "proposal")
     for path in (built / "output/proposal.html", packet):
         page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
