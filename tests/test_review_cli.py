@@ -96,6 +96,14 @@ def test_append_keeps_crlf_and_fills_an_empty_list() -> None:
     assert yaml.safe_load(text) == {"feedback": [{"id": "fb-1", "text": "a\nb"}]}
 
 
+def test_append_and_set_keep_a_bom_and_crlf() -> None:
+    text = "\ufeff# c\r\nfeedback:\r\n  - id: a\r\n    text: x\r\n"
+    added = append_record(text, Path("f.yaml"), "feedback", {"id": "b", "text": "y"})
+    assert added == text + "  - id: b\r\n    text: y\r\n"
+    closed = set_fields(added, Path("f.yaml"), "feedback", 0, {"status": "addressed"})
+    assert closed == added.replace("text: x\r\n", "text: x\r\n    status: addressed\r\n")
+
+
 def test_set_fields_edits_block_and_flow_records_in_place() -> None:
     text = (
         "feedback:\n  - {id: f1, text: hi, status: open}  # flow\n"
