@@ -32,6 +32,7 @@ from mdm.review.records import (
     Feedback,
     Problem,
     Reviews,
+    Rules,
     agreement_problems,
     decision_problems,
     feedback_problems,
@@ -86,6 +87,7 @@ class _Open:
     document: str
     version: str
     built: dict[str, BuiltSection]
+    rules: Rules
 
     def name(self, who: str) -> str:
         person = self.project.stakeholders.get(who)
@@ -96,7 +98,8 @@ def _open(project_dir: Path, document: str) -> _Open:
     project = load_project(project_dir)
     reviews = load_reviews(project)
     version = project.document(document).version
-    return _Open(project, reviews, document, version, require_current(project, document))
+    built = require_current(project, document)
+    return _Open(project, reviews, document, version, built, Rules.of(project))
 
 
 def _shown(name: str) -> Path:
@@ -207,7 +210,7 @@ def request(
             date=_today(date),
         )
         previous = current[who].state if who in current else None
-        problems += agreement_problems(opened.project, record, previous)
+        problems += agreement_problems(opened.rules, record, previous)
         records.append(record)
     _refuse("agreements.yaml", problems, {**OPTIONS, "by": "--to"})
     path = append_many(opened.project, "agreements.yaml", "agreements", records)
@@ -225,7 +228,7 @@ def _record_agreement(
 ) -> Written:
     current = opened.reviews.current_agreements(opened.document)
     previous = current[record.by].state if record.by in current else None
-    _refuse("agreements.yaml", agreement_problems(opened.project, record, previous), options)
+    _refuse("agreements.yaml", agreement_problems(opened.rules, record, previous), options)
     path = append_many(opened.project, "agreements.yaml", "agreements", [record])
     if record.state.signs_off:
         from mdm.review.packet import remember_signed
@@ -375,7 +378,7 @@ def decide(
     )
     # an approval over an open objection is refused here with the words of mdm check
     agreements = [*opened.reviews.agreements]
-    _refuse("decisions.yaml", decision_problems(opened.project, record, agreements))
+    _refuse("decisions.yaml", decision_problems(opened.rules, record, agreements))
     path = append_many(opened.project, "decisions.yaml", "decisions", [record])
     said = DecisionState(record.state).value.replace("_", " ")
     return Written(
@@ -417,7 +420,7 @@ def feedback(
         date=_today(date),
         text=text,
     )
-    _refuse("feedback.yaml", feedback_problems(opened.project, record))
+    _refuse("feedback.yaml", feedback_problems(opened.rules, record))
     path = append_many(opened.project, "feedback.yaml", "feedback", [record])
     on = opened.built[section].title if section in opened.built else "the whole document"
     return Written(

@@ -19,7 +19,7 @@ from mdm.build.manifest import require_current
 from mdm.errors import DataError, where
 from mdm.params.project import load_project
 from mdm.review.commands import Written, append_many, next_feedback_id
-from mdm.review.records import Feedback, Problem, feedback_problems, load_reviews
+from mdm.review.records import Feedback, Problem, Rules, feedback_problems, load_reviews
 
 __all__ = ["COLUMNS", "import_feedback"]
 
@@ -86,6 +86,7 @@ def import_feedback(project_dir: Path, path: Path, date: dt.date | None = None) 
     """Record every row of ``path`` as an open comment, or nothing if any row is wrong."""
     project = load_project(project_dir)
     reviews = load_reviews(project)
+    rules = Rules.of(project)
     records: list[Feedback] = []
     problems: list[str] = []
     built: dict[str, bool] = {}
@@ -98,7 +99,7 @@ def import_feedback(project_dir: Path, path: Path, date: dt.date | None = None) 
         record_id = next_feedback_id(reviews, [r.id for r in records])
         record, found = _record(row, record_id, version, date or dt.date.today())
         if record is not None:
-            found = feedback_problems(project, record)
+            found = feedback_problems(rules, record)
             records.append(record)
         problems += [
             f"{where(path, line, _COLUMN.get(str(loc[0]), str(loc[0])))}: {text}"

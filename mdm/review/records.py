@@ -14,6 +14,10 @@ Records live in ``params/reviews/`` (all optional):
   An unresolved objection (or an escalation) blocks an approval.
 
 Later records supersede earlier ones for the same stakeholder and document.
+
+The rules live here once: :func:`feedback_problems`, :func:`agreement_problems` and
+:func:`decision_problems` say what is wrong with one record, as data (field path,
+message). ``mdm check`` points them at the file and line; ``mdm review`` at its options.
 """
 
 from __future__ import annotations
@@ -39,8 +43,13 @@ __all__ = [
     "Decision",
     "DecisionState",
     "Feedback",
+    "Problem",
     "Reviews",
+    "Rules",
     "SectionStatus",
+    "agreement_problems",
+    "decision_problems",
+    "feedback_problems",
     "load_reviews",
     "review_files",
     "section_status",
@@ -249,31 +258,39 @@ Problem = tuple[tuple[str | int, ...], str]
 Record = Feedback | Agreement | Decision
 
 
-def _refs(project: Project, record: Record) -> list[Problem]:
+@dataclass(frozen=True)
+class Rules:
+    """What the review rules check records against, taken from the project once."""
+
+    stakeholders: frozenset[str]
+    documents: tuple[str, ...]
+    holders: dict[Role, frozenset[str]]
+    sections: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, project: Project) -> Rules:
+        return cls(
+            frozenset(project.stakeholders),
+            tuple(project.documents),
+            {role: frozenset(s.id for s, _ in project.holders(role)) for role in Role},
+            {d: sorted(s.id for s in project.sections(d)) for d in project.documents},
+        )
+
+
+def _refs(rules: Rules, record: Record) -> list[Problem]:
     problems: list[Problem] = []
-    if record.by not in project.stakeholders:
+    if record.by not in rules.stakeholders:
         problems.append((("by",), f"{record.by!r} is not a stakeholder"))
-    if record.document not in project.documents:
-        known = ", ".join(project.documents)
+    if record.document not in rules.documents:
+        known = ", ".join(rules.documents)
         problems.append((("document",), f"expected one of {known}, got {record.document!r}"))
     return problems
 
 
-def _section_ids(project: Project, document: str) -> list[str] | None:
-    """The sections of ``document``, or None when it is not a document (reported already)."""
-    if document not in project.documents:
-        return None
-    return sorted(s.id for s in project.sections(document))
-
-
-def _holds(project: Project, who: str, role: Role) -> bool:
-    return any(s.id == who for s, _ in project.holders(role))
-
-
-def feedback_problems(project: Project, record: Feedback) -> list[Problem]:
+def feedback_problems(rules: Rules, record: Feedback) -> list[Problem]:
     """What is wrong with a comment: unknown stakeholder, document or section."""
-    problems = _refs(project, record)
-    sections = _section_ids(project, record.document)
+    problems = _refs(rules, record)
+    sections = rules.sections.get(record.document)
     if sections is not None and record.section and record.section not in sections:
         problems.append(
             (
@@ -286,11 +303,11 @@ def feedback_problems(project: Project, record: Feedback) -> list[Problem]:
 
 
 def agreement_problems(
-    project: Project, record: Agreement, previous: AgreementState | None
+    rules: Rules, record: Agreement, previous: AgreementState | None
 ) -> list[Problem]:
     """What is wrong with an agreement record that follows state ``previous`` in its log."""
-    problems = _refs(project, record)
-    if record.by in project.stakeholders and not _holds(project, record.by, Role.AGREEMENT):
+    problems = _refs(rules, record)
+    if record.by in rules.stakeholders and record.by not in rules.holders[Role.AGREEMENT]:
         problems.append(
             (
                 ("by",),
@@ -307,7 +324,7 @@ def agreement_problems(
                 f"{', '.join(sorted(s.value for s in allowed))}",
             )
         )
-    sections = _section_ids(project, record.document)
+    sections = rules.sections.get(record.document)
     for section in record.sections:
         if sections is not None and section not in sections:
             problems.append(
@@ -319,12 +336,10 @@ def agreement_problems(
     return problems
 
 
-def decision_problems(
-    project: Project, record: Decision, agreements: list[Agreement]
-) -> list[Problem]:
+def decision_problems(rules: Rules, record: Decision, agreements: list[Agreement]) -> list[Problem]:
     """What is wrong with a decision, given every agreement record (an objection blocks approval)."""
-    problems = _refs(project, record)
-    if record.by in project.stakeholders and not _holds(project, record.by, Role.DECISION_MAKER):
+    problems = _refs(rules, record)
+    if record.by in rules.stakeholders and record.by not in rules.holders[Role.DECISION_MAKER]:
         problems.append((("by",), f"{record.by!r} is not the decision_maker"))
     if record.state not in {DecisionState.APPROVED, DecisionState.APPROVED_WITH_CHANGES}:
         return problems
@@ -354,6 +369,7 @@ def _check(
     de_doc: Located | None,
 ) -> list[str]:
     problems: list[str] = []
+    rules = Rules.of(project)
 
     def say(doc: Located | None, key: str, index: int, found: list[Problem]) -> None:
         for loc, text in found:
@@ -364,17 +380,17 @@ def _check(
 
     seen: set[str] = set()
     for i, item in enumerate(reviews.feedback):
-        found = feedback_problems(project, item)
+        found = feedback_problems(rules, item)
         if item.id in seen:
             found.append((("id",), f"expected a unique id, got {item.id!r} a second time"))
         seen.add(item.id)
         say(fb_doc, "feedback", i, found)
     state: dict[tuple[str, str], AgreementState] = {}
     for i, record in enumerate(reviews.agreements):
-        say(ag_doc, "agreements", i, agreement_problems(project, record, state.get(_log(record))))
+        say(ag_doc, "agreements", i, agreement_problems(rules, record, state.get(_log(record))))
         state[_log(record)] = record.state
     for i, decision in enumerate(reviews.decisions):
-        say(de_doc, "decisions", i, decision_problems(project, decision, reviews.agreements))
+        say(de_doc, "decisions", i, decision_problems(rules, decision, reviews.agreements))
     return problems
 
 
