@@ -369,6 +369,10 @@ def test_changed_section_needs_rereview_and_the_packet_shows_what_changed(built:
     assert states["topic-book-sales"] == "needs re-review"
     assert states["topic-summer-reading"] == "signed off"
     commands.request(built, "proposal", date=DAY)  # asking again keeps unchanged sign-offs
+    build(BuildOptions(project_dir=built, formats=("html",)))
+    document = BeautifulSoup((built / "output/proposal.html").read_text("utf-8"), "html.parser")
+    row = document.select_one("section[data-section='sec-decision-record'] tbody tr")
+    assert row.get_text(" ", strip=True) == "Library Board requested 2025-03-01 1.0 2 / 1"
     status = json.loads(ok("status", "--json", project=built))["documents"]["proposal"]
     # the overview reads every params file but shows nothing of the summary: its digest held
     assert [s["section"] for s in status["sections"] if s["state"] != "signed off"] == [
