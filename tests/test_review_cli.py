@@ -396,7 +396,10 @@ def test_changed_section_needs_rereview_and_the_packet_shows_what_changed(built:
         assert (reply.scheme, reply.path) == ("mailto", "driver@example.org")
         query = parse_qs(reply.query)
         assert query["subject"] == [f"proposal 1.0: {titles[sid]} [{sid} {now[sid]}]"]
-        assert f"Section: {sid} " in query["body"][0] and f"digest {now[sid]}" in query["body"][0]
+        assert query["body"][0].split("\r\n")[:2] == [
+            "Document: proposal, version 1.0",
+            f"Section: {sid} ({titles[sid]}), digest {now[sid]}",
+        ]
         assert (
             f"mdm review agree --by library-board --document proposal --sections {sid}={now[sid]}"
             in query["body"][0]

@@ -123,6 +123,8 @@ def _fragments(
 
 
 def _mailto(address: str, subject: str, body: str) -> str:
+    # RFC 6068: line breaks in a mailto body are CRLF
+    body = body.replace("\r\n", "\n").replace("\n", "\r\n")
     return f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
 
 
