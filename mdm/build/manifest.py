@@ -102,7 +102,10 @@ def built_sections(manifest: Mapping[str, Any], document: str) -> dict[str, Buil
         return {}
     return {
         sid: BuiltSection(
-            sid, str(info.get("title", sid)), str(info.get("digest", "")), str(info.get("content_key", ""))
+            sid,
+            str(info.get("title", sid)),
+            str(info.get("digest", "")),
+            str(info.get("content_key", "")),
         )
         for sid, info in sections.items()
         if isinstance(info, dict)
