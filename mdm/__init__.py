@@ -1,6 +1,22 @@
-"""mdm: draft the documents of a community-strategy project with Jupyter."""
+"""mdm: draft the documents of a community-strategy project with Jupyter.
+
+The library behind the ``mdm`` command, for scripts and other tools::
+
+    import mdm
+
+    project = mdm.load_project("path/to/project")
+    report = mdm.build(mdm.BuildOptions(project_dir=project.root, formats=("html",)))
+    print(report.outputs)
+
+Names are imported on first use, so ``import mdm`` stays cheap (no pandas, no
+matplotlib) and ``from mdm import sections``, the first line of every notebook,
+loads only what a section needs.
+"""
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from mdm.errors import (
     BuildError,
@@ -12,23 +28,44 @@ from mdm.errors import (
     MdmError,
     NotebookError,
     PrivacyError,
+    Problem,
 )
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str) -> object:
-    # ``from mdm import sections`` is what every notebook starts with; importing it lazily keeps
-    # ``mdm --help`` and ``mdm check`` free of pandas and matplotlib.
-    if name == "sections":
-        from mdm.report import sections
-
-        return sections
-    raise AttributeError(f"module 'mdm' has no attribute {name!r}")
-
+# public name -> the module that defines it
+_LAZY = {
+    # params: the project as one validated object
+    "Project": "mdm.params.project",
+    "SectionSpec": "mdm.params.project",
+    "load_project": "mdm.params.project",
+    # build: check, build, preview
+    "BuildOptions": "mdm.build.pipeline",
+    "BuildReport": "mdm.build.pipeline",
+    "SectionResult": "mdm.build.run",
+    "build": "mdm.build.pipeline",
+    "check": "mdm.build.check",
+    "preview": "mdm.build.preview",
+    "watch": "mdm.build.preview",
+    # review: records, sign-off status, diffs, releases
+    "Reviews": "mdm.review.records",
+    "load_reviews": "mdm.review.records",
+    "project_status": "mdm.review.status",
+    "diff_builds": "mdm.review.diff",
+    "release": "mdm.review.release",
+    # authoring: start a project, reshape its topics
+    "init_project": "mdm.authoring.scaffold",
+    "new_topic": "mdm.authoring.topics",
+    "rename_topic": "mdm.authoring.topics",
+    "merge_topic": "mdm.authoring.topics",
+}
+# public name -> a module offered as it is
+_MODULES = {"sections": "mdm.report.sections"}
 
 __all__ = [
     "BuildError",
+    "BuildOptions",
+    "BuildReport",
     "BusyError",
     "CellTimeoutError",
     "ConfigError",
@@ -37,5 +74,53 @@ __all__ = [
     "MdmError",
     "NotebookError",
     "PrivacyError",
+    "Problem",
+    "Project",
+    "Reviews",
+    "SectionResult",
+    "SectionSpec",
     "__version__",
+    "build",
+    "check",
+    "diff_builds",
+    "init_project",
+    "load_project",
+    "load_reviews",
+    "merge_topic",
+    "new_topic",
+    "preview",
+    "project_status",
+    "release",
+    "rename_topic",
+    "sections",
+    "watch",
 ]
+
+if TYPE_CHECKING:
+    from mdm.authoring.scaffold import init_project
+    from mdm.authoring.topics import merge_topic, new_topic, rename_topic
+    from mdm.build.check import check
+    from mdm.build.pipeline import BuildOptions, BuildReport, build
+    from mdm.build.preview import preview, watch
+    from mdm.build.run import SectionResult
+    from mdm.params.project import Project, SectionSpec, load_project
+    from mdm.report import sections
+    from mdm.review.diff import diff_builds
+    from mdm.review.records import Reviews, load_reviews
+    from mdm.review.release import release
+    from mdm.review.status import project_status
+
+
+def __getattr__(name: str) -> object:
+    if name in _MODULES:
+        value: object = import_module(_MODULES[name])
+    elif name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'mdm' has no attribute {name!r}")
+    globals()[name] = value  # the next access skips this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -13,14 +13,22 @@ it as one line and exits non-zero. Anything else escaping is a bug.
     ├── BusyError               6   another build holds the output folder
     └── PrivacyError            9   an export would reveal a name without consent
 
-Messages start with where the problem is (``file:line: field: ...``) and say
-what was expected and what was found, e.g.
-``params/topics/onboarding.yaml:12: window: expected month|quarter, got 'qtr'``.
+An error is data: it holds one or more :class:`Problem` records, each with the
+file, line and field it is about and a message saying what was expected and what
+was found. ``str(error)`` prints them one a line, where first::
+
+    params/topics/onboarding.yaml:12: window: expected month|quarter, got 'qtr'
+
+so code that reports an error never parses its text, and code that checks many
+things raises one error carrying every problem it found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BuildError",
@@ -32,6 +40,7 @@ __all__ = [
     "MdmError",
     "NotebookError",
     "PrivacyError",
+    "Problem",
     "where",
 ]
 
@@ -46,10 +55,71 @@ def where(path: str | Path, line: int | None = None, field: str | None = None) -
     return text
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, and where: ``path:line: field: message`` (each part optional)."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where(self.path, self.line, self.field)}: {self.message}"
+
+
 class MdmError(Exception):
-    """Base class: a problem the user can fix, reported as one line."""
+    """Base class: problems the user can fix, reported one a line.
+
+    ``MdmError("expected ...", path=..., line=..., field=...)`` is one problem;
+    ``MdmError(problems=[...])`` carries several (a ``str`` item is a problem whose
+    message already names its place).
+    """
 
     exit_code = 1
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        problems: Iterable[Problem | str] = (),
+    ) -> None:
+        found = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        if message or not found:
+            shown = None if path is None else str(path)
+            found.insert(0, Problem(message, shown, line, field))
+        self.problems: tuple[Problem, ...] = tuple(found)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.problems))
+
+    @property
+    def path(self) -> str | None:
+        """The file the (first) problem is in."""
+        return self.problems[0].path
+
+    @property
+    def line(self) -> int | None:
+        """Its line in that file, where known."""
+        return self.problems[0].line
+
+    @property
+    def field(self) -> str | None:
+        """The key or column it is about, where known."""
+        return self.problems[0].field
+
+
+def _rebuild(kind: type[MdmError], problems: tuple[Problem, ...]) -> MdmError:
+    return kind(problems=problems)
 
 
 class ConfigError(MdmError):

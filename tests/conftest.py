@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,28 @@ def example_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(REPO, tmp_path_factory.mktemp("example-built"))
     build(BuildOptions(project_dir=root))
     return root
+
+
+@pytest.fixture(scope="session")
+def _no_kernel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Jupyter path whose python3 kernel refuses to start, naming the reason."""
+    root = tmp_path_factory.mktemp("no-kernel")
+    spec = root / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    message = "this test is not marked kernel, yet it started a kernel"
+    argv = [sys.executable, "-c", f"raise SystemExit({message!r})", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "no kernel", "language": "python"}),
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _kernels_only_when_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep the fast tier honest: a test not marked ``kernel`` cannot start one, in this process
+    or in an ``mdm`` it runs (the kernel spec is looked up on ``JUPYTER_PATH`` first)."""
+    if request.node.get_closest_marker("kernel") is None:
+        monkeypatch.setenv("JUPYTER_PATH", str(request.getfixturevalue("_no_kernel_path")))

@@ -494,7 +494,7 @@ def test_merge_that_would_orphan_review_records_is_rolled_back(tiny: Path) -> No
 def test_scaffold_topics_can_be_reshaped(tmp_path: Path) -> None:
     root = tmp_path / "p"
     init_project(root)
-    rename_topic(root, "first-topic", "housing", title="Housing")
+    rename_topic(root, "first-topic", "housing", title="Housing", question="Who needs housing?")
     new_topic(root, "repairs", "Repairs", "How fast are repairs done?", number=1)
     merge_topic(root, "second-topic", "housing")
     project = load_project(root)

@@ -15,8 +15,6 @@ from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import BuildError, ConfigError, NotebookError
 from mdm.params.project import load_project
 
-pytestmark = pytest.mark.kernel
-
 
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
@@ -36,6 +34,7 @@ def outline_titles(reader: PdfReader) -> list[str]:
     return titles
 
 
+@pytest.mark.kernel
 def test_html_has_cover_toc_and_every_topic(tiny_built: Path) -> None:
     page = soup(tiny_built / "output/proposal.html")
     assert page.html["lang"] == "en"
@@ -52,6 +51,7 @@ def test_html_has_cover_toc_and_every_topic(tiny_built: Path) -> None:
     assert toc == headings
 
 
+@pytest.mark.kernel
 def test_every_toc_link_resolves(tiny_built: Path) -> None:
     page = soup(tiny_built / "output/proposal.html")
     links = [a["href"] for a in page.select("a[href^='#']")]
@@ -60,6 +60,7 @@ def test_every_toc_link_resolves(tiny_built: Path) -> None:
         assert page.find(id=href[1:]) is not None, f"{href} points nowhere"
 
 
+@pytest.mark.kernel
 def test_html_has_no_code_and_is_self_contained(tiny_built: Path) -> None:
     text = (tiny_built / "output/proposal.html").read_text(encoding="utf-8")
     page = BeautifulSoup(text, "html.parser")
@@ -75,6 +76,7 @@ def test_html_has_no_code_and_is_self_contained(tiny_built: Path) -> None:
     assert "papermill" not in text and "injected-parameters" not in text
 
 
+@pytest.mark.kernel
 def test_pdf_has_topics_in_text_and_outline(tiny_built: Path) -> None:
     reader = PdfReader(tiny_built / "output/proposal.pdf")
     text = "\n".join(page.extract_text() for page in reader.pages)
@@ -88,6 +90,7 @@ def test_pdf_has_topics_in_text_and_outline(tiny_built: Path) -> None:
     assert "2 / " in reader.pages[1].extract_text()
 
 
+@pytest.mark.kernel
 def test_pdf_toc_page_numbers_match_the_pages(tiny_built: Path) -> None:
     reader = PdfReader(tiny_built / "output/proposal.pdf")
     toc_text = reader.pages[1].extract_text()
@@ -97,6 +100,7 @@ def test_pdf_toc_page_numbers_match_the_pages(tiny_built: Path) -> None:
         assert title in reader.pages[page_number - 1].extract_text()
 
 
+@pytest.mark.kernel
 def test_executed_notebooks_are_kept_as_the_build_log(tiny_built: Path) -> None:
     kept = sorted(p.name for p in (tiny_built / "output/notebooks/proposal").glob("*.ipynb"))
     assert kept == [
@@ -108,6 +112,7 @@ def test_executed_notebooks_are_kept_as_the_build_log(tiny_built: Path) -> None:
     assert not list((tiny_built / "output").glob(".staging-*"))
 
 
+@pytest.mark.kernel
 def test_failed_build_leaves_previous_documents_untouched(tiny: Path) -> None:
     build(BuildOptions(project_dir=tiny, formats=("html",)))
     good = (tiny / "output/proposal.html").read_bytes()
@@ -121,6 +126,7 @@ def test_failed_build_leaves_previous_documents_untouched(tiny: Path) -> None:
     assert not list((tiny / "output").glob(".staging-*"))
 
 
+@pytest.mark.kernel
 def test_section_without_heading_is_refused(tiny: Path) -> None:
     (tiny / "notebooks").mkdir()
     shutil.copy(FIXTURES / "notebooks/no_heading.ipynb", tiny / "notebooks/topic.ipynb")
@@ -132,6 +138,7 @@ def test_section_without_heading_is_refused(tiny: Path) -> None:
         build(BuildOptions(project_dir=tiny, formats=("html",)))
 
 
+@pytest.mark.kernel
 def test_html_only_build_writes_no_pdf(tiny: Path) -> None:
     report = build(BuildOptions(project_dir=tiny, formats=("html",)))
     assert [p.name for p in report.outputs] == ["proposal.html"]
@@ -146,6 +153,7 @@ def test_unknown_document_fails_before_any_kernel(tiny: Path) -> None:
     assert not (tiny / "output").exists()
 
 
+@pytest.mark.kernel
 def test_example_proposal_has_all_eleven_topics(example_built: Path) -> None:
     project = load_project(example_built)
     page = soup(example_built / "output/proposal.html")
@@ -157,6 +165,7 @@ def test_example_proposal_has_all_eleven_topics(example_built: Path) -> None:
         assert f"{topic.number}. {topic.title}" in outline
 
 
+@pytest.mark.kernel
 def test_example_strategy_has_discussions_proposals_and_roadmap(example_built: Path) -> None:
     project = load_project(example_built)
     page = soup(example_built / "output/strategy.html")

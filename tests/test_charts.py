@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from mdm import metrics as m
+from mdm.metrics.definitions import DEFINITIONS
+from mdm.params.models import MetricSpec
 from mdm.report import charts
+from mdm.report.evidence import draw
 from mdm.report.figures import figure_html
 
 
@@ -50,47 +54,51 @@ def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d[\d,.]*%?", text))
 
 
+def _chart(min_group: int = 1, events: pd.DataFrame = EVENTS, **keys: Any) -> charts.Chart:
+    """The registry's chart of a metric spec, computed on ``events``."""
+    spec = MetricSpec.model_validate(keys)
+    return draw(DEFINITIONS[spec.metric].compute(events, spec, min_group), spec)
+
+
 CASES: list[tuple[str, Callable[[], charts.Chart], list[str]]] = [
     (
         "contributors-by-community",
-        lambda: charts.contributors_chart(
-            m.contributors(EVENTS, "Q", by="community", min_group=1), by="community"
-        ),
+        lambda: _chart(metric="contributors", by="community"),
         ["2016Q1–2017Q2", "highest total 20 in 2016Q1", "latest 3"],
     ),
     (
         "new-contributors",
-        lambda: charts.contributors_chart(m.new_contributors(EVENTS, "Q")),
+        lambda: _chart(metric="new_contributors"),
         ["per quarter", "highest 14 in 2016Q1"],
     ),
     (
         "active-drifting-away",
-        lambda: charts.activity_status_chart(m.activity_status(EVENTS, "Q")),
+        lambda: _chart(metric="activity_status"),
         ["in 2017Q2: active 6, drifting 8, away 0"],
     ),
     (
         "cohort-retention",
-        lambda: charts.cohort_chart(m.cohort_retention(EVENTS, "Q", max_k=4)),
+        lambda: _chart(metric="cohort_retention"),
         ["highest 100%", "lowest 21% at cohort 2016Q1, quarters since first contribution 4"],
     ),
     (
         "onion",
-        lambda: charts.onion_chart(m.onion(EVENTS, "Q")),
+        lambda: _chart(metric="onion"),
         ["in 2017Q2: core 3, regular 0, casual 0"],
     ),
     (
         "time-to-first-response",
-        lambda: charts.response_chart(m.time_to_first_response(EVENTS, min_group=1)),
+        lambda: _chart(metric="time_to_first_response", by="community"),
         ["SUMO 4.50"],
     ),
     (
         "location",
-        lambda: charts.location_chart(m.contributor_location(EVENTS, by="country")),
+        lambda: _chart(metric="contributor_location", by="country"),
         ["DE 8", "IN 6"],
     ),
     (
         "hour-weekday",
-        lambda: charts.hour_weekday_chart(m.activity_heatmap(EVENTS)),
+        lambda: _chart(metric="activity_heatmap"),
         ["highest 4 at weekday Thu, hour of day (local time) 11"],
     ),
     (
@@ -140,43 +148,64 @@ def test_line_alt_text_names_the_period_range_peak_and_latest() -> None:
     result = pd.DataFrame(
         {"period": pd.period_range("2013Q1", periods=4, freq="Q"), "contributors": [5, 812, 9, 640]}
     )
-    assert charts.contributors_chart(result).alt == (
+    assert draw(result, MetricSpec(metric="contributors")).alt == (
         "Line chart of contributors per quarter, 2013Q1–2013Q4; highest 812 in 2013Q2, "
         "latest 640 in 2013Q4."
     )
 
 
 def test_suppressed_values_are_gaps_not_zeros() -> None:
+    spec = MetricSpec(metric="contributors", by="community", freq="Y")
     result = m.contributors(EVENTS, "Y", by="community", min_group=1)
     result.loc[0, "contributors"] = pd.NA
-    chart = charts.contributors_chart(result, by="community")
+    chart = draw(result, spec)
     assert "gaps are values hidden" in chart.alt
     drawn = chart.figure.axes[0].get_lines()
     assert any(np.isnan(np.asarray(d.get_ydata(), dtype=float)).any() for d in drawn)
 
 
 def test_hidden_groups_are_counted_in_bar_alt_text() -> None:
-    chart = charts.location_chart(m.contributor_location(EVENTS, by="country", min_group=7))
+    chart = _chart(min_group=7, metric="contributor_location", by="country")
     assert chart.alt == "Bar chart of contributors: DE 8; 1 small group hidden."
 
 
-@pytest.mark.parametrize(
-    "build",
-    [
-        pytest.param(lambda e: charts.contributors_chart(m.contributors(e)), id="lines"),
-        pytest.param(lambda e: charts.onion_chart(m.onion(e)), id="stacked"),
-        pytest.param(lambda e: charts.cohort_chart(m.cohort_retention(e)), id="heatmap"),
-        pytest.param(lambda e: charts.location_chart(m.contributor_location(e)), id="bars"),
-    ],
-)
-def test_charts_of_no_events_say_so(build: Callable[[pd.DataFrame], charts.Chart]) -> None:
-    chart = build(EVENTS.iloc[0:0])
-    assert chart.alt.startswith("Empty chart of") and chart.figure.axes[0].get_title()
+@pytest.mark.parametrize("name", list(DEFINITIONS))
+def test_every_registry_chart_of_no_events_says_so(name: str) -> None:
+    chart = _chart(events=EVENTS.iloc[0:0], metric=name)
+    assert chart.alt.startswith("Empty chart of"), chart.alt
+    assert chart.figure.axes[0].get_title()
+
+
+@pytest.mark.parametrize("name", list(DEFINITIONS))
+def test_every_registry_chart_is_titled_and_states_numbers(name: str) -> None:
+    # the test events have one activity type, so people enter through it
+    keys = {"entry": "translation"} if name == "conversion_rate" else {}
+    figure, alt = _chart(metric=name, **keys)
+    ax = figure.axes[0]
+    assert ax.get_title() == DEFINITIONS[name].title
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert _numbers(alt), alt
+
+
+def test_grouped_new_contributors_draw_one_line_per_group() -> None:
+    # issue 11.3: by was ignored, one ungrouped line titled as if grouped
+    figure, alt = _chart(metric="new_contributors", by="community", freq="Y")
+    lines = figure.axes[0].get_lines()
+    assert sorted(line.get_label() for line in lines) == ["L10N", "SUMO"]
+    assert figure.axes[0].get_title() == "New contributors by community"
+    assert "new contributors by community per year" in alt
+
+
+def test_response_times_by_group_over_time_when_freq_is_given() -> None:
+    bars = _chart(metric="time_to_first_response", by="community")
+    lines = _chart(metric="time_to_first_response", by="community", freq="Y")
+    assert bars.alt.startswith("Bar chart of median hours to first response: SUMO 4.50")
+    assert lines.alt.startswith("Line chart of median hours to first response by community")
 
 
 def test_charts_never_touch_pyplot() -> None:
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    charts.onion_chart(m.onion(EVENTS))
+    _chart(metric="onion")
     assert plt.get_fignums() == before

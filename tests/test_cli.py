@@ -33,7 +33,8 @@ def test_bad_params_give_one_line_per_problem_and_exit_2(tiny: Path) -> None:
     assert result.stderr.splitlines() == [
         "mdm check: error: params/topics/homework-clubs.yaml:4: owner: unknown key "
         "(see docs/params.md for the keys allowed here)",
-        "params/documents.yaml:4: documents.0.topics: unknown topic 'book-sale'; did you mean 'book-sales'?",
+        "mdm check: error: params/documents.yaml:4: documents.0.topics: unknown topic "
+        "'book-sale'; did you mean 'book-sales'?",
     ]
 
 
@@ -107,6 +108,7 @@ def test_check_reports_every_data_problem_at_once(tmp_path: Path) -> None:
         r"none\|internal_only\|anonymous\|attributed, got 'public'$",
         errors[0],
     )
-    assert (
-        errors[1] == "data/discussions.csv:4: participants: expected a whole number ≥ 0, got 'lots'"
+    assert errors[1] == (
+        "mdm check: error: data/discussions.csv:4: participants: expected a whole number ≥ 0, "
+        "got 'lots'"
     )

@@ -10,13 +10,12 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import mdm
 
-pytestmark = pytest.mark.kernel
-
 
 def edit(path: Path, old: str, new: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
 
+@pytest.mark.kernel
 def test_releases_are_frozen_with_a_manifest_and_compared(tiny: Path) -> None:
     assert mdm("build", "--format", "html", "--release", "1.0", cwd=tiny).returncode == 0
     edit(tiny / "params/topics/homework-clubs.yaml", "enough tutors", "12 tutors")
@@ -51,6 +50,7 @@ def test_releases_are_frozen_with_a_manifest_and_compared(tiny: Path) -> None:
     assert [i.get_text() for i in changed.select("ins.mdm-num")] == ["12"]
 
 
+@pytest.mark.kernel
 def test_release_is_never_overwritten(tiny: Path) -> None:
     assert mdm("build", "--format", "html", "--release", "1.0", cwd=tiny).returncode == 0
     again = mdm("build", "--format", "html", "--release", "1.0", cwd=tiny)
@@ -65,6 +65,7 @@ def test_bad_release_name_is_refused_before_building(tiny: Path) -> None:
     assert not (tiny / "output").exists()
 
 
+@pytest.mark.kernel
 def test_diff_between_git_revisions_builds_each(tiny: Path) -> None:
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tiny, check=True, capture_output=True)

@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO
@@ -50,7 +51,9 @@ def test_values_in_prose_match_the_metrics(example: tuple[Path, BeautifulSoup, s
     yearly = metrics.contributors(events, "Y", filters={"community": "L10N"}).set_index("period")[
         "contributors"
     ]
-    yearly = metrics.complete_periods(yearly, events["timestamp"].max())
+    # complete: ended by the end of the last event's day (the default reference day)
+    day_end = events["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    yearly = yearly[yearly.index.end_time < day_end.tz_localize(None)]
     latest, previous = int(yearly.iloc[-1]), int(yearly.iloc[-2])
     text = page.select_one(
         "section[data-section='topic-competitive-advantage'] .mdm-findings"
@@ -165,3 +168,157 @@ def test_privacy_guard_stops_a_leaking_build(tiny: Path) -> None:
     ):
         build(BuildOptions(project_dir=tiny, formats=("html",)))
     assert (tiny / "output/proposal.html").read_bytes() == good
+
+
+# --- values in prose: reference day, periods, units (kernel-free, on the tiny project) ----------
+
+_HEADER = (
+    "contributor_id,timestamp,community,area,activity_type,country,affiliation,is_bot,thread_id"
+)
+
+
+def _with_events(
+    root: Path,
+    last: str,
+    evidence: str,
+    findings: str,
+    as_of: str = "",
+    extra: tuple[str, ...] = (),
+) -> Path:
+    """The tiny project with 6 volunteers in 2025, 9 in 2026 (the last event at ``last``).
+
+    A 2025 thread is answered after 10 hours, a 2026 one after 13.8 hours; ``extra`` rows follow.
+    """
+    rows = [_HEADER]
+    rows += [f"v{i},2025-0{1 + i}-10T09:00:00Z,Clubs,tutoring,session,,,," for i in range(6)]
+    rows += [f"v{i},2026-0{1 + i}-10T09:00:00Z,Clubs,tutoring,session,,,," for i in range(8)]
+    rows += [
+        "v0,2025-03-01T08:00:00Z,Clubs,tutoring,question,,,,t1",
+        "v1,2025-03-01T18:00:00Z,Clubs,tutoring,answer,,,,t1",
+        "v2,2026-03-01T10:00:00Z,Clubs,tutoring,question,,,,t2",
+        "v3,2026-03-01T23:48:00Z,Clubs,tutoring,answer,,,,t2",
+        f"v8,{last},Clubs,tutoring,session,,,,",
+        *extra,
+    ]
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data/activity.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    project = root / "params/project.yaml"
+    extra = "data:\n  events: data/activity.csv\n" + (f"as_of: {as_of}\n" if as_of else "")
+    project.write_text(project.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    topic = root / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8") + f"evidence:\n{evidence}findings: |\n  {findings}\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def _findings(root: Path) -> str:
+    from mdm.report import sections
+
+    html = sections.topic(root, "proposal", "book-sales").findings()
+    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
+_YEARLY = "  values:\n    people: {metric: contributors, freq: Y}\n"
+
+
+def test_events_to_31_december_make_that_year_the_last_one(tiny: Path) -> None:
+    # issue 11.4: "last year" printed 2025 beside a chart whose last bar is 2026
+    from mdm.report import sections
+
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        _YEARLY + "  charts:\n    - {metric: contributors, freq: Y}\n",
+        "{{ people }} people volunteered in {{ people.period }}.",
+    )
+    assert _findings(root) == "Key findings 9 people volunteered in 2026."
+    chart = sections.topic(root, "proposal", "book-sales").charts()
+    assert "latest 9 in 2026" in chart
+
+
+def test_a_year_whose_data_ends_on_15_december_is_incomplete(tiny: Path) -> None:
+    root = _with_events(
+        tiny,
+        "2026-12-15T18:00:00Z",
+        _YEARLY,
+        "{{ people }} people volunteered in {{ people.period }}.",
+    )
+    assert _findings(root) == "Key findings 6 people volunteered in 2025."
+
+
+def test_as_of_per_project_and_per_value(tiny: Path) -> None:
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        _YEARLY
+        + "    quarter: {metric: contributors, freq: Q}\n"
+        + "    year_end: {metric: contributors, freq: Y, as_of: 2026-12-31}\n",
+        "{{ people }} in {{ people.period }}; {{ quarter }} in {{ quarter.period }}; "
+        "{{ year_end }} in {{ year_end.period }}.",
+        as_of="2026-06-30",
+    )
+    # the project's day makes Q2 2026 (April–June: v3, v4, v5) the last quarter, 2025 the last year
+    assert _findings(root) == "Key findings 6 in 2025; 3 in Q2 2026; 9 in 2026."
+
+
+def test_a_change_names_both_periods(tiny: Path) -> None:
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    growth: {metric: contributors, freq: Y, value: change_pct}\n",
+        "Up {{ growth }} ({{ growth.number }} per cent) in {{ growth.period }}.",
+    )
+    assert _findings(root) == "Key findings Up +50.0% (+50.0 per cent) in 2026 compared with 2025."
+
+
+def test_hours_are_printed_once(tiny: Path) -> None:
+    # issue 11.5: "{{ v }} hours" printed "13.8 hours hours"
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    wait: {metric: time_to_first_response, freq: Y}\n"
+        "    slower: {metric: time_to_first_response, freq: Y, value: change}\n",
+        "A first answer took {{ wait.number }} hours in {{ wait.period }} ({{ slower }}); "
+        "the median was {{ wait }}.",
+    )
+    assert _findings(root) == (
+        "Key findings A first answer took 13.8 hours in 2026 (+3.8 hours); the median was 13.8 hours."
+    )
+
+
+def test_an_unknown_part_of_a_value_names_the_parts_there_are(tiny: Path) -> None:
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8")
+        + "evidence:\n  values:\n    people: {metric: contributors}\n"
+        + "findings: '{{ people.unit }} people'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"^params/topics/book-sales\.yaml:7: findings: expected \{\{ people \}\}, "
+        r"\{\{ people\.number \}\} or \{\{ people\.period \}\}, got \{\{ people\.unit \}\}$",
+    ):
+        load_project(tiny)
+
+
+def test_events_after_the_reference_day_do_not_count(tiny: Path) -> None:
+    # w1 enters at an open day in June and contributes three times in July; July has no
+    # entrants (no rate), so both values are June's, converted only once July counts
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    june: {metric: conversion_rate, freq: M, as_of: 2026-06-30}\n"
+        "    later: {metric: conversion_rate, freq: M, as_of: 2026-07-31}\n",
+        "{{ june }} in {{ june.period }}, {{ later }} in {{ later.period }}.",
+        extra=(
+            "w1,2026-06-20T10:00:00Z,Clubs,outreach,event_attended,,,,",
+            *(
+                f"w1,2026-07-{day}T10:00:00Z,Clubs,tutoring,session,,,,"
+                for day in ("02", "09", "16")
+            ),
+        ),
+    )
+    assert _findings(root) == "Key findings 0% in June 2026, 100% in June 2026."

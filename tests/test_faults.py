@@ -20,8 +20,6 @@ from mdm.build.lock import LOCK_NAME
 from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import BusyError
 
-pytestmark = pytest.mark.kernel
-
 
 def start_build(project: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
@@ -81,6 +79,7 @@ def running_kernels(project: Path) -> bool:
 @pytest.mark.parametrize(
     ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
 )
+@pytest.mark.kernel
 def test_interrupt_stops_kernels_and_keeps_previous_output(
     built_then_hanging: tuple[Path, bytes], sig: signal.Signals, code: int
 ) -> None:
@@ -102,6 +101,7 @@ def test_interrupt_stops_kernels_and_keeps_previous_output(
     assert not (project / "output" / LOCK_NAME).exists()
 
 
+@pytest.mark.kernel
 def test_killed_build_leaves_no_kernels_and_next_build_recovers(
     built_then_hanging: tuple[Path, bytes],
 ) -> None:
@@ -121,6 +121,7 @@ def test_killed_build_leaves_no_kernels_and_next_build_recovers(
     assert not list((project / "output").glob(".staging-*"))
 
 
+@pytest.mark.kernel
 def test_second_build_on_the_same_output_is_refused(built_then_hanging: tuple[Path, bytes]) -> None:
     project, previous = built_then_hanging
     first = start_build(project)
@@ -141,6 +142,7 @@ def test_second_build_on_the_same_output_is_refused(built_then_hanging: tuple[Pa
     assert (project / "output/proposal.html").read_bytes() == previous
 
 
+@pytest.mark.kernel
 def test_stale_lock_of_a_dead_process_is_taken_over(tiny: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -179,6 +181,7 @@ def test_lock_held_by_a_live_process_is_respected(tiny: Path) -> None:
     ],
     ids=["kernel-dies", "cell-timeout"],
 )
+@pytest.mark.kernel
 def test_kernel_faults_have_their_own_exit_codes(
     tiny: Path, fixture: str, code: int, message: str
 ) -> None:
@@ -208,6 +211,7 @@ def test_output_that_cannot_be_a_folder_is_a_clear_error(tiny: Path) -> None:
     )
 
 
+@pytest.mark.kernel
 def test_full_disk_fails_cleanly_and_keeps_previous_output(tiny: Path) -> None:
     build(BuildOptions(project_dir=tiny, formats=("html",)))
     previous = (tiny / "output/proposal.html").read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -31,6 +32,54 @@ def test_notebooks_have_one_parameters_cell_first(path: Path) -> None:
     code = [c for c in nb.cells if c.cell_type == "code"]
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and code[0] is tagged[0]
+
+
+def _thin_statement(node: ast.stmt) -> bool:
+    """``from mdm import sections``, ``x = sections.f(...)`` or a call such as ``x.g(...)``."""
+    if isinstance(node, ast.ImportFrom):
+        return node.module == "mdm" and [a.name for a in node.names] == ["sections"]
+    value = node.value if isinstance(node, ast.Assign | ast.Expr) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return False
+    owner = value.func.value
+    if isinstance(node, ast.Assign):  # what a notebook keeps is what mdm gives it
+        return isinstance(owner, ast.Name) and owner.id == "sections"
+    while isinstance(owner, ast.Call | ast.Attribute):  # sections.roadmap(...).full()
+        owner = owner.func if isinstance(owner, ast.Call) else owner.value
+    return isinstance(owner, ast.Name)
+
+
+@pytest.mark.parametrize(
+    ("source", "thin"),
+    [
+        ("from mdm import sections", True),
+        ("section = sections.topic(project_dir, document, topic)", True),
+        ("section.charts()", True),
+        ("sections.roadmap(project_dir, document).full()", True),
+        ("import pandas as pd", False),
+        ("df = pd.read_csv('data/activity.csv')", False),
+        ("for quote in quotes: print(quote)", False),
+        ("share = agreed / total", False),
+    ],
+)
+def test_what_counts_as_thin(source: str, thin: bool) -> None:
+    assert _thin_statement(ast.parse(source).body[0]) is thin
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_stay_thin(path: Path) -> None:
+    """Plain values to parameterise, then short calls into mdm: the logic lives where it is tested."""
+    nb = nbformat.read(path, as_version=4)
+    parameters, *cells = [c for c in nb.cells if c.cell_type == "code"]
+    for node in ast.parse(parameters.source).body:
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), (
+            f"{path.name}: parameters cell: {ast.unparse(node)!r} is not a plain value"
+        )
+    for cell in cells:
+        body = ast.parse(cell.source).body
+        assert len(body) <= 3, f"{path.name}: a cell of {len(body)} statements: {cell.source!r}"
+        for node in body:
+            assert _thin_statement(node), f"{path.name}: {ast.unparse(node)!r} belongs in mdm"
 
 
 @pytest.mark.kernel

@@ -200,7 +200,7 @@ def test_one_round_from_the_command_line(built: Path) -> None:
     [
         pytest.param(
             ["agree", "--by", "amara-okafor", "--document", "proposal"],
-            r"^mdm review: error: params/reviews/agreements\.yaml: not written: --by: 'amara-okafor' "
+            r"^mdm review: error: params/reviews/agreements\.yaml: --by: 'amara-okafor' "
             r"does not hold the agreement role in params/stakeholders\.yaml$",
             id="driver-agreeing",
         ),
@@ -219,7 +219,7 @@ def test_one_round_from_the_command_line(built: Path) -> None:
                 "--sections",
                 "topic-bookshop",
             ],
-            r"not written: --sections: expected a section of proposal, got 'topic-bookshop'$",
+            r"--sections: expected a section of proposal, got 'topic-bookshop'$",
             id="unknown-section",
         ),
         pytest.param(
@@ -233,7 +233,7 @@ def test_one_round_from_the_command_line(built: Path) -> None:
                 "topic-x",
                 "Hi",
             ],
-            r"feedback\.yaml: not written: --section: expected a section of proposal \(overview, "
+            r"feedback\.yaml: --section: expected a section of proposal \(overview, "
             r"topic-book-sales, topic-homework-clubs, topic-summer-reading\), got 'topic-x'$",
             id="feedback-unknown-section",
         ),
@@ -289,7 +289,7 @@ def test_approval_over_an_objection_names_the_objection(built: Path) -> None:
     before = (built / "params/reviews/agreements.yaml").read_bytes()
     with pytest.raises(
         ConfigError,
-        match=r"^params/reviews/decisions\.yaml: not written: STATE: approved is blocked: "
+        match=r"^params/reviews/decisions\.yaml: STATE: approved is blocked: "
         r"library-board has an unresolved objection on proposal \(section topic-book-sales, "
         r"2025-03-01: Too few sellers\.\); resolve it first$",
     ):
@@ -332,7 +332,7 @@ def test_stale_build_is_refused(built: Path) -> None:
     )
     assert result.returncode == 5
     assert result.stderr.strip().endswith(
-        "proposal: the params or data changed since the last build (overview, topic-book-sales); "
+        "proposal: the params, data or mdm changed since the last build (topic-book-sales); "
         "run `mdm build` first, or the digests recorded would be stale"
     )
     assert not (built / "params/reviews").exists()

@@ -7,7 +7,6 @@ put back as it was.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from mdm.authoring.edits import (
     yaml_scalar,
 )
 from mdm.errors import ConfigError
+from mdm.params.loader import confine, did_you_mean
 from mdm.params.models import ID_PATTERN, Topic, TopicStatus
 from mdm.params.project import DOCUMENTS_FILE, TOPICS_DIR, Project, load_project
 
@@ -58,10 +58,7 @@ def _topic_file(topic_id: str) -> Path:
 
 def _known(project: Project, topic_id: str, role: str) -> Topic:
     if topic_id not in project.topics:
-        close = difflib.get_close_matches(topic_id, list(project.topics), n=1)
-        hint = (
-            f"; did you mean {close[0]!r}?" if close else f" (topics: {', '.join(project.topics)})"
-        )
+        hint = did_you_mean(topic_id, project.topics) or f" (topics: {', '.join(project.topics)})"
         raise ConfigError(f"{_topic_file(topic_id)}: {role}: no topic {topic_id!r}{hint}")
     return project.topics[topic_id]
 
@@ -108,19 +105,43 @@ def _new_topic_text(number: int, title: str, question: str) -> str:
     )
 
 
-def rename_topic(project_dir: Path, old: str, new: str, title: str | None = None) -> list[Path]:
+def _placeholder_questions() -> set[str]:
+    """The guiding questions ``mdm init`` writes into its example topics, to be replaced."""
+    from mdm.authoring.scaffold import SCAFFOLD
+
+    questions = set()
+    for template in (SCAFFOLD / "params" / "topics").glob("*.yaml.tmpl"):
+        data = yaml.safe_load(template.read_text(encoding="utf-8")) or {}
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            questions.add(data["question"])
+    return questions
+
+
+def rename_topic(
+    project_dir: Path,
+    old: str,
+    new: str,
+    title: str | None = None,
+    question: str | None = None,
+) -> list[Path]:
     """Give topic ``old`` the id ``new`` in its file name and every reference to it.
 
     References: ``merged_into``, ``topics:`` lists in params (documents, timeline), review
     records' section ids, the ``topic``/``topics`` columns of CSV files under ``data/``,
     ``topics:`` in the survey questions and in notes' front matter, and the default
-    ``topic = "old"`` of the project's own notebooks.
+    ``topic = "old"`` of the project's own notebooks. A new ``title`` on a topic that still
+    has ``mdm init``'s placeholder question needs its own ``question`` too.
     """
     _check_id(new, "new id")
     project = load_project(project_dir)
-    _known(project, old, "old id")
+    topic = _known(project, old, "old id")
     if new in project.topics:
         raise ConfigError(f"{_topic_file(new)}: new id: topic {new!r} exists already")
+    if title is not None and question is None and topic.question in _placeholder_questions():
+        raise ConfigError(
+            f"{_topic_file(old)}: question: still the placeholder {topic.question!r} from "
+            "mdm init; give the topic's own guiding question with --question"
+        )
     root = project.root
     with transaction(project) as changes:
         source = _topic_file(old)
@@ -128,6 +149,9 @@ def rename_topic(project_dir: Path, old: str, new: str, title: str | None = None
         if title is not None:
             value = yaml_scalar(_one_line(title, "title"))
             text = set_key(text, source, "title", value, "number")
+        if question is not None:
+            value = yaml_scalar(_one_line(question, "question"))
+            text = set_key(text, source, "question", value, "title")
         changes[source] = None
         changes[_topic_file(new)] = text
         for rel, edit in _reference_files(project, old):
@@ -149,6 +173,8 @@ def _reference_files(project: Project, old: str) -> Iterator[tuple[Path, Edit]]:
     def each(paths: list[Path], edit: Edit) -> Iterator[tuple[Path, Edit]]:
         for path in paths:
             if path.is_file() and path.resolve() not in seen:
+                # a symbolic link out of the project is never rewritten (nor read)
+                confine(path, root, path.relative_to(root))
                 seen.add(path.resolve())
                 yield path.relative_to(root), edit
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mdm import __version__
+from mdm.build.run import SectionResult
 from mdm.errors import BuildError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import Html, render
-from mdm.build.run import SectionResult
 
 __all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
 
@@ -176,8 +176,12 @@ def render_document(
     )
 
 
-def write_pdf(html: str, target: Path) -> None:
-    """Print the HTML document to ``target`` with WeasyPrint."""
+def write_pdf(html: str, target: Path) -> str:
+    """Print the HTML document to ``target`` with WeasyPrint; return the text it printed.
+
+    The text is what the pages show, one laid-out line per line, for the privacy guard to
+    search without reading the PDF back.
+    """
     import weasyprint
     from weasyprint.urls import URLFetcher
 
@@ -185,8 +189,32 @@ def write_pdf(html: str, target: Path) -> None:
     # leak a request or read a local file, so nothing else may be fetched
     fetcher = URLFetcher(allowed_protocols={"data"})
     try:
-        weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
-            target, pdf_variant=None, uncompressed_pdf=False
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+            pdf_variant=None, uncompressed_pdf=False
         )
+        document.write_pdf(target, pdf_variant=None, uncompressed_pdf=False)
     except OSError as err:
         raise BuildError(f"{target}: cannot write PDF: {err.strerror or err}") from err
+    return _printed_text(document)
+
+
+def _printed_text(document: Any) -> str:
+    """What the PDF holds as text: every laid-out line of every page, the link targets and
+    the metadata (title, authors, ...), one per line."""
+    from weasyprint.formatting_structure import boxes
+
+    meta = document.metadata
+    lines = [
+        meta.title or "",
+        *(meta.authors or []),
+        meta.description or "",
+        *(meta.keywords or []),
+    ]
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.LineBox):
+                lines.append(
+                    "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox))
+                )
+        lines += [target for kind, target, *_ in page.links if kind == "external"]
+    return "\n".join(lines)

@@ -65,8 +65,7 @@ def build_lock(output: Path) -> Iterator[None]:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             owner = _owner(lock)
-            if not _stale(owner):
-                assert owner is not None
+            if owner is not None and not _stale(owner):
                 since = time.strftime(
                     "%H:%M:%S", time.localtime(float(str(owner.get("started", 0))))
                 )

@@ -1,34 +1,34 @@
 """The build manifest ``output/.mdm-build.json``: the one place that reads and writes it.
 
 Per document it records the document's key, the hash of each file written and,
-per section, its title, digest (what a sign-off records) and content key: a hash
-of what the section shows besides mdm itself (its notebook, parameters and input
-files). The review commands compare the content keys with the ones the params
-and data give now, so they never record the digests of a build the params have
-moved on from. mdm's own code is left out on purpose: a new mdm does not change
-the documents people were sent until they are built again.
+per section, its title, its digest (what a sign-off records) and its key (the
+cache key the build ran it with). The review commands compare those keys with
+the keys a build would compute now, so they never record the digests of a build
+the params, data or mdm have moved on from: when they refuse, ``mdm build``
+rebuilds exactly those sections.
+
+This module imports nothing heavy: the no-change fast path of ``mdm build`` reads
+the manifest before pydantic or the project are loaded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mdm.errors import BuildError
-from mdm.params.project import Project, SectionSpec
 
 if TYPE_CHECKING:
     from mdm.build.assemble import Fragment
+    from mdm.params.project import Project
 
 __all__ = [
     "MANIFEST",
     "BuiltSection",
     "built_sections",
-    "content_key",
     "document_entry",
     "read_manifest",
     "require_current",
@@ -49,22 +49,6 @@ class BuiltSection:
     key: str
 
 
-def content_key(spec: SectionSpec, digest: Callable[[Path], str] | None = None) -> str:
-    """A hash of the notebook, parameters and input files of one section."""
-    from mdm.build.cache import combine, file_digest
-
-    digest = digest or file_digest
-    # the project's folder is where it is, not what it shows: moving it changes nothing
-    parameters = {k: v for k, v in spec.parameters.items() if k != "project_dir"}
-    return combine(
-        [
-            digest(spec.notebook),
-            json.dumps(parameters, sort_keys=True),
-            *(f"{p.name}:{digest(p) if p.exists() else 'missing'}" for p in sorted(spec.inputs)),
-        ]
-    )
-
-
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest in ``folder`` (an output folder); empty when there is none or it is unreadable."""
     try:
@@ -75,14 +59,14 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def document_entry(
-    key: str, files: Mapping[str, str], fragments: Sequence[Fragment]
+    key: str, files: Mapping[str, str], fragments: Sequence[Fragment], keys: Mapping[str, str]
 ) -> dict[str, Any]:
-    """A document's entry: its build key, its files' hashes, each section as built."""
+    """A document's entry: its build key, its files' hashes, each section's digest and key."""
     return {
         "key": key,
         "files": dict(files),
         "sections": {
-            f.spec.id: {"title": f.title, "digest": f.digest, "content_key": content_key(f.spec)}
+            f.spec.id: {"title": f.title, "digest": f.digest, "key": keys[f.spec.id]}
             for f in fragments
         },
     }
@@ -97,15 +81,13 @@ def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> Path:
 
 def built_sections(manifest: Mapping[str, Any], document: str) -> dict[str, BuiltSection]:
     """Section id → what the last build recorded of it, in document order."""
-    sections = manifest.get(document, {}).get("sections", {})
+    entry = manifest.get(document)
+    sections = entry.get("sections") if isinstance(entry, dict) else None
     if not isinstance(sections, dict):
         return {}
     return {
         sid: BuiltSection(
-            sid,
-            str(info.get("title", sid)),
-            str(info.get("digest", "")),
-            str(info.get("content_key", "")),
+            sid, str(info.get("title", sid)), str(info.get("digest", "")), str(info.get("key", ""))
         )
         for sid, info in sections.items()
         if isinstance(info, dict)
@@ -113,24 +95,17 @@ def built_sections(manifest: Mapping[str, Any], document: str) -> dict[str, Buil
 
 
 def stale_sections(project: Project, document: str, manifest: Mapping[str, Any]) -> list[str]:
-    """The sections of ``document`` whose last build no longer matches the params and data.
+    """The sections of ``document`` a build would run again, or that the document no longer has.
 
-    A section is stale when it was not built, was built by an mdm that recorded no content
-    key, or its content key differs from the one its files give now; a built section the
-    document no longer has is stale too. Review records do not enter a content key, so
-    recording a review never makes a build stale.
+    Review records enter no section key, so recording a review never makes a section stale.
     """
-    from mdm.build.cache import file_digest
+    from mdm.build.cache import section_keys
 
-    digest = cache(file_digest)  # sections share params and data files
     built = built_sections(manifest, document)
-    stale = []
-    wanted = project.sections(document)
-    for spec in wanted:
-        if spec.id not in built or built[spec.id].key != content_key(spec, digest):
-            stale.append(spec.id)
-    stale += [sid for sid in built if sid not in {s.id for s in wanted}]
-    return stale
+    specs = project.sections(document)
+    now = dict(zip((s.id for s in specs), section_keys(project, specs), strict=True))
+    stale = [sid for sid, key in now.items() if sid not in built or built[sid].key != key]
+    return stale + [sid for sid in built if sid not in now]
 
 
 def require_current(project: Project, document: str) -> dict[str, BuiltSection]:
@@ -138,14 +113,15 @@ def require_current(project: Project, document: str) -> dict[str, BuiltSection]:
     manifest = read_manifest(project.output)
     if not built_sections(manifest, document):
         raise BuildError(
-            f"{project.output / MANIFEST}: {document}: not built yet; run `mdm build` first "
-            "(a review records the digests of the built sections)"
+            f"{document}: not built yet; run `mdm build` first "
+            "(a review records the digests of the built sections)",
+            path=project.output / MANIFEST,
         )
     stale = stale_sections(project, document, manifest)
     if stale:
         raise BuildError(
-            f"{project.output / MANIFEST}: {document}: the params or data changed since the "
-            f"last build ({', '.join(stale)}); run `mdm build` first, or the digests "
-            "recorded would be stale"
+            f"{document}: the params, data or mdm changed since the last build "
+            f"({', '.join(stale)}); run `mdm build` first, or the digests recorded would be stale",
+            path=project.output / MANIFEST,
         )
     return built_sections(manifest, document)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -20,16 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mdm.build.check import check, check_data
 from mdm.build.lock import build_lock
 from mdm.build.manifest import MANIFEST, document_entry, read_manifest, write_manifest
-from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
-from mdm.errors import BuildError, DataError, MdmError, NotebookError
-from mdm.params.project import Project, SectionSpec, load_project
-from mdm.review.records import Reviews, load_reviews, review_files
+from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult
+from mdm.build.uptodate import FORMATS
+from mdm.errors import BuildError, DataError
+from mdm.params.project import Project, SectionSpec
+from mdm.review.records import Reviews, review_files
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
-
-FORMATS = ("html", "pdf")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class BuildOptions:
     jobs: int | None = None
     timeout: int = DEFAULT_CELL_TIMEOUT
     force: bool = False
+    #: a new kernel for every section instead of one warm kernel per job (slower; for comparison)
+    fresh_kernels: bool = False
     #: also freeze the documents under ``output/releases/<release>/`` (every document is built)
     release: str | None = None
 
@@ -56,79 +59,13 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
-    """Validate params, review records and notebooks without starting a kernel.
-
-    With ``data``, also read and check every research input a section will use, and report
-    every problem found, one line each.
-    """
-    project = load_project(project_dir)
-    reviews = load_reviews(project)
-    notebook_problems: list[str] = []
-    for doc in project.documents:
-        for spec in project.sections(doc):
-            try:
-                check_parameters(spec, project.root)
-            except MdmError as err:
-                notebook_problems.append(str(err))
-    data_problems = check_data(project) if data else []
-    problems = list(
-        dict.fromkeys(notebook_problems + data_problems)
-    )  # a notebook shared by sections
-    if notebook_problems:
-        raise NotebookError("\n".join(problems))
-    if data_problems:
-        raise DataError("\n".join(problems))
-    return project, reviews
-
-
-def check_data(project: Project) -> list[str]:
-    """Every problem in the research inputs the documents use (each file's first one)."""
-    from mdm.report.evidence import Research
-
-    research = Research(project)
-    topics = [
-        project.topics[s.parameters["topic"]]
-        for d in project.documents
-        for s in project.sections(d)
-        if "topic" in s.parameters
-    ]
-    wanted = {
-        "events": any(t.evidence.uses_events for t in topics),
-        "quotes": any(
-            t.evidence.quotes or (t.evidence.quotes is None and research.exists("quotes"))
-            for t in topics
-        ),
-        "survey": any(t.evidence.survey for t in topics),
-        "discussions": research.exists("discussions"),
-        "notes": research.path("notes").is_dir(),
-    }
-    problems = []
-    for name, used in wanted.items():
-        if used:
-            try:
-                getattr(research, name)
-            except MdmError as err:
-                problems.append(str(err))
-    if wanted["survey"] and "survey" not in " ".join(problems):
-        known = research.survey.questions
-        for topic in topics:
-            for qid in topic.evidence.survey:
-                if qid not in known:
-                    problems.append(
-                        f"params/topics/{topic.id}.yaml: evidence.survey: unknown "
-                        f"question {qid!r} (questions: {', '.join(known)})"
-                    )
-    return problems
-
-
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
     """Every file the manifest lists is still there with the content it recorded."""
-    from mdm.build.cache import file_digest
+    from mdm.data.provenance import sha256_file
 
     files = entry.get("files", {})
     return bool(files) and all(
-        (output / name).is_file() and file_digest(output / name) == digest
+        (output / name).is_file() and sha256_file(output / name) == digest
         for name, digest in files.items()
     )
 
@@ -161,6 +98,70 @@ class _Plan:
     specs: list[SectionSpec] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: every file the keys of the documents asked for were computed from (for the stamp)
+    read: set[Path] = field(default_factory=set)
+
+    @property
+    def doc_keys(self) -> dict[str, str]:
+        return dict(self.stale)
+
+
+def _document_html(plan: _Plan, doc: str, fragments: list[Any]) -> str:
+    """The document's HTML; with its decision record and review badges where it has one."""
+    from mdm.build.assemble import render_document
+    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
+
+    project = plan.project
+    if not project.document(doc).decision_record:
+        return render_document(project, doc, fragments)
+    return render_document(
+        project,
+        doc,
+        fragments,
+        badges=badges(project, plan.reviews, doc, fragments),
+        appendix=[
+            (
+                DECISION_RECORD_ANCHOR,
+                "Decision record",
+                decision_record(project, plan.reviews, doc, fragments),
+            )
+        ],
+    )
+
+
+def _assemble(
+    staging: Path,
+    plan: _Plan,
+    doc: str,
+    results: list[SectionResult],
+    options: BuildOptions,
+    report: BuildReport,
+) -> None:
+    """Write one document's HTML and PDF into ``staging``, guard them, and note them."""
+    from mdm.build.assemble import notebook_fragment, write_pdf
+    from mdm.build.privacy import check_exports
+    from mdm.data.provenance import sha256_file
+
+    mark = time.perf_counter()
+    fragments = [notebook_fragment(r) for r in results]
+    html = _document_html(plan, doc, fragments)
+    products, printed = [], {}
+    if "html" in options.formats:
+        (staging / f"{doc}.html").write_text(html, encoding="utf-8")
+        products.append(f"{doc}.html")
+    report.seconds[f"{doc}.html"] = time.perf_counter() - mark
+    if "pdf" in options.formats:
+        mark = time.perf_counter()
+        printed[staging / f"{doc}.pdf"] = write_pdf(html, staging / f"{doc}.pdf")
+        products.append(f"{doc}.pdf")
+        report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    audience = plan.project.document(doc).audience
+    check_exports(plan.project, audience, [staging / p for p in products], printed)
+    report.seconds[f"{doc} privacy"] = time.perf_counter() - mark
+    files = {p: sha256_file(staging / p) for p in products}
+    keys = {s.id: k for s, k in zip(plan.specs, plan.keys, strict=True) if s.document == doc}
+    plan.manifest[doc] = document_entry(plan.doc_keys[doc], files, fragments, keys)
 
 
 def _build_into(
@@ -171,16 +172,17 @@ def _build_into(
     events: Events | None,
     log: Callable[[str], None],
 ) -> None:
-    """Execute, assemble and print into ``staging``, then publish to ``output/``."""
-    from mdm.build.assemble import notebook_fragment, render_document, write_pdf
-    from mdm.build.cache import file_digest
-    from mdm.build.privacy import check_exports
-    from mdm.build.run import execute_sections
-    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
+    """Execute the sections; assemble each document as soon as its own are done; publish.
+
+    The first document is printed while the next one's sections still run.
+    """
+    from mdm.build.privacy import check_manifest
+    from mdm.build.run import SectionRun
+    from mdm.build.uptodate import STAMP, stamp
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()
-    report.sections = execute_sections(
+    with SectionRun(
         plan.specs,
         staging / "notebooks",
         project.root,
@@ -190,42 +192,18 @@ def _build_into(
         force=options.force,
         keys=plan.keys,
         events=events,
-    )
-    report.seconds["execute"] = time.perf_counter() - mark
-    for doc, doc_key in plan.stale:
-        mark = time.perf_counter()
-        fragments = [notebook_fragment(r) for r in report.sections if r.spec.document == doc]
-        if project.document(doc).decision_record:
-            html = render_document(
-                project,
-                doc,
-                fragments,
-                badges=badges(project, plan.reviews, doc, fragments),
-                appendix=[
-                    (
-                        DECISION_RECORD_ANCHOR,
-                        "Decision record",
-                        decision_record(project, plan.reviews, doc, fragments),
-                    )
-                ],
-            )
-        else:
-            html = render_document(project, doc, fragments)
-        products = []
-        if "html" in options.formats:
-            (staging / f"{doc}.html").write_text(html, encoding="utf-8")
-            products.append(f"{doc}.html")
-        report.seconds[f"{doc}.html"] = time.perf_counter() - mark
-        if "pdf" in options.formats:
-            mark = time.perf_counter()
-            write_pdf(html, staging / f"{doc}.pdf")
-            products.append(f"{doc}.pdf")
-            report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
-        check_exports(project, project.document(doc).audience, [staging / p for p in products])
-        files = {p: file_digest(staging / p) for p in products}
-        plan.manifest[doc] = document_entry(doc_key, files, fragments)
-        log(f"assembled {doc}")
-    write_manifest(staging, plan.manifest)
+        warm=not options.fresh_kernels,
+    ) as run:
+        for doc, results in run.documents():
+            report.seconds["execute"] = time.perf_counter() - mark  # the last one: all sections ran
+            _assemble(staging, plan, doc, results, options, report)
+            log(f"assembled {doc}")
+    report.sections = [run.results[i] for i in range(len(plan.specs))]
+    report.seconds["sections"] = time.perf_counter() - mark
+    check_manifest(project, write_manifest(staging, plan.manifest))  # published too
+    asked = options.documents or tuple(project.documents)
+    done = stamp(project.root, plan.read, options.formats, options.documents, asked)
+    (staging / STAMP).write_text(json.dumps(done, indent=1), encoding="utf-8")
     report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
 
 
@@ -248,40 +226,42 @@ def build(
     return report
 
 
-def _build_documents(
-    options: BuildOptions, events: Events | None, log: Callable[[str], None]
-) -> BuildReport:
-    from mdm.build.cache import code_fingerprint, combine, file_digest, section_key
+def _plan(options: BuildOptions, report: BuildReport) -> _Plan:
+    """Key every section of the documents asked for; the stale documents are what must be built."""
+    from mdm.build.cache import code_fingerprint, combine, section_keys
+    from mdm.data.provenance import sha256_file
 
-    report = BuildReport()
-    started = time.perf_counter()
     project, reviews = check(options.project_dir)
     documents = options.documents or tuple(project.documents)
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
-    output = project.output
-    plan = _Plan(project, reviews, manifest=read_manifest(output))
-    reviewed = [f"{p.name}:{file_digest(p)}" for p in review_files(project)]
+    plan = _Plan(project, reviews, manifest=read_manifest(project.output))
+    reviewed = [f"{p.name}:{sha256_file(p)}" for p in review_files(project)]
+    plan.read.update(review_files(project))
     for doc in documents:
         doc_specs = project.sections(doc)
-        doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]
+        plan.read.update(p for s in doc_specs for p in (s.notebook, *s.inputs))
+        doc_keys = section_keys(project, doc_specs)
         doc_key = combine([code_fingerprint(), ",".join(options.formats), *reviewed, *doc_keys])
         entry = plan.manifest.get(doc, {})
-        if not options.force and entry.get("key") == doc_key and _intact(output, entry):
+        if not options.force and entry.get("key") == doc_key and _intact(project.output, entry):
             report.up_to_date.append(doc)
             continue
         plan.stale.append((doc, doc_key))
         plan.specs += doc_specs
         plan.keys += doc_keys
-    if not plan.stale:
-        report.seconds["check"] = report.seconds["total"] = time.perf_counter() - started
-        return report
-    # something must be rebuilt: check its data here, before any kernel starts
-    problems = check_data(project)
-    if problems:
-        raise DataError("\n".join(problems))
-    report.seconds["check"] = time.perf_counter() - started
+    return plan
 
+
+def _build_staged(
+    plan: _Plan,
+    options: BuildOptions,
+    report: BuildReport,
+    events: Events | None,
+    log: Callable[[str], None],
+) -> None:
+    """Build in a staging folder inside ``output/``, under the build lock; always remove it."""
+    output = plan.project.output
     with build_lock(output):
         try:
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
@@ -298,5 +278,22 @@ def _build_documents(
             ) from err
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_documents(
+    options: BuildOptions, events: Events | None, log: Callable[[str], None]
+) -> BuildReport:
+    """The recipe: plan, check the data that will be read, build what is stale."""
+    report = BuildReport()
+    started = time.perf_counter()
+    plan = _plan(options, report)
+    if plan.stale:
+        # something must be rebuilt: check its data here, before any kernel starts
+        problems = check_data(plan.project)
+        if problems:
+            raise DataError(problems=problems)
+    report.seconds["check"] = time.perf_counter() - started
+    if plan.stale:
+        _build_staged(plan, options, report, events, log)
     report.seconds["total"] = time.perf_counter() - started
     return report

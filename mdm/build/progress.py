@@ -12,8 +12,8 @@ import threading
 import time
 from typing import TextIO
 
-from mdm.params.project import SectionSpec
 from mdm.build.run import SectionResult
+from mdm.params.project import SectionSpec
 
 __all__ = ["PlainProgress", "Progress", "RichProgress", "make_progress"]
 
@@ -122,8 +122,9 @@ class RichProgress(Progress):
         self.bar.stop()
 
 
-def make_progress(stream: TextIO = sys.stderr) -> Progress:
-    """A live display on a terminal, plain lines otherwise."""
+def make_progress(stream: TextIO | None = None) -> Progress:
+    """A live display on a terminal, plain lines otherwise (on stderr unless told)."""
+    stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
     if stream.isatty():
         return RichProgress(stream)
     return PlainProgress(stream)

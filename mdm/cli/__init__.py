@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except MdmError as err:
-        print(f"mdm {args.command}: error: {err}", file=sys.stderr)
+        for line in str(err).splitlines() or [""]:  # every problem, each with the same prefix
+            print(f"mdm {args.command}: error: {line}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if interrupt.args else signal.SIGINT

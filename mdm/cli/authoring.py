@@ -46,6 +46,9 @@ def register(commands: SubParsers) -> dict[str, Handler]:
     rename.add_argument("old", metavar="OLD")
     rename.add_argument("new", metavar="NEW")
     rename.add_argument("--title", help="also change its title")
+    rename.add_argument(
+        "--question", help="also change its guiding question (needed with --title on a new topic)"
+    )
     project_option(rename)
 
     merge = commands.add_parser(
@@ -80,7 +83,7 @@ def _new_topic(args: argparse.Namespace) -> int:
 def _rename_topic(args: argparse.Namespace) -> int:
     from mdm.authoring.topics import rename_topic
 
-    return print_paths(rename_topic(args.project, args.old, args.new, args.title))
+    return print_paths(rename_topic(args.project, args.old, args.new, args.title, args.question))
 
 
 def _merge_topic(args: argparse.Namespace) -> int:

@@ -7,17 +7,19 @@ points at the line an editor shows.
 from __future__ import annotations
 
 import csv
-import difflib
 import gzip
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from mdm.errors import DataError, where
+from mdm.errors import DataError, MdmError, Problem, where
 
 __all__ = [
+    "MAX_PROBLEMS",
+    "Problems",
     "check_header",
     "check_topic_refs",
     "csv_rows",
@@ -27,9 +29,46 @@ __all__ = [
     "read_bytes",
     "read_text",
     "strip_bom",
+    "unknown_topics",
 ]
 
 _BOM = b"\xef\xbb\xbf"
+MAX_PROBLEMS = 20
+"""Problems reported per file; the rest are counted."""
+
+
+class Problems:
+    """The problems found in one file, raised together as one DataError, one line each."""
+
+    def __init__(self, shown: str, limit: int = MAX_PROBLEMS) -> None:
+        self.shown = shown
+        self.limit = limit
+        self.found: list[Problem] = []
+        self.more = 0
+
+    def add(self, error: MdmError | str) -> None:
+        for problem in error.problems if isinstance(error, MdmError) else [Problem(error)]:
+            if len(self.found) < self.limit:
+                self.found.append(problem)
+            else:
+                self.more += 1
+
+    @contextmanager
+    def collect(self) -> Iterator[None]:
+        """Record a DataError raised in the block and carry on after it."""
+        try:
+            yield
+        except DataError as err:
+            self.add(err)
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        more = [Problem(f"{self.more} more problem(s) not shown", self.shown)] if self.more else []
+        raise DataError(problems=[*self.found, *more])
 
 
 def read_bytes(path: Path, shown: str) -> bytes:
@@ -111,11 +150,14 @@ def csv_rows(
     optional: Sequence[str] = (),
     *,
     allow_empty: bool = False,
+    problems: Problems | None = None,
 ) -> list[tuple[int, dict[str, str]]]:
     """(line, row) pairs of a small CSV file with exactly the allowed columns; cells unstripped.
 
     ``allow_empty``: a header without rows means "nothing collected yet" (quotes, survey
     answers, discussions of a new project), not a broken file. Blank lines are skipped.
+    With ``problems``, a row with the wrong number of fields is recorded there and left out,
+    so that the caller can go on checking the other rows.
     """
     reader = csv.reader(io.StringIO(read_text(path, shown), newline=""))
     try:
@@ -129,13 +171,17 @@ def csv_rows(
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
-                raise DataError(
+                error = DataError(
                     f"{shown}:{reader.line_num}: expected {len(header)} fields, found {len(record)}"
                 )
+                if problems is None:
+                    raise error
+                problems.add(error)
+                continue
             rows.append((reader.line_num, dict(zip(header, record, strict=True))))
     except csv.Error as err:
         raise DataError(f"{shown}:{reader.line_num}: malformed CSV: {err}") from err
-    if not rows and not allow_empty:
+    if not rows and not allow_empty and not problems:
         raise DataError(f"{shown}:2: expected at least one row after the header, found no rows")
     return rows
 
@@ -150,24 +196,41 @@ def model_error(shown: str, line: int | None, err: ValidationError) -> DataError
     return DataError(f"{where(shown, line, field)}: {message[0].lower()}{message[1:]}{got}")
 
 
+def unknown_topics(
+    shown: str | Path,
+    line: int | None,
+    field: str,
+    ids: Iterable[str],
+    known: Collection[str] | None,
+) -> None:
+    """Raise DataError naming every id of ``ids`` (at ``line``) that is not a known topic.
+
+    ``known`` None means "not checked here" (a loader used outside a project).
+    """
+    if known is None:
+        return
+    check_topic_refs(((line, t) for t in ids), known, shown, field)
+
+
 def check_topic_refs(
     items: Iterable[tuple[int | None, str]],
     known_topics: Iterable[str],
     path: str | Path,
     field: str = "topics",
 ) -> None:
-    """Raise DataError for the first ``(line, topic_id)`` whose id is not a known topic.
+    """Raise DataError for every ``(line, topic_id)`` whose id is not a known topic.
 
-    The message names the file, line and unknown id and suggests the closest known id.
+    Each line names the file, line and unknown id and suggests the closest known id.
     """
+    from mdm.params.loader import did_you_mean
+
     known = list(known_topics)
     allowed = set(known)
+    problems = Problems(str(path))
     for line, topic in items:
-        if topic in allowed:
-            continue
-        close = difflib.get_close_matches(topic, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise DataError(
-            f"{where(path, line, field)}: unknown topic {topic!r}{hint} "
-            f"(known: {', '.join(sorted(known)) or 'none'})"
-        )
+        if topic not in allowed:
+            problems.add(
+                f"{where(path, line, field)}: unknown topic {topic!r}{did_you_mean(topic, known)} "
+                f"(known: {', '.join(sorted(known)) or 'none'})"
+            )
+    problems.raise_any()

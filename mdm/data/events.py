@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.data._tables import check_header, decode, no_header, read_bytes, strip_bom
+from mdm.data._tables import Problems, check_header, decode, no_header, read_bytes, strip_bom
 from mdm.errors import DataError
 
 if TYPE_CHECKING:
@@ -85,9 +85,21 @@ def _from_csv(path: Path, shown: str) -> pd.DataFrame:
         raise DataError(f"{shown}:2: expected at least one event after the header, found no rows")
     locate = _csv_lines(raw, shown)
     columns = {name: pc.utf8_trim_whitespace(table[name]) for name in header}
-    _require(columns["contributor_id"], "contributor_id", locate)
-    _require(columns["timestamp"], "timestamp", locate)
-    stamps = columns["timestamp"]
+    problems = Problems(shown)
+    with problems.collect():
+        _require(columns["contributor_id"], "contributor_id", locate)
+    utc = minutes = None
+    with problems.collect():
+        utc, minutes = _csv_timestamps(columns["timestamp"], locate)
+    return _frame(columns, utc, minutes, locate, problems)
+
+
+def _csv_timestamps(stamps: pa.Array, locate: Locate) -> tuple[pa.Array, Any]:
+    """UTC timestamps and the UTC offset as written, in minutes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _require(stamps, "timestamp", locate)
     _first_bad(
         pc.invert(pc.match_substring_regex(stamps, _TIMESTAMP)),
         locate,
@@ -104,7 +116,7 @@ def _from_csv(path: Path, shown: str) -> pd.DataFrame:
         local.cast(pa.int64()).to_numpy() - utc.cast(pa.int64()).to_numpy()
     ) // 60_000_000_000
     _check_offsets(minutes, locate, "timestamp", stamps)
-    return _frame(columns, utc, minutes, locate)
+    return utc, minutes
 
 
 def _csv_lines(raw: bytes, shown: str) -> Locate:
@@ -165,6 +177,36 @@ def _bad_timestamp(stamps: pa.Array, locate: Locate) -> DataError:
 def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    table = _read_parquet(path, shown)
+
+    def locate(index: int) -> str:
+        return f"{shown}: row {index + 1}"
+
+    columns = _parquet_columns(table, shown)
+    _require(columns["contributor_id"], "contributor_id", locate)
+    stamps = columns["timestamp"]
+    if not (pa.types.is_timestamp(stamps.type) and stamps.type.tz):
+        raise DataError(
+            f"{shown}: timestamp: expected timestamps with a time zone, found {stamps.type}"
+        )
+    _first_bad(stamps.is_null(), locate, "timestamp", "a date and time", stamps)
+    try:
+        utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
+    except pa.ArrowInvalid as err:
+        raise DataError(f"{shown}: timestamp: expected dates between 1677 and 2262: {err}") from err
+    if "is_bot" in columns:
+        bots = columns["is_bot"]
+        if not pa.types.is_boolean(bots.type):
+            raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
+        _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
+    minutes = _parquet_offsets(columns, table.num_rows, locate, shown)
+    return _frame(columns, utc, minutes, locate, Problems(shown))
+
+
+def _read_parquet(path: Path, shown: str) -> Any:
+    """The events table, its columns checked by name; text categories read as dictionaries."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -183,12 +225,15 @@ def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
         raise DataError(f"{shown}: cannot read Parquet: {err}") from err
     if table.num_rows == 0:
         raise DataError(f"{shown}: expected at least one event, found no rows")
+    return table
 
-    def locate(index: int) -> str:
-        return f"{shown}: row {index + 1}"
+
+def _parquet_columns(table: Any, shown: str) -> dict[str, Any]:
+    """Each column by name; every one but the typed three must hold text."""
+    import pyarrow as pa
 
     columns: dict[str, Any] = {}
-    for name in names:
+    for name in table.column_names:
         column = table[name]
         if name in ("timestamp", "is_bot", "utc_offset_minutes"):
             columns[name] = column
@@ -201,36 +246,25 @@ def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             raise DataError(f"{shown}: {name}: expected a text column, found {column.type}")
         columns[name] = column
-    _require(columns["contributor_id"], "contributor_id", locate)
-    stamps = columns["timestamp"]
-    if not (pa.types.is_timestamp(stamps.type) and stamps.type.tz):
-        raise DataError(
-            f"{shown}: timestamp: expected timestamps with a time zone, found {stamps.type}"
-        )
-    _first_bad(stamps.is_null(), locate, "timestamp", "a date and time", stamps)
-    try:
-        utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
-    except pa.ArrowInvalid as err:
-        raise DataError(f"{shown}: timestamp: expected dates between 1677 and 2262: {err}") from err
-    if "is_bot" in columns:
-        bots = columns["is_bot"]
-        if not pa.types.is_boolean(bots.type):
-            raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
-        _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
-    if "utc_offset_minutes" in columns:
-        offsets = columns["utc_offset_minutes"]
-        if not pa.types.is_integer(offsets.type):
-            raise DataError(
-                f"{shown}: utc_offset_minutes: expected an integer column, found {offsets.type}"
-            )
-        _first_bad(offsets.is_null(), locate, "utc_offset_minutes", "whole minutes", offsets)
-        minutes = offsets.cast(pa.int16()).to_numpy()
-        _check_offsets(minutes, locate, "utc_offset_minutes", offsets)
-    else:
-        import numpy as np
+    return columns
 
-        minutes = np.zeros(table.num_rows, dtype="int16")
-    return _frame(columns, utc, minutes, locate)
+
+def _parquet_offsets(columns: dict[str, Any], rows: int, locate: Locate, shown: str) -> Any:
+    """Each event's UTC offset in minutes (all zero when the file has no such column)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if "utc_offset_minutes" not in columns:
+        return np.zeros(rows, dtype="int16")
+    offsets = columns["utc_offset_minutes"]
+    if not pa.types.is_integer(offsets.type):
+        raise DataError(
+            f"{shown}: utc_offset_minutes: expected an integer column, found {offsets.type}"
+        )
+    _first_bad(offsets.is_null(), locate, "utc_offset_minutes", "whole minutes", offsets)
+    minutes = offsets.cast(pa.int16()).to_numpy()
+    _check_offsets(minutes, locate, "utc_offset_minutes", offsets)
+    return minutes
 
 
 # --- shared checks and the output frame ------------------------------------------------------
@@ -317,52 +351,74 @@ def _categorical(column: Any, name: str, locate: Locate) -> pd.Categorical:
     )
 
 
-def _frame(columns: dict[str, Any], utc: Any, minutes: Any, locate: Locate) -> pd.DataFrame:
-    """The in-memory contract (docs/data.md) from checked Arrow columns."""
+def _frame(
+    columns: dict[str, Any], utc: Any, minutes: Any, locate: Locate, problems: Problems
+) -> pd.DataFrame:
+    """The in-memory contract (docs/data.md) from checked Arrow columns.
+
+    Each column's first problem joins ``problems`` (timestamps failed already when ``utc`` is
+    None); all of them are raised together.
+    """
     import numpy as np
+    import pandas as pd
+
+    rows = len(columns["contributor_id"])
+    built: dict[str, Any] = {}
+    for name in _CATEGORIES:
+        with problems.collect():
+            built[name] = (
+                _categorical(columns[name], name, locate)
+                if name in columns
+                else pd.Categorical.from_codes(
+                    np.full(rows, -1), categories=pd.Index([], dtype="str")
+                )
+            )
+    with problems.collect():
+        built["is_bot"] = _bots(columns.get("is_bot"), rows, locate)
+    problems.raise_any()
+    frame = pd.DataFrame(
+        {"contributor_id": _strings(columns["contributor_id"]), "timestamp": utc.to_pandas()}
+    )
+    for name, column in built.items():
+        frame[name] = column
+    frame["thread_id"] = _threads(columns.get("thread_id"), frame.index)
+    frame["utc_offset_minutes"] = np.asarray(minutes).astype("int16")
+    return frame
+
+
+def _bots(bots: Any, rows: int, locate: Locate) -> Any:
+    """``is_bot`` as booleans: absent → False; text true/false/1/0 in any case."""
+    import numpy as np
+    import pyarrow as pa
+
+    if bots is None:
+        return np.zeros(rows, dtype=bool)
+    if pa.types.is_boolean(bots.type):
+        return bots.to_numpy()
+    values, codes = _codes(bots)
+    words = [str(v).lower() for v in values]
+    bad = [i for i, w in enumerate(words) if w and w not in _BOOLS]
+    if bad:
+        index = _first_code(codes, bad)
+        raise DataError(
+            f"{locate(index)}: is_bot: expected true or false (or 1 or 0), "
+            f"got {values[codes[index]]!r}"
+        )
+    return np.array([_BOOLS.get(w, False) for w in words] + [False])[codes]
+
+
+def _threads(threads: Any, index: pd.Index) -> pd.Series:
+    """``thread_id`` as strings, NA when absent or empty."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = len(utc)
-    frame = pd.DataFrame(
-        {
-            "contributor_id": _strings(columns["contributor_id"]),
-            "timestamp": utc.to_pandas(),
-        }
-    )
-    for name in _CATEGORIES:
-        frame[name] = (
-            _categorical(columns[name], name, locate)
-            if name in columns
-            else pd.Categorical.from_codes(np.full(rows, -1), categories=pd.Index([], dtype="str"))
-        )
-    bots = columns.get("is_bot")
-    if bots is None:
-        frame["is_bot"] = np.zeros(rows, dtype=bool)
-    elif pa.types.is_boolean(bots.type):
-        frame["is_bot"] = bots.to_numpy()
-    else:
-        values, codes = _codes(bots)
-        words = [str(v).lower() for v in values]
-        bad = [i for i, w in enumerate(words) if w and w not in _BOOLS]
-        if bad:
-            index = _first_code(codes, bad)
-            raise DataError(
-                f"{locate(index)}: is_bot: expected true or false (or 1 or 0), "
-                f"got {values[codes[index]]!r}"
-            )
-        frame["is_bot"] = np.array([_BOOLS.get(w, False) for w in words] + [False])[codes]
-    threads = columns.get("thread_id")
     if threads is None:
-        frame["thread_id"] = pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype())
-    else:
-        if pa.types.is_dictionary(threads.type):
-            threads = threads.cast(threads.type.value_type)
-        empty = pc.equal(threads, "")
-        frame["thread_id"] = _strings(pc.if_else(empty, pa.scalar(None, threads.type), threads))
-    frame["utc_offset_minutes"] = np.asarray(minutes).astype("int16")
-    return frame
+        return pd.Series(pd.NA, index=index, dtype=pd.StringDtype())
+    if pa.types.is_dictionary(threads.type):
+        threads = threads.cast(threads.type.value_type)
+    empty = pc.equal(threads, "")
+    return _strings(pc.if_else(empty, pa.scalar(None, threads.type), threads))
 
 
 def _strings(column: Any) -> pd.Series:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import StringConstraints, field_validator
 
-from mdm.data._tables import read_text
+from mdm.data._tables import Problems, read_text, unknown_topics
 from mdm.errors import DataError, MdmError
+from mdm.params.models import Model
 
 __all__ = ["Note", "Source", "load_notes"]
 
@@ -18,10 +20,8 @@ _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 _FRONT_MATTER = re.compile(r"^---\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", re.DOTALL)
 
 
-class Source(BaseModel):
+class Source(Model):
     """A source a note cites; only http(s) links."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: Annotated[str, StringConstraints(min_length=1)]
     url: str
@@ -34,10 +34,8 @@ class Source(BaseModel):
         return url
 
 
-class Note(BaseModel):
+class Note(Model):
     """A desk-research note: front matter plus a Markdown body (``path`` as shown)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str
     title: Annotated[str, StringConstraints(min_length=1)]
@@ -47,33 +45,53 @@ class Note(BaseModel):
     body: str = ""
 
 
-def load_notes(directory: Path, shown: str | None = None) -> list[Note]:
-    """Every ``*.md`` note in ``directory``, sorted by file name."""
-    from mdm.params.loader import format_validation_error, parse_yaml
+def load_notes(
+    directory: Path,
+    shown: str | None = None,
+    *,
+    root: Path | None = None,
+    topics: Collection[str] | None = None,
+) -> list[Note]:
+    """Every ``*.md`` note in ``directory``, sorted by file name.
+
+    With ``root`` (the project folder), a note whose real path is outside it is refused
+    before it is read. With ``topics`` (the project's topic ids), each note's topics must be
+    among them.
+    """
+    from mdm.params.loader import confine
 
     shown = shown or str(directory)
     if not directory.is_dir():
         raise DataError(f"{shown}: expected a folder of Markdown notes, found none")
+    problems = Problems(shown)
     notes = []
     for path in sorted(directory.glob("*.md")):
         name = f"{shown.rstrip('/')}/{path.name}"
-        match = _FRONT_MATTER.match(read_text(path, name))
-        if not match:
-            raise DataError(
-                f"{name}:1: expected a front matter block between '---' lines, found none"
-            )
-        try:
-            # the front matter starts on line 2 of the file: shift reported lines by one
-            doc = parse_yaml("\n" + match[1], name)
-        except MdmError as err:
-            raise DataError(str(err)) from err
-        if not isinstance(doc.data, dict):
-            raise DataError(
-                f"{name}:2: expected front matter keys (title, topics, sources, date), "
-                f"found {type(doc.data).__name__}"
-            )
-        try:
-            notes.append(Note.model_validate({**doc.data, "path": name, "body": match[2]}))
-        except ValidationError as err:
-            raise DataError("\n".join(format_validation_error(doc, err))) from err
+        with problems.collect():
+            if root is not None:
+                confine(path, root, name, DataError)
+            found = _note(path, name)
+            unknown_topics(name, None, "topics", found.topics, topics)
+            notes.append(found)
+    problems.raise_any()
     return notes
+
+
+def _note(path: Path, name: str) -> Note:
+    """One note file, its front matter checked."""
+    from mdm.params.loader import parse_yaml, validate
+
+    match = _FRONT_MATTER.match(read_text(path, name))
+    if not match:
+        raise DataError(f"{name}:1: expected a front matter block between '---' lines, found none")
+    try:
+        # the front matter starts on line 2 of the file: shift reported lines by one
+        doc = parse_yaml("\n" + match[1], name)
+    except MdmError as err:
+        raise DataError(problems=err.problems) from err
+    if not isinstance(doc.data, dict):
+        raise DataError(
+            f"{name}:2: expected front matter keys (title, topics, sources, date), "
+            f"found {type(doc.data).__name__}"
+        )
+    return validate(Note, doc, data={**doc.data, "path": name, "body": match[2]}, error=DataError)

@@ -11,7 +11,7 @@ from pathlib import Path
 from mdm.data._tables import decode, read_bytes
 from mdm.errors import DataError
 
-__all__ = ["InputFile", "describe_input", "file_digest"]
+__all__ = ["InputFile", "describe_input", "file_digest", "sha256_file"]
 
 _DIGEST_LENGTH = 12
 
@@ -32,12 +32,12 @@ def file_digest(path: Path) -> str:
     if path.is_dir():
         for child in sorted(p for p in path.rglob("*") if p.is_file()):
             digest.update(child.relative_to(path).as_posix().encode() + b"\0")
-            digest.update(bytes.fromhex(_sha256(child)))
+            digest.update(bytes.fromhex(sha256_file(child)))
         return digest.hexdigest()[:_DIGEST_LENGTH]
-    return _sha256(path)[:_DIGEST_LENGTH]
+    return sha256_file(path)[:_DIGEST_LENGTH]
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     """The full SHA-256 hex digest of one file, read in blocks."""
     digest = hashlib.sha256()
     try:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import StringConstraints, ValidationError, model_validator
 
-from mdm.data._tables import csv_rows, model_error
+from mdm.data._tables import Problems, csv_rows, model_error, unknown_topics
 from mdm.errors import DataError, where
+from mdm.params.models import Audience, Model
 
 __all__ = [
     "CONSENT_LEVELS",
@@ -27,7 +28,6 @@ __all__ = [
 Consent = Literal["none", "internal_only", "anonymous", "attributed"]
 CONSENT_LEVELS: tuple[Consent, ...] = ("none", "internal_only", "anonymous", "attributed")
 # a document's audience; "community" documents follow the leadership rules
-Audience = Literal["leadership", "internal", "community"]
 QUOTE_COLUMNS = ("quote_id", "pseudonym", "descriptor", "topics", "consent", "attribution", "text")
 _VISIBLE: dict[str, frozenset[str]] = {
     "internal": frozenset({"internal_only", "anonymous", "attributed"}),
@@ -37,10 +37,8 @@ _VISIBLE: dict[str, frozenset[str]] = {
 _Text = Annotated[str, StringConstraints(min_length=1)]
 
 
-class Quote(BaseModel):
+class Quote(Model):
     """One quote from an interview; ``text`` is untrusted and kept raw (escaped when shown)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     quote_id: _Text
     pseudonym: _Text
@@ -76,37 +74,56 @@ class Quote(BaseModel):
         return self.credit if self.visible_to(audience) else None
 
 
-def load_quotes(path: Path, shown: str | None = None) -> list[Quote]:
-    """Interview quotes, every row checked; a header without rows means none collected yet."""
+def load_quotes(
+    path: Path, shown: str | None = None, *, topics: Collection[str] | None = None
+) -> list[Quote]:
+    """Interview quotes, every row checked; a header without rows means none collected yet.
+
+    Every bad row is reported (up to a limit), not only the first. With ``topics`` (the
+    project's topic ids), each quote's topics must be among them.
+    """
     shown = shown or str(path)
+    problems = Problems(shown)
     quotes = []
     first_line: dict[str, int] = {}
-    for line, row in csv_rows(path, shown, QUOTE_COLUMNS, ("interview_date",), allow_empty=True):
-        data: dict[str, object] = {k: v.strip() for k, v in row.items()}
-        data["topics"] = tuple(t.strip() for t in row["topics"].split(";") if t.strip())
-        if not data.get("interview_date"):
-            data.pop("interview_date", None)
-        quote_id = str(data["quote_id"])
-        if quote_id in first_line:
-            raise DataError(
-                f"{where(shown, line, 'quote_id')}: expected a unique id, got "
-                f"{quote_id!r} again (first on line {first_line[quote_id]})"
-            )
-        first_line[quote_id] = line
-        if not data["topics"]:
-            raise DataError(
-                f"{where(shown, line, 'topics')}: expected topic ids separated by ';', found none"
-            )
-        if data["consent"] not in CONSENT_LEVELS:
-            raise DataError(
-                f"{where(shown, line, 'consent')}: expected one of "
-                f"{'|'.join(CONSENT_LEVELS)}, got {data['consent']!r}"
-            )
-        try:
-            quotes.append(Quote.model_validate(data))
-        except ValidationError as err:
-            raise model_error(shown, line, err) from err
+    rows = csv_rows(
+        path, shown, QUOTE_COLUMNS, ("interview_date",), allow_empty=True, problems=problems
+    )
+    for line, row in rows:
+        with problems.collect():
+            quote = _quote(shown, line, row, first_line)
+            unknown_topics(shown, line, "topics", quote.topics, topics)
+            quotes.append(quote)
+    problems.raise_any()
     return quotes
+
+
+def _quote(shown: str, line: int, row: dict[str, str], first_line: dict[str, int]) -> Quote:
+    """One row as a Quote; ``first_line`` (id → line) catches repeated ids."""
+    data: dict[str, object] = {k: v.strip() for k, v in row.items()}
+    data["topics"] = tuple(t.strip() for t in row["topics"].split(";") if t.strip())
+    if not data.get("interview_date"):
+        data.pop("interview_date", None)
+    quote_id = str(data["quote_id"])
+    if quote_id in first_line:
+        raise DataError(
+            f"{where(shown, line, 'quote_id')}: expected a unique id, got "
+            f"{quote_id!r} again (first on line {first_line[quote_id]})"
+        )
+    first_line[quote_id] = line
+    if not data["topics"]:
+        raise DataError(
+            f"{where(shown, line, 'topics')}: expected topic ids separated by ';', found none"
+        )
+    if data["consent"] not in CONSENT_LEVELS:
+        raise DataError(
+            f"{where(shown, line, 'consent')}: expected one of "
+            f"{'|'.join(CONSENT_LEVELS)}, got {data['consent']!r}"
+        )
+    try:
+        return Quote.model_validate(data)
+    except ValidationError as err:
+        raise model_error(shown, line, err) from err
 
 
 def visible_quotes(quotes: Iterable[Quote], topic: str, audience: Audience) -> list[Quote]:
@@ -117,20 +134,26 @@ def visible_quotes(quotes: Iterable[Quote], topic: str, audience: Audience) -> l
 def load_register(path: Path, shown: str | None = None) -> dict[str, str]:
     """Pseudonym → real name. Only the privacy guard reads it; it never reaches an output."""
     shown = shown or str(path)
+    problems = Problems(shown)
     register: dict[str, str] = {}
-    for line, row in csv_rows(path, shown, ("pseudonym", "name"), allow_empty=True):
+    for line, row in csv_rows(
+        path, shown, ("pseudonym", "name"), allow_empty=True, problems=problems
+    ):
         pseudonym, name = row["pseudonym"].strip(), row["name"].strip()
         if not pseudonym or not name:
-            raise DataError(
+            problems.add(
                 f"{where(shown, line, 'name' if pseudonym else 'pseudonym')}: "
                 "expected a value, found an empty field"
             )
-        if pseudonym in register:
-            raise DataError(
+        elif pseudonym in register:
+            # the message names the pseudonym only: the register's names stay out of logs
+            problems.add(
                 f"{where(shown, line, 'pseudonym')}: expected a unique pseudonym, "
                 f"got {pseudonym!r} again"
             )
-        register[pseudonym] = name
+        else:
+            register[pseudonym] = name
+    problems.raise_any()
     return register
 
 

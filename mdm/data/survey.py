@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from mdm.data._tables import csv_rows
-from mdm.errors import DataError, MdmError, where
+from mdm.data._tables import Problems, csv_rows
+from mdm.errors import DataError, MdmError, Problem, where
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,6 +79,27 @@ class Survey:
                 f"survey: unknown question {question_id!r} (known: {', '.join(self.questions)})"
             ) from None
 
+    def select(
+        self, question_ids: Sequence[str], shown: str, field: str = "evidence.survey"
+    ) -> list[Question]:
+        """The questions ``question_ids`` names (in ``shown``'s ``field``); every unknown id
+        is one line of a DataError."""
+        from mdm.params.loader import did_you_mean
+
+        unknown = [
+            Problem(
+                f"unknown question {qid!r}{did_you_mean(qid, self.questions)} "
+                f"(questions: {', '.join(self.questions)})",
+                str(shown),
+                field=field,
+            )
+            for qid in question_ids
+            if qid not in self.questions
+        ]
+        if unknown:
+            raise DataError(problems=unknown)
+        return [self.questions[qid] for qid in question_ids]
+
     def answers(self, question_id: str) -> pd.Series:
         """Every answer given to one question, in file order."""
         self.question(question_id)
@@ -126,51 +147,63 @@ def load_survey(
     q_shown = questions_shown or str(questions_path)
     r_shown = responses_shown or str(responses_path)
     questions = _load_questions(questions_path, q_shown)
+    problems = Problems(r_shown)
     seen: set[tuple[str, ...]] = set()
     records = []
-    for line, row in csv_rows(responses_path, r_shown, RESPONSE_COLUMNS, allow_empty=True):
-        respondent, qid = row["respondent_id"].strip(), row["question_id"].strip()
-        if not respondent:
-            raise DataError(
-                f"{where(r_shown, line, 'respondent_id')}: expected a value, found an empty field"
-            )
-        question = questions.get(qid)
-        if question is None:
-            raise DataError(
-                f"{where(r_shown, line, 'question_id')}: expected a question of "
-                f"{q_shown} ({', '.join(questions)}), got {qid!r}"
-            )
-        value = row["value"] if question.kind == "free_text" else row["value"].strip()
-        if question.kind != "free_text" and value not in question.options:
-            raise DataError(
-                f"{where(r_shown, line, 'value')}: expected one of "
-                f"{' | '.join(question.options)}, got {value!r}"
-            )
-        key = (
-            (respondent, qid) if question.kind in ("likert", "single") else (respondent, qid, value)
-        )
-        if key in seen:
-            raise DataError(
-                f"{where(r_shown, line, 'respondent_id')}: {respondent} answered {qid} twice"
-                + (f"; a {question.kind} question takes one answer" if len(key) == 2 else "")
-            )
-        seen.add(key)
-        records.append((respondent, qid, value))
+    for line, row in csv_rows(
+        responses_path, r_shown, RESPONSE_COLUMNS, allow_empty=True, problems=problems
+    ):
+        with problems.collect():
+            records.append(_response(questions, seen, (r_shown, q_shown), line, row))
+    problems.raise_any()
     responses = pd.DataFrame(records, columns=list(RESPONSE_COLUMNS), dtype=pd.StringDtype())
     return Survey(questions, responses)
 
 
+def _response(
+    questions: dict[str, Question],
+    seen: set[tuple[str, ...]],
+    shown: tuple[str, str],
+    line: int,
+    row: dict[str, str],
+) -> tuple[str, str, str]:
+    """One answer, checked against its question; ``seen`` catches answering twice."""
+    r_shown, q_shown = shown
+    respondent, qid = row["respondent_id"].strip(), row["question_id"].strip()
+    if not respondent:
+        raise DataError(
+            f"{where(r_shown, line, 'respondent_id')}: expected a value, found an empty field"
+        )
+    question = questions.get(qid)
+    if question is None:
+        raise DataError(
+            f"{where(r_shown, line, 'question_id')}: expected a question of "
+            f"{q_shown} ({', '.join(questions)}), got {qid!r}"
+        )
+    value = row["value"] if question.kind == "free_text" else row["value"].strip()
+    if question.kind != "free_text" and value not in question.options:
+        raise DataError(
+            f"{where(r_shown, line, 'value')}: expected one of "
+            f"{' | '.join(question.options)}, got {value!r}"
+        )
+    key = (respondent, qid) if question.kind in ("likert", "single") else (respondent, qid, value)
+    if key in seen:
+        raise DataError(
+            f"{where(r_shown, line, 'respondent_id')}: {respondent} answered {qid} twice"
+            + (f"; a {question.kind} question takes one answer" if len(key) == 2 else "")
+        )
+    seen.add(key)
+    return respondent, qid, value
+
+
 def _load_questions(path: Path, shown: str) -> dict[str, Question]:
-    from mdm.params.loader import format_validation_error, read_yaml
+    from mdm.params.loader import read_yaml, validate
 
     try:
         doc = read_yaml(path, display=Path(shown))
     except MdmError as err:
-        raise DataError(str(err)) from err
-    try:
-        parsed = _Questions.model_validate(doc.data or {})
-    except ValidationError as err:
-        raise DataError("\n".join(format_validation_error(doc, err))) from err
+        raise DataError(problems=err.problems) from err
+    parsed = validate(_Questions, doc, data=doc.data or {}, error=DataError)
     questions: dict[str, Question] = {}
     for index, question in enumerate(parsed.questions):
         if question.id in questions:

@@ -3,7 +3,8 @@
 Every metric takes the events DataFrame (see :mod:`mdm.data`) and returns a
 DataFrame; none reads files or prints. Bots are left out unless ``bots=True``.
 Periods are pandas period frequencies ``"M"``, ``"Q"`` or ``"Y"`` in UTC. Each
-metric's exact definition is in :data:`DEFINITIONS`, from which the documents'
+metric's definition, computation, chart and the spec keys it accepts are in the registry
+:data:`DEFINITIONS`, from which the params validation, the evidence, the documents'
 "Sources and definitions" appendix and docs/metrics.md are made.
 
 Metrics describe the health of a community, never the productivity of a person:
@@ -13,23 +14,71 @@ no result names a contributor, and grouped results go through
 Modules: ``counts`` (contributors, new, inactive, multi-area), ``lifecycle``
 (active/drifting/away, cohorts, conversion), ``concentration`` (absence factor,
 onion), ``responses`` (time to first response), ``places`` (location, hour ×
-weekday), ``publish`` (filtering, suppression, changes), ``definitions``.
+weekday), ``publish`` (filtering, suppression, changes), ``definitions`` (the registry).
 """
 
 from __future__ import annotations
 
-from mdm.metrics.concentration import absence_factor, onion
-from mdm.metrics.counts import (
-    contributors,
-    inactive_contributors,
-    multi_area_share,
-    new_contributors,
-)
+import importlib
+from typing import TYPE_CHECKING
+
 from mdm.metrics.definitions import DEFINITIONS, MetricDefinition, definitions_markdown
-from mdm.metrics.lifecycle import activity_status, cohort_retention, conversion_rate
-from mdm.metrics.places import WEEKDAYS, activity_heatmap, contributor_location
-from mdm.metrics.publish import Change, change, complete_periods, filter_events, suppress_small
-from mdm.metrics.responses import first_responses, time_to_first_response
+
+if TYPE_CHECKING:
+    from mdm.metrics.concentration import absence_factor, onion
+    from mdm.metrics.counts import (
+        contributors,
+        inactive_contributors,
+        multi_area_share,
+        new_contributors,
+    )
+    from mdm.metrics.lifecycle import activity_status, cohort_retention, conversion_rate
+    from mdm.metrics.places import WEEKDAYS, activity_heatmap, contributor_location
+    from mdm.metrics.publish import (
+        Change,
+        change,
+        complete_periods,
+        filter_events,
+        suppress_small,
+    )
+    from mdm.metrics.responses import first_responses, time_to_first_response
+
+# The registry (definitions) is imported by the params validation, so ``mdm check`` reaches this
+# package; the metric functions need pandas and NumPy and are imported on first use.
+_LAZY = {
+    "absence_factor": "concentration",
+    "onion": "concentration",
+    "contributors": "counts",
+    "inactive_contributors": "counts",
+    "multi_area_share": "counts",
+    "new_contributors": "counts",
+    "activity_status": "lifecycle",
+    "cohort_retention": "lifecycle",
+    "conversion_rate": "lifecycle",
+    "WEEKDAYS": "places",
+    "activity_heatmap": "places",
+    "contributor_location": "places",
+    "Change": "publish",
+    "change": "publish",
+    "complete_periods": "publish",
+    "filter_events": "publish",
+    "suppress_small": "publish",
+    "first_responses": "responses",
+    "time_to_first_response": "responses",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'mdm.metrics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"mdm.metrics.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "DEFINITIONS",

@@ -14,44 +14,65 @@ Loading is parse → validate → normalise:
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import difflib
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mdm.errors import ConfigError, MdmError, where
+from mdm.errors import ConfigError, MdmError, Problem, where
 
 __all__ = [
+    "FieldError",
     "Located",
-    "at",
-    "format_validation_error",
+    "confine",
+    "did_you_mean",
     "load_model",
     "parse_yaml",
     "read_utf8",
     "read_yaml",
     "validate",
+    "validation_problems",
 ]
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
 
 
-def at(*loc: str | int) -> str:
-    """Prefix for a validator's message that points it at a nested key, e.g. ``at("roles", 2, "who")``.
+class FieldError(ValueError):
+    """Raised by a model validator about a nested key, e.g. ``FieldError(("roles", 2, "who"), ...)``.
 
-    Model-level validators only know the whole document; this lets their
-    messages carry the line of the exact key they are about.
+    Model-level validators only know the whole document; the key path they give
+    here is carried to the error, so it names the line of the exact key.
     """
-    return "@" + ".".join(str(part) for part in loc) + ": "
+
+    def __init__(self, loc: Path_, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
 
 
-def _split_at(text: str) -> tuple[Path_, str]:
-    if not text.startswith("@"):
-        return (), text
-    path, _, message = text[1:].partition(": ")
-    return tuple(int(p) if p.isdigit() else p for p in path.split(".")), message
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known`` to ``value``, or ``""``."""
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def confine(path: Path, root: Path, shown: object, error: type[MdmError] = ConfigError) -> Path:
+    """``path`` itself, once its real path (symbolic links followed) is known to be inside ``root``.
+
+    The path's text may look inside while a symbolic link leads anywhere on the machine; such a
+    file is refused before it is read, and the message does not say where the link leads.
+    """
+    real, base = path.resolve(), root.resolve()
+    if real != base and base not in real.parents:
+        raise error(
+            f"{shown}: refused: a symbolic link that leads outside the project folder; "
+            "inputs must be the project's own files (copy the file in instead)"
+        )
+    return path
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -94,11 +115,37 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> 
                     f"{where(file, line, key)}: duplicate key (first defined on line {seen[key]})"
                 )
             seen[key] = line
+            if node.flow_style and _implicit_null(value_node) and seen:
+                _comma_in_flow(node, key_node, path, file)
             _walk(value_node, (*path, key), lines, file)
             lines[(*path, key)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, file)
+
+
+def _implicit_null(node: yaml.Node) -> bool:
+    """A value left out (``{a: 1, b}``), not one written as ``null`` or ``~``."""
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and node.value == ""
+
+
+def _comma_in_flow(mapping: yaml.MappingNode, key_node: yaml.Node, path: Path_, file: Path) -> None:
+    """``{title: Core, regular and casual}``: the comma ended the title, the rest became a key."""
+    pairs = mapping.value
+    index = next(i for i, (k, _) in enumerate(pairs) if k is key_node)
+    if index == 0:
+        return
+    before, value = pairs[index - 1]
+    if not isinstance(value, yaml.ScalarNode) or value.style is not None:
+        return
+    line = key_node.start_mark.line + 1
+    whole = f"{value.value}, {key_node.value}"
+    field = ".".join(str(part) for part in (*path, before.value))
+    raise ConfigError(
+        f"{where(file, line, field)}: a comma inside {{...}} ends a value, so "
+        f"{key_node.value!r} was read as another key; quote the value "
+        f'({before.value}: "{whole}") or write the mapping in block style'
+    )
 
 
 def read_utf8(path: Path, shown: object, error: type[MdmError] = ConfigError) -> str:
@@ -156,26 +203,26 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def format_validation_error(doc: Located, err: ValidationError, prefix: Path_ = ()) -> list[str]:
-    """One ``file:line: field: message`` line per pydantic error."""
-    messages = []
+def validation_problems(doc: Located, err: ValidationError, prefix: Path_ = ()) -> list[Problem]:
+    """One problem, with the file, line and key, per pydantic error."""
+    problems = []
     for item in err.errors(include_url=False):
         loc = (*prefix, *item["loc"])
         kind = item["type"]
-        if kind == "value_error":
-            inner, message = _split_at(item["msg"].removeprefix("Value error, "))
-            loc = (*loc, *inner)
-        field = ".".join(str(p) for p in loc) or "(document)"
+        cause = item.get("ctx", {}).get("error")
         if kind == "extra_forbidden":
             text = "unknown key (see docs/params.md for the keys allowed here)"
         elif kind == "missing":
             text = "required key is missing"
+        elif isinstance(cause, FieldError):
+            loc, text = (*loc, *cause.loc), cause.message
         elif kind == "value_error":
-            text = message
+            text = item["msg"].removeprefix("Value error, ")
         else:
             text = f"{item['msg'][0].lower()}{item['msg'][1:]}, got {_describe(item.get('input'))}"
-        messages.append(f"{where(doc.path, doc.line_of(loc), field)}: {text}")
-    return messages
+        field = ".".join(str(p) for p in loc) or "(document)"
+        problems.append(Problem(text, str(doc.path), doc.line_of(loc), field))
+    return problems
 
 
 def load_model(model: type[M], path: Path, *, display: Path | None = None) -> M:
@@ -183,9 +230,17 @@ def load_model(model: type[M], path: Path, *, display: Path | None = None) -> M:
     return validate(model, read_yaml(path, display=display))
 
 
-def validate(model: type[M], doc: Located) -> M:
-    """Validate a parsed document as ``model``; one ConfigError line per problem."""
+def validate(
+    model: type[M],
+    doc: Located,
+    *,
+    data: Any = None,
+    error: type[MdmError] = ConfigError,
+) -> M:
+    """Validate ``doc`` (or ``data`` read from it) as ``model``; one ``error`` with every problem."""
+    if data is None:
+        data = doc.data if doc.data is not None else {}
     try:
-        return model.model_validate(doc.data if doc.data is not None else {})
+        return model.model_validate(data)
     except ValidationError as err:
-        raise ConfigError("\n".join(format_validation_error(doc, err))) from err
+        raise error(problems=validation_problems(doc, err)) from err

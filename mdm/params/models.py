@@ -9,6 +9,7 @@ of sections, and a timeline of milestones. The shapes mirror the params files
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -22,16 +23,21 @@ from pydantic import (
     model_validator,
 )
 
-from mdm.params.loader import at
+from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS
+from mdm.params.loader import FieldError
 
 __all__ = [
+    "Audience",
     "DataPaths",
     "Document",
     "DocumentsFile",
     "Evidence",
+    "Id",
     "Link",
+    "MetricKeys",
     "MetricSpec",
     "Milestone",
+    "Model",
     "ProjectInfo",
     "Role",
     "RoleAssignment",
@@ -67,20 +73,28 @@ def _inside(value: str) -> str:
 
 ProjectPath = Annotated[str, StringConstraints(min_length=1), AfterValidator(_inside)]
 REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
+VALUE_PARTS = ("", "number", "period")
+"""``{{ name }}`` with unit, ``{{ name.number }}`` without, ``{{ name.period }}`` its period."""
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
+    """Base of every params and research-data model: immutable, and unknown keys are errors."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Link(_Model):
+#: who a document is for; decides which quotes it may show
+Audience = Literal["leadership", "internal", "community"]
+
+
+class Link(Model):
     """A titled link to background material."""
 
     title: Text
     url: Url
 
 
-class Milestone(_Model):
+class Milestone(Model):
     """One step of the project timeline."""
 
     quarter: Quarter
@@ -93,12 +107,11 @@ class Milestone(_Model):
     @property
     def quarter_index(self) -> int:
         """Quarters since year 0, for ordering and plotting."""
-        match = _QUARTER.match(self.quarter)
-        assert match  # validated on construction
-        return int(match[1]) * 4 + int(match[2]) - 1
+        year, quarter = self.quarter.split("-Q")  # the form was validated on construction
+        return int(year) * 4 + int(quarter) - 1
 
 
-class DataPaths(_Model):
+class DataPaths(Model):
     """Where the research inputs are, relative to the project folder (docs/data.md)."""
 
     events: ProjectPath = "data/activity.parquet"
@@ -110,9 +123,12 @@ class DataPaths(_Model):
     notes: ProjectPath = "data/notes"
     min_group: Annotated[int, Field(ge=1)] = 5
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
+    privacy_allowlist: list[Text] = []
+    """Parts of protected names that are also ordinary words in this project's documents
+    (e.g. a surname "Rose"): the privacy guard does not flag them on their own."""
 
 
-class ProjectInfo(_Model):
+class ProjectInfo(Model):
     """``params/project.yaml``: what the project is."""
 
     name: Text
@@ -125,6 +141,10 @@ class ProjectInfo(_Model):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     timeline: list[Milestone] = []
     data: DataPaths = DataPaths()
+    as_of: date | None = None
+    """The last day values refer to (docs/metrics.md); unset: the day of the last event."""
+    data_note: str = ""
+    """Said about the research data in the sources appendix (e.g. "synthetic and illustrative")."""
 
 
 class Role(StrEnum):
@@ -150,7 +170,7 @@ _ROLE_LABELS = {
 }
 
 
-class Stakeholder(_Model):
+class Stakeholder(Model):
     """A person, a group, or a position not yet held by a named person."""
 
     id: Id
@@ -159,7 +179,7 @@ class Stakeholder(_Model):
     description: str = ""
 
 
-class RoleAssignment(_Model):
+class RoleAssignment(Model):
     """Who holds which decision role; ``note`` qualifies it ("in support")."""
 
     role: Role
@@ -167,7 +187,7 @@ class RoleAssignment(_Model):
     note: str = ""
 
 
-class StakeholdersFile(_Model):
+class StakeholdersFile(Model):
     """``params/stakeholders.yaml``."""
 
     stakeholders: list[Stakeholder]
@@ -178,23 +198,31 @@ class StakeholdersFile(_Model):
         ids: list[str] = []
         for index, person in enumerate(self.stakeholders):
             if person.id in ids:
-                raise ValueError(
-                    at("stakeholders", index, "id")
-                    + f"expected a unique id, got {person.id!r} a second time"
+                raise FieldError(
+                    (
+                        "stakeholders",
+                        index,
+                        "id",
+                    ),
+                    f"expected a unique id, got {person.id!r} a second time",
                 )
             ids.append(person.id)
         for index, assignment in enumerate(self.roles):
             if assignment.who not in ids:
-                raise ValueError(
-                    at("roles", index, "who") + f"{assignment.who!r} is not a "
-                    f"stakeholder (known: {', '.join(ids)})"
+                raise FieldError(
+                    (
+                        "roles",
+                        index,
+                        "who",
+                    ),
+                    f"{assignment.who!r} is not a stakeholder (known: {', '.join(ids)})",
                 )
         deciders = [i for i, a in enumerate(self.roles) if a.role is Role.DECISION_MAKER]
         if len(deciders) != 1:
-            where_ = at("roles", deciders[1]) if deciders else at("roles")
-            raise ValueError(where_ + f"expected exactly one decision_maker, found {len(deciders)}")
+            loc: tuple[str | int, ...] = ("roles", deciders[1]) if deciders else ("roles",)
+            raise FieldError(loc, f"expected exactly one decision_maker, found {len(deciders)}")
         if not any(a.role is Role.DRIVER for a in self.roles):
-            raise ValueError(at("roles") + "expected at least one driver, found none")
+            raise FieldError(("roles",), "expected at least one driver, found none")
         return self
 
 
@@ -205,37 +233,38 @@ class TopicStatus(StrEnum):
     RETIRED = "retired"
 
 
-MetricName = Literal[
-    "contributors",
-    "new_contributors",
-    "inactive_contributors",
-    "activity_status",
-    "cohort_retention",
-    "absence_factor",
-    "onion",
-    "time_to_first_response",
-    "conversion_rate",
-    "contributor_location",
-    "multi_area_share",
-    "activity_heatmap",
-]
+def _metric_name(value: str) -> str:
+    if value not in DEFINITIONS:
+        raise ValueError(f"expected one of {', '.join(DEFINITIONS)}, got {value!r}")
+    return value
+
+
+def _grouping(value: str) -> str:
+    if value not in GROUPINGS:
+        raise ValueError(f"expected one of {', '.join(GROUPINGS)}, got {value!r}")
+    return value
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+"""A metric of the registry (:data:`mdm.metrics.definitions.DEFINITIONS`)."""
 Selection = str | list[str] | None
 
 
-class MetricSpec(_Model):
-    """One metric, computed from the activity events: for a chart or a named value."""
+def _accepting(key: str) -> str:
+    return ", ".join(d.name for d in DEFINITIONS.values() if key in d.keys) or "none"
+
+
+class MetricKeys(Model):
+    """What selects and shapes a metric's result; which keys apply depends on the metric."""
 
     metric: MetricName
     freq: Literal["M", "Q", "Y"] = "Q"
-    by: Literal["community", "area", "activity_type", "country", "affiliation", "region"] | None = (
-        None
-    )
+    by: Annotated[str, AfterValidator(_grouping)] | None = None
     community: Selection = None
     area: Selection = None
     activity_type: Selection = None
     entry: str = "event_attended"
     local: bool = True
-    title: str = ""
 
     def filters(self) -> dict[str, str | list[str]]:
         return {
@@ -248,42 +277,60 @@ class MetricSpec(_Model):
             if v is not None
         }
 
-
-VALUE_METRICS = {
-    "contributors": ("contributors",),
-    "new_contributors": ("new_contributors",),
-    "inactive_contributors": ("inactive",),
-    "activity_status": ("active", "drifting", "away"),
-    "onion": ("core", "regular", "casual"),
-    "time_to_first_response": ("median_hours", "p90_hours", "answered", "threads"),
-    "conversion_rate": ("rate", "entered", "converted"),
-    "multi_area_share": ("share", "contributors", "multi_area"),
-}
-"""Metrics that give one series over time, and the columns a value may take (first: default)."""
-
-
-class ValueSpec(MetricSpec):
-    """A number for the narrative: one statistic of a metric over complete periods."""
-
-    value: Literal["latest", "previous", "change", "change_pct"] = "latest"
-    column: str | None = None
-
     @model_validator(mode="after")
-    def _single_series(self) -> ValueSpec:
-        if self.metric not in VALUE_METRICS or self.by:
-            raise ValueError(
-                at("metric") + f"{self.metric}{' grouped by ' + self.by if self.by else ''} gives "
-                f"no single series; expected one of {', '.join(VALUE_METRICS)} without by"
-            )
-        if self.column is not None and self.column not in VALUE_METRICS[self.metric]:
-            raise ValueError(
-                at("column") + f"expected one of "
-                f"{', '.join(VALUE_METRICS[self.metric])}, got {self.column!r}"
+    def _keys_apply(self) -> MetricKeys:
+        # a key that changes nothing would let a chart or value claim what it does not show
+        definition = DEFINITIONS[self.metric]
+        for key in (k for k in SPEC_KEYS if k in self.model_fields_set):
+            if key not in definition.keys:
+                raise FieldError(
+                    (key,),
+                    f"has no effect on {self.metric}; metrics that accept {key}: {_accepting(key)}",
+                )
+        if self.by is not None and self.by not in definition.by:
+            raise FieldError(
+                ("by",),
+                f"{self.metric} can be grouped by {', '.join(definition.by)}, got {self.by!r}",
             )
         return self
 
 
-class Evidence(_Model):
+class MetricSpec(MetricKeys):
+    """A chart of one metric, computed from the activity events."""
+
+    title: str = ""
+
+
+class ValueSpec(MetricKeys):
+    """A number for the narrative: one statistic of a metric over complete periods."""
+
+    value: Literal["latest", "previous", "change", "change_pct"] = "latest"
+    column: str | None = None
+    as_of: date | None = None
+    """The last day the value may refer to; unset: the project's ``as_of``."""
+
+    @model_validator(mode="after")
+    def _single_series(self) -> ValueSpec:
+        columns = [c.name for c in DEFINITIONS[self.metric].columns]
+        if not columns:
+            values = ", ".join(d.name for d in DEFINITIONS.values() if d.columns)
+            raise FieldError(
+                ("metric",), f"{self.metric} gives no single series; expected one of {values}"
+            )
+        if self.by is not None:
+            raise FieldError(
+                ("by",),
+                "a value is one series, not one per group; select a group with "
+                "a filter instead (community, area or activity_type)",
+            )
+        if self.column is not None and self.column not in columns:
+            raise FieldError(
+                ("column",), f"expected one of {', '.join(columns)}, got {self.column!r}"
+            )
+        return self
+
+
+class Evidence(Model):
     """What a topic section shows besides its narrative."""
 
     values: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec] = {}
@@ -301,7 +348,7 @@ class Evidence(_Model):
         return bool(self.values or self.charts)
 
 
-class Topic(_Model):
+class Topic(Model):
     """``params/topics/<id>.yaml``: one topic area; ``id`` is the file name."""
 
     id: Id
@@ -328,35 +375,42 @@ class Topic(_Model):
             "structures",
             "processes",
         ):
-            for name in REFERENCE.findall(getattr(self, key)):
+            for reference in REFERENCE.findall(getattr(self, key)):
+                name, _, part = reference.partition(".")
                 if name not in self.evidence.values:
                     known = (
                         ", ".join(self.evidence.values)
                         or "none: declare them under evidence.values"
                     )
-                    raise ValueError(
-                        at(key) + f"unknown value {name!r} in {{{{ }}}} (defined: {known})"
+                    raise FieldError(
+                        (key,), f"unknown value {name!r} in {{{{ }}}} (defined: {known})"
+                    )
+                if part not in VALUE_PARTS:
+                    raise FieldError(
+                        (key,),
+                        f"expected {{{{ {name} }}}}, {{{{ {name}.number }}}} or "
+                        f"{{{{ {name}.period }}}}, got {{{{ {reference} }}}}",
                     )
         return self
 
     @model_validator(mode="after")
     def _merge_target(self) -> Topic:
         if (self.status is TopicStatus.MERGED) != (self.merged_into is not None):
-            raise ValueError(
-                at("status")
-                + "expected merged_into (the target topic) exactly when status is merged, "
-                f"got status {self.status.value!r} and merged_into {self.merged_into!r}"
+            raise FieldError(
+                ("status",),
+                "expected merged_into (the target topic) exactly when status is merged, "
+                f"got status {self.status.value!r} and merged_into {self.merged_into!r}",
             )
         return self
 
 
-class Document(_Model):
+class Document(Model):
     """One deliverable: front-matter notebooks, then one section per topic."""
 
     id: Id
     title: Text
     subtitle: str = ""
-    audience: Literal["leadership", "internal", "community"] = "leadership"
+    audience: Audience = "leadership"
     description: str = ""
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "draft"
     front: list[Id] = ["overview"]
@@ -366,7 +420,7 @@ class Document(_Model):
     decision_record: bool = False
 
 
-class DocumentsFile(_Model):
+class DocumentsFile(Model):
     """``params/documents.yaml``."""
 
     documents: list[Document]
@@ -376,9 +430,13 @@ class DocumentsFile(_Model):
         ids: list[str] = []
         for index, doc in enumerate(self.documents):
             if doc.id in ids:
-                raise ValueError(
-                    at("documents", index, "id")
-                    + f"expected a unique id, got {doc.id!r} a second time"
+                raise FieldError(
+                    (
+                        "documents",
+                        index,
+                        "id",
+                    ),
+                    f"expected a unique id, got {doc.id!r} a second time",
                 )
             ids.append(doc.id)
         return self

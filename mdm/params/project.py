@@ -8,15 +8,13 @@ reported together, one line each.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from mdm.errors import ConfigError, MdmError, where
-from mdm.params.loader import Located, format_validation_error, read_yaml, validate
+from mdm.errors import ConfigError, MdmError, Problem, where
+from mdm.params.loader import Located, confine, did_you_mean, read_yaml, validate
 from mdm.params.models import (
     Document,
     DocumentsFile,
@@ -29,13 +27,28 @@ from mdm.params.models import (
     TopicStatus,
 )
 
-__all__ = ["Project", "SectionSpec", "bundled_notebooks", "load_project"]
+__all__ = [
+    "INPUT_FILES",
+    "Project",
+    "SectionSpec",
+    "bundled_notebooks",
+    "load_project",
+    "read_project",
+]
 
 PARAMS = "params"
 PROJECT_FILE = "params/project.yaml"
 STAKEHOLDERS_FILE = "params/stakeholders.yaml"
 DOCUMENTS_FILE = "params/documents.yaml"
 TOPICS_DIR = "params/topics"
+INPUT_FILES: dict[str, tuple[str, ...]] = {
+    "events": ("events",),
+    "quotes": ("quotes",),
+    "survey": ("survey_questions", "survey_responses"),
+    "discussions": ("discussions",),
+    "notes": ("notes",),
+}
+"""Each research input and its keys under ``data:`` in params/project.yaml."""
 
 
 def bundled_notebooks() -> Path:
@@ -69,6 +82,13 @@ class Project:
     roles: list[RoleAssignment]
     documents: dict[str, Document]
     files: list[Path] = field(default_factory=list)
+    broken_topics: frozenset[str] = frozenset()
+    """Ids of topic files that could not be read (only in a project read with problems)."""
+
+    @property
+    def topic_ids(self) -> set[str]:
+        """Every topic id, a broken topic file's included: data that names it names a topic."""
+        return set(self.topics) | self.broken_topics
 
     @property
     def output(self) -> Path:
@@ -85,7 +105,7 @@ class Project:
         """The project's own ``notebooks/<name>.ipynb``, else mdm's default."""
         own = self.root / "notebooks" / f"{name}.ipynb"
         if own.is_file():
-            return own
+            return confine(own, self.root, f"notebooks/{name}.ipynb")
         default = bundled_notebooks() / f"{name}.ipynb"
         if default.is_file():
             return default
@@ -109,22 +129,58 @@ class Project:
         except KeyError:
             raise ConfigError(_unknown(TOPICS_DIR, None, "topic", topic_id, self.topics)) from None
 
-    def topic_inputs(self, topic: Topic) -> list[Path]:
-        """The data files a topic's section reads (they key its cache)."""
-        paths, evidence = self.info.data, topic.evidence
-        wanted = {
+    def data_path(self, key: str) -> Path:
+        """The research input ``data.<key>``; refused if its real path leaves the project."""
+        from mdm.errors import DataError
+
+        shown = str(getattr(self.info.data, key))
+        return confine(self.root / shown, self.root, shown, DataError)
+
+    def note_files(self) -> list[Path]:
+        """The desk-research notes (``*.md`` in ``data.notes``), each confined to the project."""
+        from mdm.errors import DataError
+
+        folder = self.data_path("notes")
+        if not folder.is_dir():
+            return []
+        shown = self.info.data.notes.rstrip("/")
+        return [
+            confine(p, self.root, f"{shown}/{p.name}", DataError)
+            for p in sorted(folder.glob("*.md"))
+        ]
+
+    def uses(self, topic: Topic) -> frozenset[str]:
+        """The research inputs (keys of :data:`INPUT_FILES`) a topic's section reads.
+
+        The one rule for "which inputs a topic uses": the cache keys, ``mdm check`` and the
+        sections all ask here. A ``None`` evidence setting means "when the input exists".
+        """
+        evidence, data = topic.evidence, self.info.data
+        quotes = evidence.quotes
+        used = {
             "events": evidence.uses_events,
-            "quotes": evidence.quotes is not False,
-            "survey_questions": bool(evidence.survey),
-            "survey_responses": bool(evidence.survey),
+            "quotes": bool(quotes) or (quotes is None and (self.root / data.quotes).is_file()),
+            "survey": bool(evidence.survey),
             # the strategy document shows every topic's discussions, whatever the proposal does
-            "discussions": (self.root / paths.discussions).is_file(),
+            "discussions": (self.root / data.discussions).is_file(),
+            "notes": evidence.notes is not False and (self.root / data.notes).is_dir(),
         }
-        files = [self.root / getattr(paths, key) for key, used in wanted.items() if used]
-        notes = self.root / paths.notes
-        if evidence.notes is not False and notes.is_dir():
-            files += sorted(notes.glob("*.md"))
-        return files
+        return frozenset(name for name, wanted in used.items() if wanted)
+
+    def topic_inputs(self, topic: Topic) -> list[Path]:
+        """The data files a topic's section reads (they key its cache).
+
+        Only listed and hashed here; every one is confined to the project when it is read.
+        """
+        used, data = self.uses(topic), self.info.data
+        files = [
+            self.root / getattr(data, key)
+            for name in INPUT_FILES
+            if name in used and name != "notes"
+            for key in INPUT_FILES[name]
+        ]
+        notes = self.root / data.notes
+        return files + (sorted(notes.glob("*.md")) if "notes" in used else [])
 
     def data_files(self) -> list[Path]:
         """Every research input that exists, the pseudonym register aside."""
@@ -178,9 +234,7 @@ class Project:
 
 
 def _unknown(file: object, line: int | None, field_: str, value: str, known: Any) -> str:
-    close = difflib.get_close_matches(value, list(known), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{where(str(file), line, field_)}: unknown topic {value!r}{hint}"
+    return f"{where(str(file), line, field_)}: unknown topic {value!r}{did_you_mean(value, known)}"
 
 
 def _load_topic(doc: Located, path: Path) -> Topic:
@@ -196,34 +250,50 @@ def _load_topic(doc: Located, path: Path) -> Topic:
             f"(the file name), got {data['id']!r}"
         )
     data["id"] = path.stem
-    try:
-        return Topic.model_validate(data)
-    except ValidationError as err:
-        raise ConfigError("\n".join(format_validation_error(doc, err))) from err
+    return validate(Topic, doc, data=data)
 
 
 def load_project(root: Path | str = ".") -> Project:
     """Read and cross-check every params file of the project at ``root``."""
+    project, problems = read_project(root)
+    if problems or project is None:
+        raise ConfigError(problems=problems)
+    return project
+
+
+def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem | str]]:
+    """The project at ``root`` and every problem in its params, one line each.
+
+    With problems, the project holds what could be read (a broken stakeholders or documents
+    file leaves those empty, a broken topic file leaves that topic out), so that ``mdm check``
+    can go on to the research data; it is None when ``params/project.yaml`` itself is broken.
+    """
     root = Path(root).resolve()
     if not (root / PARAMS).is_dir():
         raise ConfigError(f"{root / PARAMS}: not found; is {root} an mdm project? (try `mdm init`)")
-    problems: list[str] = []
+    problems: list[Problem | str] = []
 
     def attempt(load: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return load(*args, **kwargs)
         except MdmError as err:
-            problems.append(str(err))
+            problems.extend(err.problems)
             return None
 
     parsed: dict[str, Located] = {}
 
+    def parse(path: Path) -> Located | None:
+        name = str(path.relative_to(root))
+        doc: Located | None = attempt(
+            lambda: read_yaml(confine(path, root, name), display=Path(name))
+        )
+        if doc is not None:
+            parsed[name] = doc
+        return doc
+
     def model(kind: Any, name: str) -> Any:
-        doc = attempt(read_yaml, root / name, display=Path(name))
-        if doc is None:
-            return None
-        parsed[name] = doc
-        return attempt(validate, kind, doc)
+        doc = parse(root / name)
+        return None if doc is None else attempt(validate, kind, doc)
 
     info = model(ProjectInfo, PROJECT_FILE)
     people = model(StakeholdersFile, STAKEHOLDERS_FILE)
@@ -231,30 +301,27 @@ def load_project(root: Path | str = ".") -> Project:
     topic_files = sorted((root / TOPICS_DIR).glob("*.yaml"))
     if not topic_files:
         problems.append(f"{TOPICS_DIR}/: expected at least one topic file <id>.yaml, found none")
-    loaded = []
-    for path in topic_files:
-        name = str(path.relative_to(root))
-        doc = attempt(read_yaml, path, display=Path(name))
-        if doc is not None:
-            parsed[name] = doc
-            loaded.append(attempt(_load_topic, doc, path))
+    loaded = [attempt(_load_topic, doc, path) for path in topic_files if (doc := parse(path))]
     topics = {t.id: t for t in sorted((t for t in loaded if t), key=lambda t: (t.number, t.id))}
 
     # a topic whose own file is broken was reported above; references to it are not unknown
     known = {p.stem for p in topic_files}
     problems += _cross_check(topics, known, people, docs, info, parsed)
-    if problems:
-        raise ConfigError("\n".join(problems))
-    assert info and people and docs  # any None was recorded as a problem
+    if info is None:
+        return None, problems
     return Project(
         root=root,
         info=info,
         topics=topics,
-        stakeholders={s.id: s for s in people.stakeholders},
-        roles=list(people.roles),
-        documents={d.id: d for d in docs.documents},
+        stakeholders={s.id: s for s in people.stakeholders} if people else {},
+        roles=list(people.roles) if people else [],
+        documents={d.id: d for d in docs.documents} if docs else {},
         files=[root / PROJECT_FILE, root / STAKEHOLDERS_FILE, root / DOCUMENTS_FILE, *topic_files],
-    )
+        broken_topics=frozenset(known - set(topics)),
+    ), problems
+
+
+Line = Callable[..., int | None]
 
 
 def _cross_check(
@@ -270,16 +337,29 @@ def _cross_check(
     def line(name: str, *loc: str | int) -> int | None:
         return parsed[name].line_of(loc) if name in parsed else None
 
+    problems = _topic_problems(topics, known_topics, line)
+    known = sorted(known_topics)
+    if docs is not None:
+        for index, doc in enumerate(docs.documents):
+            for pos, t_id in enumerate(doc.topics if isinstance(doc.topics, list) else []):
+                if t_id not in known_topics:
+                    at_line = line(DOCUMENTS_FILE, "documents", index, "topics", pos)
+                    field_ = f"documents.{index}.topics"
+                    problems.append(_unknown(DOCUMENTS_FILE, at_line, field_, t_id, known))
+    if info is not None:
+        problems += _timeline_problems(info, known_topics, people, line)
+    return problems
+
+
+def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line) -> list[str]:
+    """Merge targets that do not exist; numbers that two active topics share."""
     problems = []
     numbers: dict[int, str] = {}
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
         if t.merged_into is not None and t.merged_into not in known_topics:
-            problems.append(
-                _unknown(
-                    shown, line(shown, "merged_into"), "merged_into", t.merged_into, known_topics
-                )
-            )
+            at_line = line(shown, "merged_into")
+            problems.append(_unknown(shown, at_line, "merged_into", t.merged_into, known_topics))
         if t.status is TopicStatus.ACTIVE:
             if t.number in numbers:
                 problems.append(
@@ -287,39 +367,28 @@ def _cross_check(
                     f"active topic uses, got {t.number} (also {numbers[t.number]})"
                 )
             numbers[t.number] = t.id
-    if docs is not None:
-        for index, doc in enumerate(docs.documents):
-            if isinstance(doc.topics, list):
-                for pos, t_id in enumerate(doc.topics):
-                    if t_id not in known_topics:
-                        problems.append(
-                            _unknown(
-                                DOCUMENTS_FILE,
-                                line(DOCUMENTS_FILE, "documents", index, "topics", pos),
-                                f"documents.{index}.topics",
-                                t_id,
-                                sorted(known_topics),
-                            )
-                        )
-    if info is not None and people is not None:
-        known = {s.id for s in people.stakeholders}
-        for index, milestone in enumerate(info.timeline):
-            for pos, topic_id in enumerate(milestone.topics):
-                if topic_id not in known_topics:
-                    problems.append(
-                        _unknown(
-                            PROJECT_FILE,
-                            line(PROJECT_FILE, "timeline", index, "topics", pos),
-                            f"timeline.{index}.topics",
-                            topic_id,
-                            sorted(known_topics),
-                        )
-                    )
-            for pos, owner in enumerate(milestone.owners):
-                if owner not in known:
-                    field_ = f"timeline.{index}.owners"
-                    problems.append(
-                        f"{where(PROJECT_FILE, line(PROJECT_FILE, 'timeline', index, 'owners', pos), field_)}: "
-                        f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
-                    )
+    return problems
+
+
+def _timeline_problems(
+    info: ProjectInfo, known_topics: set[str], people: StakeholdersFile | None, line: Line
+) -> list[str]:
+    """Milestones' topics and owners that are not defined (owners only if stakeholders loaded)."""
+    problems = []
+    known = {s.id for s in people.stakeholders} if people is not None else None
+    for index, milestone in enumerate(info.timeline):
+        for pos, topic_id in enumerate(milestone.topics):
+            if topic_id not in known_topics:
+                at_line = line(PROJECT_FILE, "timeline", index, "topics", pos)
+                field_ = f"timeline.{index}.topics"
+                problems.append(
+                    _unknown(PROJECT_FILE, at_line, field_, topic_id, sorted(known_topics))
+                )
+        for pos, owner in enumerate(milestone.owners if known is not None else []):
+            if known is not None and owner not in known:
+                at_line = line(PROJECT_FILE, "timeline", index, "owners", pos)
+                problems.append(
+                    f"{where(PROJECT_FILE, at_line, f'timeline.{index}.owners')}: "
+                    f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                )
     return problems

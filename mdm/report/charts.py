@@ -7,15 +7,14 @@ apart. A ``Chart`` unpacks as ``figure, alt``; :func:`mdm.report.figures.figure_
 embeds it.
 
 Generic forms: :func:`lines`, :func:`stacked`, :func:`heatmap`, :func:`bars`,
-:func:`likert`. One per metric result: :func:`contributors_chart`,
-:func:`activity_status_chart`, :func:`cohort_chart`, :func:`onion_chart`,
-:func:`response_chart`, :func:`location_chart`, :func:`hour_weekday_chart`.
+:func:`likert`. Which form shows which metric, with which labels, is the registry's
+(:class:`mdm.metrics.definitions.ChartForm`, drawn by :func:`mdm.report.evidence.draw`).
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -30,17 +29,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Chart",
-    "activity_status_chart",
     "bars",
-    "cohort_chart",
-    "contributors_chart",
     "heatmap",
-    "hour_weekday_chart",
     "likert",
     "lines",
-    "location_chart",
-    "onion_chart",
-    "response_chart",
     "stacked",
 ]
 
@@ -220,10 +212,9 @@ def heatmap(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if annotate if annotate is not None else matrix.size <= 120:
-            dark = np.nanmax(data) * 0.6
             for (i, j), value in np.ndenumerate(data):
                 if not np.isnan(value):
-                    colour = "white" if value > dark else "black"
+                    colour = _readable_on(tuple(image.cmap(image.norm(value))))
                     ax.text(j, i, shown(value), ha="center", va="center", fontsize=6, color=colour)
         colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
         if percent:
@@ -237,6 +228,22 @@ def heatmap(
         f"{column} {low[1]}."
     )
     return Chart(fig, alt)
+
+
+def _luminance(rgb: Sequence[float]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (components 0..1)."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _readable_on(background: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with the cell's own colour.
+
+    Decided by the colour the cell is drawn in, not by its value: the colour scale runs from
+    the smallest value shown, so a 69% can be the palest cell of the map.
+    """
+    light = _luminance(background)
+    return "black" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "white"
 
 
 def _percent_formatter() -> Any:
@@ -330,84 +337,3 @@ def likert(shares: pd.DataFrame, *, title: str) -> Chart:
         + "."
     )
     return Chart(fig, alt)
-
-
-# --- one chart per metric result ------------------------------------------------------------------
-
-
-def contributors_chart(
-    result: pd.DataFrame, *, by: str | None = None, title: str = "", value: str = ""
-) -> Chart:
-    """Lines of a head count over time (contributors, new_contributors, inactive), by group."""
-    value = value or next(
-        c for c in ("contributors", "new_contributors", "inactive") if c in result
-    )
-    what = {"new_contributors": "New contributors", "inactive": "Contributors who became inactive"}
-    ylabel = what.get(value, "Contributors")
-    return lines(result, value, title=title or f"{ylabel} over time", ylabel=ylabel, group=by)
-
-
-def activity_status_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
-    """Stacked area of active, drifting and away contributors at each period end."""
-    return stacked(
-        result,
-        ["active", "drifting", "away"],
-        title=title or "Active, drifting and away contributors",
-        ylabel="Contributors",
-    )
-
-
-def cohort_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
-    """Heat map of cohort retention: cohort × periods since first contribution → share."""
-    return heatmap(
-        result,
-        title=title or "Cohort retention",
-        xlabel=f"{_period_word(result.index).capitalize()}s since first contribution",
-        ylabel="Cohort",
-        percent=True,
-    )
-
-
-def onion_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
-    """Stacked bars of core, regular and casual contributors per period."""
-    return stacked(
-        result,
-        ["core", "regular", "casual"],
-        title=title or "Core, regular and casual contributors",
-        ylabel="Contributors",
-        kind="bars",
-    )
-
-
-def response_chart(result: pd.DataFrame, *, by: str = "community", title: str = "") -> Chart:
-    """Horizontal bars of the median hours to first response per group, fastest first."""
-    medians = result.set_index(by)["median_hours"].astype("Float64").sort_values()
-    return bars(
-        medians.astype(float),
-        title=title or f"Time to first response by {by}",
-        xlabel="Median hours to first response",
-        ylabel=by.capitalize(),
-    )
-
-
-def location_chart(result: pd.DataFrame, *, title: str = "") -> Chart:
-    """Horizontal bars of contributors per region or country, largest first."""
-    key = result.columns[0]
-    counts = result.set_index(key)["contributors"].astype("Float64").astype(float)
-    return bars(
-        counts,
-        title=title or f"Contributors by {key}",
-        xlabel="Contributors",
-        ylabel=str(key).capitalize(),
-    )
-
-
-def hour_weekday_chart(result: pd.DataFrame, *, local: bool = True, title: str = "") -> Chart:
-    """Heat map of contributions by weekday and hour of day."""
-    zone = "local time" if local else "UTC"
-    return heatmap(
-        result,
-        title=title or f"Contributions by weekday and hour ({zone})",
-        xlabel=f"Hour of day ({zone})",
-        ylabel="Weekday",
-    )

@@ -7,22 +7,34 @@ came from with a short content hash.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mdm.errors import DataError
-from mdm.params.models import VALUE_METRICS, MetricSpec, ValueSpec
+from mdm.metrics.definitions import DEFINITIONS, SPEC_KEYS
+from mdm.params.models import MetricKeys, MetricSpec, ValueSpec
 from mdm.params.project import Project
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mdm.data import InputFile, Note, Quote, Survey
+    from mdm.report.charts import Chart
 
-__all__ = ["Research", "chart_for", "format_value", "value_of"]
+__all__ = [
+    "ChartOut",
+    "Research",
+    "Value",
+    "chart_for",
+    "draw",
+    "format_value",
+    "reference_day",
+    "value_of",
+    "value_texts",
+]
 
 
 class Research:
@@ -34,7 +46,7 @@ class Research:
         self.results: dict[str, pd.DataFrame] = {}
 
     def path(self, key: str) -> Path:
-        return self.project.root / str(getattr(self.paths, key))
+        return self.project.data_path(key)  # refused if a symbolic link leads out
 
     def exists(self, key: str) -> bool:
         return self.path(key).exists()
@@ -53,7 +65,7 @@ class Research:
     ) -> None:
         from mdm.data import check_topic_refs
 
-        check_topic_refs(refs, self.project.topics, shown, field)
+        check_topic_refs(refs, self.project.topic_ids, shown, field)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -65,9 +77,8 @@ class Research:
     def quotes(self) -> list[Quote]:
         from mdm.data import load_quotes
 
-        quotes = load_quotes(self._need("quotes", "showing quotes"), self.paths.quotes)
-        self._topics(self.paths.quotes, [(None, t) for q in quotes for t in q.topics])
-        return quotes
+        path = self._need("quotes", "showing quotes")
+        return load_quotes(path, self.paths.quotes, topics=self.project.topic_ids)
 
     @cached_property
     def survey(self) -> Survey:
@@ -89,13 +100,8 @@ class Research:
     def discussions(self) -> pd.DataFrame:
         from mdm.data import load_discussions
 
-        log = load_discussions(
-            self._need("discussions", "the discussion log"), self.paths.discussions
-        )
-        self._topics(
-            self.paths.discussions, list(zip(log["line"], log["topic"], strict=True)), "topic"
-        )
-        return log
+        path = self._need("discussions", "the discussion log")
+        return load_discussions(path, self.paths.discussions, topics=self.project.topic_ids)
 
     @cached_property
     def notes(self) -> list[Note]:
@@ -103,10 +109,12 @@ class Research:
 
         if not self.path("notes").is_dir():
             return []
-        notes = load_notes(self.path("notes"), self.paths.notes)
-        for note in notes:
-            self._topics(note.path, [(None, t) for t in note.topics])
-        return notes
+        return load_notes(
+            self.path("notes"),
+            self.paths.notes,
+            root=self.project.root,
+            topics=self.project.topic_ids,
+        )
 
     def describe(self, key: str) -> InputFile:
         """Path, rows and hash of one input, for captions and the appendix."""
@@ -130,76 +138,124 @@ class Research:
 
 # --- metrics → values and charts -----------------------------------------------------------
 
-_MAIN = {metric: columns[0] for metric, columns in VALUE_METRICS.items()}
-_SHARES = {"rate", "share", "answered"}
-_HOURS = {"median_hours", "p90_hours"}
+_PERIODS = {"M": "Months", "Q": "Quarters", "Y": "Years"}
 
 
-def _compute(research: Research, spec: MetricSpec) -> pd.DataFrame:
-    """The metric's result table, computed once per kernel for the same metric and filters."""
-    key = spec.model_dump_json(include=set(MetricSpec.model_fields) - {"title"})
+def _compute(
+    research: Research, spec: MetricKeys, before: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """The metric's result table, computed once per kernel for the same metric, keys and cut-off.
+
+    ``before``: only events earlier than this count (a value's ``as_of``).
+    """
+    # the keys as set, not as defaulted: time_to_first_response by group is over time only with freq
+    key = spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True) + f"<{before}"
     if key not in research.results:
-        research.results[key] = _compute_metric(research.events, spec, research.paths.min_group)
+        events = research.events
+        if before is not None:
+            events = events[events["timestamp"] < before]
+        compute = DEFINITIONS[spec.metric].compute
+        research.results[key] = compute(events, spec, research.paths.min_group)
     return research.results[key]
 
 
-def _compute_metric(events: pd.DataFrame, spec: MetricSpec, min_group: int) -> pd.DataFrame:
-    from mdm import metrics as m
+@dataclass(frozen=True)
+class Value:
+    """One statistic of a metric and the periods it refers to (as prose names them)."""
 
-    filters = spec.filters()
-    if filters and spec.metric not in ("contributors", "new_contributors"):
-        events = m.filter_events(events, filters, bots=True)
-    calls: dict[str, Callable[[], pd.DataFrame]] = {
-        "contributors": lambda: m.contributors(
-            events, spec.freq, spec.by, filters, min_group=min_group
-        ),
-        "new_contributors": lambda: m.new_contributors(
-            events, spec.freq, filters, min_group=min_group
-        ),
-        "inactive_contributors": lambda: m.inactive_contributors(events, freq=spec.freq),
-        "activity_status": lambda: m.activity_status(events, spec.freq),
-        "cohort_retention": lambda: m.cohort_retention(events, spec.freq, min_group=min_group),
-        "absence_factor": lambda: m.absence_factor(events, spec.by, min_group=min_group),
-        "onion": lambda: m.onion(events, spec.freq),
-        "time_to_first_response": lambda: m.time_to_first_response(
-            events, by=spec.by, freq=None if spec.by else spec.freq, min_group=min_group
-        ),
-        "conversion_rate": lambda: m.conversion_rate(events, entry=spec.entry, freq=spec.freq),
-        "contributor_location": lambda: m.contributor_location(
-            events, by=spec.by or "region", min_group=min_group
-        ),
-        "multi_area_share": lambda: m.multi_area_share(events, spec.freq),
-        "activity_heatmap": lambda: m.activity_heatmap(events, local=spec.local),
+    spec: ValueSpec
+    number: float | None
+    latest: str | None
+    previous: str | None
+
+    @property
+    def unit(self) -> str:
+        columns = DEFINITIONS[self.spec.metric].columns
+        return next(c.unit for c in columns if c.name == (self.spec.column or columns[0].name))
+
+
+def reference_day(research: Research, spec: ValueSpec) -> date:
+    """The last day a value may refer to: its ``as_of``, the project's, or the last event's day."""
+    if spec.as_of is not None:
+        return spec.as_of
+    if research.project.info.as_of is not None:
+        return research.project.info.as_of
+    last = research.events["timestamp"].max()
+    if last is None or last != last:  # no events: NaT
+        raise DataError(f"{research.paths.events}: no events, so no value can be computed")
+    return date(last.year, last.month, last.day)
+
+
+def value_of(research: Research, spec: ValueSpec) -> Value:
+    """One statistic of a metric over the periods that ended by the reference day.
+
+    A period is complete when its last day is on or before the reference day, so events running
+    to 31 December make that year complete; events after the reference day do not count.
+    """
+    import pandas as pd
+
+    from mdm.metrics import change
+
+    day = reference_day(research, spec)
+    end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)  # the first instant after that day
+    cut = end if end <= research.events["timestamp"].max() else None
+    result = _compute(research, spec, cut)
+    column = spec.column or DEFINITIONS[spec.metric].columns[0].name
+    series = result.set_index("period")[column].astype("Float64")
+    series = series[pd.PeriodIndex(series.index).end_time < end.tz_localize(None)].dropna()
+    names = [_period_name(p) for p in series.index[-2:]]
+    latest = names[-1] if names else None
+    previous = names[-2] if len(names) > 1 else None
+    return Value(spec, change(series.astype(float))[spec.value], latest, previous)
+
+
+def _period_name(period: pd.Period) -> str:
+    """A period as prose says it: 2026 · Q4 2026 · December 2026."""
+    freq = period.freqstr[0]
+    if freq == "Q":
+        return f"Q{period.quarter} {period.year}"
+    return period.strftime("%B %Y") if freq == "M" else str(period.year)
+
+
+def value_texts(name: str, value: Value) -> dict[str, str]:
+    """What ``{{ name }}``, ``{{ name.number }}`` and ``{{ name.period }}`` print."""
+    return {
+        name: format_value(value),
+        f"{name}.number": format_value(value, unit=False),
+        f"{name}.period": _period_text(value),
     }
-    return calls[spec.metric]()
 
 
-def value_of(research: Research, spec: ValueSpec) -> float | None:
-    """One statistic of a metric over complete periods (the last, unfinished one is left out)."""
-    from mdm.metrics import change, complete_periods
-
-    result = _compute(research, spec)  # the spec was checked on load (ValueSpec)
-    column = spec.column or _MAIN[spec.metric]
-    series = result.groupby("period")[column].sum() if "period" in result else result[column]
-    if "period" in result:
-        series = complete_periods(series, research.events["timestamp"].max())
-    return change(series)[spec.value]
-
-
-def format_value(value: float | None, spec: ValueSpec) -> str:
-    """A value as prose shows it: 1,234 · 23% · 5.2 hours · +12.3% · −40."""
-    if value is None:
+def _period_text(value: Value) -> str:
+    if value.number is None:
         return "n/a"
-    column = spec.column or _MAIN.get(spec.metric, "")
-    if spec.value == "change_pct":
-        return f"{value:+.1f}%".replace("-", "−")
-    if column in _SHARES:
-        text = f"{value * 100:+.0f} percentage points" if spec.value == "change" else f"{value:.0%}"
-    elif column in _HOURS:
-        text = f"{value:+.1f} hours" if spec.value == "change" else f"{value:.1f} hours"
+    if value.spec.value == "previous":
+        return value.previous or "n/a"
+    if value.spec.value == "latest":
+        return value.latest or "n/a"
+    return f"{value.latest} compared with {value.previous}"
+
+
+def format_value(value: Value, *, unit: bool = True) -> str:
+    """A value as prose shows it: 1,234 · 23% · 5.2 hours · +12.3% · −40 · +3 percentage points.
+
+    Without ``unit`` the same number alone: 1,234 · 23 · 5.2 · +12.3 · −40 · +3.
+    """
+    number, kind = value.number, value.spec.value
+    if number is None:
+        return "n/a"
+    signed = kind in ("change", "change_pct")
+    if kind == "change_pct":
+        text, suffix = f"{number:+.1f}", "%"
+    elif value.unit == "share":
+        text = f"{number * 100:+.0f}" if signed else f"{number * 100:.0f}"
+        suffix = " percentage points" if signed else "%"
+    elif value.unit == "hours":
+        text, suffix = (f"{number:+.1f}" if signed else f"{number:.1f}"), " hours"
     else:
-        text = f"{value:+,.0f}" if spec.value == "change" else f"{value:,.0f}"
-    return text.replace("-", "−") if spec.value == "change" else text
+        text, suffix = (f"{number:+,.0f}" if signed else f"{number:,.0f}"), ""
+    text = text.replace("-", "−") if signed else text
+    return text + suffix if unit else text
 
 
 @dataclass(frozen=True)
@@ -211,71 +267,67 @@ class ChartOut:
 
 def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     """The chart of one metric spec, with alt text and a provenance caption."""
-    from mdm.metrics import DEFINITIONS
-    from mdm.report import charts
-
-    result = _compute(research, spec)
     definition = DEFINITIONS[spec.metric]
-    title = spec.title or definition.title + (f" by {spec.by}" if spec.by else "") + (
-        f" ({_describe_filters(spec)})" if spec.filters() else ""
-    )
-    builders: dict[str, Callable[[], tuple[Any, str]]] = {
-        "contributors": lambda: charts.lines(
-            result, "contributors", title=title, ylabel="Contributors", group=spec.by
-        ),
-        "new_contributors": lambda: charts.lines(
-            result, "new_contributors", title=title, ylabel="New contributors"
-        ),
-        "inactive_contributors": lambda: charts.lines(
-            result, "inactive", title=title, ylabel="Contributors who became inactive"
-        ),
-        "activity_status": lambda: charts.stacked(
-            result, ["active", "drifting", "away"], title=title, ylabel="Contributors"
-        ),
-        "cohort_retention": lambda: charts.heatmap(
-            result,
-            title=title,
-            xlabel="Periods since first contribution",
-            ylabel="Cohort",
-            percent=True,
-        ),
-        "absence_factor": lambda: charts.bars(
-            result.set_index(spec.by)["absence_factor"].sort_values(ascending=False)
-            if spec.by
-            else result["absence_factor"],
-            title=title,
-            xlabel="People making half the contributions",
-        ),
-        "onion": lambda: charts.stacked(
-            result, ["core", "regular", "casual"], title=title, ylabel="Contributors", kind="bars"
-        ),
-        "time_to_first_response": lambda: (
-            charts.bars(
-                result.set_index(spec.by)["median_hours"].sort_values(),
-                title=title,
-                xlabel="Median hours to first response",
-            )
-            if spec.by
-            else charts.lines(
-                result, "median_hours", title=title, ylabel="Median hours to first response"
-            )
-        ),
-        "conversion_rate": lambda: charts.lines(
-            result, "rate", title=title, ylabel="Share converted"
-        ),
-        "contributor_location": lambda: charts.bars(
-            result.set_index(result.columns[0])["contributors"], title=title, xlabel="Contributors"
-        ),
-        "multi_area_share": lambda: charts.lines(
-            result, "share", title=title, ylabel="Share in two or more areas"
-        ),
-        "activity_heatmap": lambda: charts.heatmap(
-            result, title=title, xlabel="Hour of day", ylabel="Weekday"
-        ),
-    }
-    figure, alt = builders[spec.metric]()
+    figure, alt = draw(_compute(research, spec), spec)
     caption = research.caption("events", f"{definition.title}: {definition.definition}")
     return ChartOut(figure, alt, caption)
+
+
+def draw(result: pd.DataFrame, spec: MetricSpec) -> Chart:
+    """The registry's chart of a metric result: its form, labels and title (``spec.title``)."""
+    from mdm.report import charts
+
+    form = DEFINITIONS[spec.metric].chart
+    title = spec.title or _default_title(spec)
+    label = form.label.format(
+        periods=_PERIODS[spec.freq], zone="local time" if spec.local else "UTC"
+    )
+    if form.kind == "heatmap":
+        if not result.fillna(0).to_numpy().any():
+            result = result.iloc[0:0]  # nothing counted anywhere: no data, not a map of zeros
+        return charts.heatmap(
+            result, title=title, xlabel=label, ylabel=form.rows, percent=form.percent
+        )
+    if form.kind in ("area", "stacked_bars"):
+        kind = "area" if form.kind == "area" else "bars"
+        return charts.stacked(result, list(form.columns), title=title, ylabel=label, kind=kind)
+    if form.kind == "lines" and "period" in result:
+        return charts.lines(
+            result, form.columns[0], title=title, ylabel=label, group=spec.by, percent=form.percent
+        )
+    series = _per_group(result, spec, form.columns[0])
+    if form.sort is not None:
+        series = series.sort_values(ascending=form.sort == "ascending")
+    group = series.index.name or ""
+    return charts.bars(
+        series.astype(float),
+        title=title,
+        xlabel=label,
+        ylabel=str(group).capitalize(),
+        percent=form.percent,
+    )
+
+
+def _per_group(result: pd.DataFrame, spec: MetricSpec, column: str) -> pd.Series:
+    """One number per group; an ungrouped result is one bar for everyone."""
+    import pandas as pd
+
+    group = spec.by or DEFINITIONS[spec.metric].default_by
+    if group is not None:
+        return result.set_index(group)[column].astype("Float64")
+    if "contributors" in result:
+        result = result[result["contributors"] > 0]  # without events there is nothing to show
+    index = pd.Index(["All contributors"] * len(result), name="group")
+    return pd.Series(result[column].to_numpy(), index=index, dtype="Float64")
+
+
+def _default_title(spec: MetricSpec) -> str:
+    title = DEFINITIONS[spec.metric].title
+    if spec.by:
+        title += f" by {spec.by}"
+    if spec.filters():
+        title += f" ({_describe_filters(spec)})"
+    return title
 
 
 def _describe_filters(spec: MetricSpec) -> str:

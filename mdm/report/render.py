@@ -33,16 +33,24 @@ class Html(str):
 
 
 @cache
-def _markdown() -> MarkdownIt:
+def _markdown(typographer: bool = True) -> MarkdownIt:
     # html=False: raw HTML in the source is shown as text, never as markup.
-    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
-        ["table", "strikethrough", "replacements", "smartquotes"]
-    )
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": typographer})
+    parser.enable(["table", "strikethrough"])
+    return parser.enable(["replacements", "smartquotes"]) if typographer else parser
 
 
-def markdown(text: str) -> Html:
-    """Render Markdown to HTML; raw HTML and unsafe link schemes are neutralised."""
-    return Html(_markdown().render(text))
+def markdown(text: str, *, as_written: bool = False) -> Html:
+    """Render Markdown to HTML; raw HTML and unsafe link schemes are neutralised.
+
+    The team's own prose gets typographic quotes and dashes; research text (``as_written``:
+    notes, what people wrote) keeps its straight quotes, ``--`` and ``(c)`` exactly as written.
+    """
+    return Html(_markdown(not as_written).render(text))
+
+
+def _as_written(text: str) -> Html:
+    return markdown(text, as_written=True)
 
 
 @cache
@@ -55,6 +63,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = markdown
+    env.filters["markdown_as_written"] = _as_written
     return env
 
 

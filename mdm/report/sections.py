@@ -12,10 +12,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm.errors import DataError
 from mdm.params.models import REFERENCE, Document, Milestone, Role, Topic
 from mdm.params.project import Project, load_project
-from mdm.report.evidence import Research, chart_for, format_value, value_of
+from mdm.report.evidence import Research, chart_for, value_of, value_texts
 from mdm.report.figures import figure_html
 from mdm.report.render import Html, render
 from mdm.report.timeline import timeline_alt, timeline_chart
@@ -102,10 +101,11 @@ class TopicSection(_Context):
 
     @cached_property
     def values(self) -> dict[str, str]:
-        """The topic's named values, formatted for prose."""
+        """The topic's named values as prose prints them: ``name``, ``name.number``, ``name.period``."""
         return {
-            name: format_value(value_of(self.research, spec), spec)
+            key: text
             for name, spec in self.topic.evidence.values.items()
+            for key, text in value_texts(name, value_of(self.research, spec)).items()
         }
 
     def _prose(self, text: str) -> str:
@@ -130,8 +130,7 @@ class TopicSection(_Context):
     def quotes(self) -> Html:
         from mdm.data import visible_quotes
 
-        wanted = self.topic.evidence.quotes
-        if wanted is False or (wanted is None and not self.research.exists("quotes")):
+        if "quotes" not in self.project.uses(self.topic):
             return Html("")
         on_topic = [q for q in self.research.quotes if self.topic_id in q.topics]
         shown = visible_quotes(on_topic, self.topic_id, self.document.audience)
@@ -147,14 +146,7 @@ class TopicSection(_Context):
         questions = self.topic.evidence.survey
         if not questions:
             return Html("")
-        survey = self.research.survey
-        unknown = [q for q in questions if q not in survey.questions]
-        if unknown:
-            raise DataError(
-                f"{self._shown}: evidence.survey: unknown question {unknown[0]!r} "
-                f"(questions: {', '.join(survey.questions)})"
-            )
-        return _survey_html(self.research, [survey.questions[q] for q in questions])
+        return _survey_html(self.research, self.research.survey.select(questions, self._shown))
 
     def discussions(self, show: bool | None = None) -> Html:
         """The discussion log on this topic; ``show`` overrides the topic's evidence setting."""
@@ -174,7 +166,7 @@ class TopicSection(_Context):
         )
 
     def notes(self) -> Html:
-        if self.topic.evidence.notes is False:
+        if "notes" not in self.project.uses(self.topic):
             return Html("")
         notes = [n for n in self.research.notes if self.topic_id in n.topics]
         return render("notes.html.j2", notes=notes) if notes else Html("")
@@ -227,12 +219,13 @@ def _roadmap_html(
         caption="Source: params/project.yaml (timeline)",
     )
     pending = sorted((m for m in milestones if m.status != "done"), key=lambda m: m.quarter_index)
-    first = pending[0].quarter_index if pending else 0
     # due next: everything not done in the first two quarters that still have open milestones
+    # (not two calendar quarters: a quarter without milestones must not hide the next one)
+    open_quarters = sorted({m.quarter_index for m in pending})[:2]
     due = [
         (m, [names[o] for o in m.owners], [project.topics[t].title for t in m.topics])
         for m in pending
-        if m.quarter_index <= first + 1
+        if m.quarter_index in open_quarters
     ]
     return render(
         "roadmap.html.j2", rows=milestones, chart=chart, due=due, heading=heading, anchor=anchor
@@ -291,13 +284,13 @@ class Sources(_Context):
     anchor: str = "sec-sources"
 
     def table(self) -> Html:
-        from mdm.build.cache import file_digest
         from mdm.data import InputFile
+        from mdm.data.provenance import file_digest
         from mdm.metrics import DEFINITIONS
 
         research = Research(self.project)
         files = [
-            InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p)[:12])
+            InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p))
             for p in self.project.files
         ]
         for key in ("events", "quotes", "survey_questions", "survey_responses", "discussions"):
@@ -305,7 +298,7 @@ class Sources(_Context):
                 files.append(research.describe(key))
         for note in research.notes:
             path = self.project.root / note.path
-            files.append(InputFile(note.path, "notes", None, file_digest(path)[:12]))
+            files.append(InputFile(note.path, "notes", None, file_digest(path)))
         topics = self.project.sections(self.document.id)
         used = dict.fromkeys(
             spec.metric
@@ -320,6 +313,7 @@ class Sources(_Context):
             files=files,
             definitions=[DEFINITIONS[m] for m in used],
             min_group=self.project.info.data.min_group,
+            data_note=self.project.info.data_note,
         )
 
 

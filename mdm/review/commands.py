@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from mdm.authoring.edits import read, transaction
 from mdm.build.manifest import BuiltSection, require_current
-from mdm.errors import ConfigError
+from mdm.errors import ConfigError, Problem
+from mdm.params.loader import FieldError
 from mdm.params.models import Role
 from mdm.params.project import Project, load_project
 from mdm.review.records import (
@@ -30,9 +31,9 @@ from mdm.review.records import (
     Decision,
     DecisionState,
     Feedback,
-    Problem,
     Reviews,
     Rules,
+    Violation,
     agreement_problems,
     decision_problems,
     feedback_problems,
@@ -107,18 +108,18 @@ def _shown(name: str) -> Path:
 
 
 def _reject(
-    name: str, problems: Sequence[Problem], options: Mapping[str, str] = OPTIONS
+    name: str, problems: Sequence[Violation], options: Mapping[str, str] = OPTIONS
 ) -> NoReturn:
     """Raise the rules' messages, pointed at the options they are about; nothing was written."""
     raise ConfigError(
-        "\n".join(
-            f"{_shown(name)}: not written: {options.get(str(loc[0]), str(loc[0]))}: {text}"
+        problems=[
+            Problem(text, str(_shown(name)), None, options.get(str(loc[0]), str(loc[0])))
             for loc, text in problems
-        )
+        ]
     )
 
 
-def _refuse(name: str, problems: Sequence[Problem], options: Mapping[str, str] = OPTIONS) -> None:
+def _refuse(name: str, problems: Sequence[Violation], options: Mapping[str, str] = OPTIONS) -> None:
     if problems:
         _reject(name, problems, options)
 
@@ -128,14 +129,14 @@ def _make(model: type[M], name: str, options: Mapping[str, str] = OPTIONS, **fie
     try:
         return model(**fields)
     except ValidationError as err:
-        problems: list[Problem] = []
-        for error in err.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
-            loc: tuple[str | int, ...] = tuple(error["loc"]) or ("record",)
-            if message.startswith("@"):  # a model validator's own location (loader.at)
-                where_, _, message = message[1:].partition(": ")
-                loc = (where_.split(".")[0],)
-            problems.append((loc, message))
+        problems: list[Violation] = []
+        for error in err.errors(include_url=False):
+            cause = error.get("ctx", {}).get("error")
+            if isinstance(cause, FieldError):  # a model validator names its own field
+                problems.append((cause.loc, cause.message))
+            else:
+                loc = tuple(error["loc"]) or ("record",)
+                problems.append((loc, str(error["msg"]).removeprefix("Value error, ")))
         _reject(name, problems, options)
 
 
@@ -170,7 +171,7 @@ def _digests(opened: _Open, chosen: Sequence[str], name: str) -> dict[str, str]:
     if not chosen:
         return {s.id: s.digest for s in opened.built.values()}
     digests: dict[str, str] = {}
-    problems: list[Problem] = []
+    problems: list[Violation] = []
     for item in chosen:
         section, _, seen = item.partition("=")
         built = opened.built.get(section)

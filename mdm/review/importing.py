@@ -16,10 +16,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mdm.build.manifest import require_current
-from mdm.errors import DataError, where
+from mdm.errors import DataError, Problem, where
 from mdm.params.project import load_project
 from mdm.review.commands import Written, append_many, next_feedback_id
-from mdm.review.records import Feedback, Problem, Rules, feedback_problems, load_reviews
+from mdm.review.records import Feedback, Rules, Violation, feedback_problems, load_reviews
 
 __all__ = ["COLUMNS", "import_feedback"]
 
@@ -62,7 +62,7 @@ def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 def _record(
     row: dict[str, str], record_id: str, version: str, date: dt.date
-) -> tuple[Feedback | None, list[Problem]]:
+) -> tuple[Feedback | None, list[Violation]]:
     try:
         when = dt.date.fromisoformat(row["date"]) if row.get("date") else date
     except ValueError:
@@ -88,7 +88,7 @@ def import_feedback(project_dir: Path, path: Path, date: dt.date | None = None) 
     reviews = load_reviews(project)
     rules = Rules.of(project)
     records: list[Feedback] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     built: dict[str, bool] = {}
     for line, row in _rows(path):
         document = row["document"]
@@ -102,11 +102,11 @@ def import_feedback(project_dir: Path, path: Path, date: dt.date | None = None) 
             found = feedback_problems(rules, record)
             records.append(record)
         problems += [
-            f"{where(path, line, _COLUMN.get(str(loc[0]), str(loc[0])))}: {text}"
+            Problem(text, str(path), line, _COLUMN.get(str(loc[0]), str(loc[0])))
             for loc, text in found
         ]
     if problems:
-        raise DataError("\n".join(problems) + "\nnothing imported")
+        raise DataError(problems=[*problems, Problem("nothing imported")])
     if not records:
         raise DataError(f"{path}: no rows to import")
     written = append_many(project, "feedback.yaml", "feedback", records)

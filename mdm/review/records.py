@@ -29,11 +29,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from mdm.errors import ConfigError, MdmError
-from mdm.params.loader import Located, at, read_yaml, validate
-from mdm.params.models import ID_PATTERN, Role
+from mdm.errors import ConfigError, MdmError, Problem
+from mdm.params.loader import FieldError, Located, read_yaml, validate
+from mdm.params.models import Id, Model, Role
 from mdm.params.project import Project
 
 __all__ = [
@@ -43,10 +43,10 @@ __all__ = [
     "Decision",
     "DecisionState",
     "Feedback",
-    "Problem",
     "Reviews",
     "Rules",
     "SectionStatus",
+    "Violation",
     "agreement_problems",
     "decision_problems",
     "feedback_problems",
@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 REVIEWS_DIR = "params/reviews"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
 Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
@@ -111,8 +110,8 @@ class DecisionState(StrEnum):
     DEFERRED = "deferred"
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Record(Model):
+    """A review record file's model."""
 
 
 class Feedback(_Record):
@@ -130,8 +129,8 @@ class Feedback(_Record):
     @model_validator(mode="after")
     def _resolved(self) -> Feedback:
         if self.status != "open" and not self.resolution.strip():
-            raise ValueError(
-                at("resolution") + f"expected a resolution when status is {self.status}, found none"
+            raise FieldError(
+                ("resolution",), f"expected a resolution when status is {self.status}, found none"
             )
         return self
 
@@ -143,14 +142,15 @@ class Agreement(_Record):
     state: AgreementState
     date: dt.date
     note: str = ""
-    sections: dict[str, Digest] = {}
+    sections: dict[str, Digest] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _covers(self) -> Agreement:
         if self.state.signs_off and not self.sections:
-            raise ValueError(
-                at("sections") + "expected the digests of the sections signed off "
-                "(`mdm status --json` lists them), found none"
+            raise FieldError(
+                ("sections",),
+                "expected the digests of the sections signed off "
+                "(`mdm review agree` fills them in), found none",
             )
         return self
 
@@ -165,15 +165,15 @@ class Decision(_Record):
 
 
 class _FeedbackFile(_Record):
-    feedback: list[Feedback] = []
+    feedback: list[Feedback] = Field(default_factory=list)
 
 
 class _AgreementsFile(_Record):
-    agreements: list[Agreement] = []
+    agreements: list[Agreement] = Field(default_factory=list)
 
 
 class _DecisionsFile(_Record):
-    decisions: list[Decision] = []
+    decisions: list[Decision] = Field(default_factory=list)
 
 
 @dataclass
@@ -224,7 +224,7 @@ R = TypeVar("R", bound=_Record)
 
 
 def _read(
-    project: Project, name: str, model: type[R], problems: list[str]
+    project: Project, name: str, model: type[R], problems: list[Problem]
 ) -> tuple[Located | None, R]:
     """One record file, parsed and validated; its problems go to ``problems``."""
     path = project.root / REVIEWS_DIR / name
@@ -234,27 +234,27 @@ def _read(
         doc = read_yaml(path, display=Path(REVIEWS_DIR) / name)
         return doc, validate(model, doc)
     except MdmError as err:
-        problems.append(str(err))
+        problems.extend(err.problems)
         return None, model()
 
 
 def load_reviews(project: Project) -> Reviews:
     """Read and check ``params/reviews/*.yaml``; every problem is reported at once."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     fb_doc, fb = _read(project, "feedback.yaml", _FeedbackFile, problems)
     ag_doc, ag = _read(project, "agreements.yaml", _AgreementsFile, problems)
     de_doc, de = _read(project, "decisions.yaml", _DecisionsFile, problems)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError(problems=problems)
     reviews = Reviews(list(fb.feedback), list(ag.agreements), list(de.decisions))
     problems += _check(project, reviews, fb_doc, ag_doc, de_doc)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError(problems=problems)
     return reviews
 
 
-#: where in a record (field path) a rule is broken, and what is wrong
-Problem = tuple[tuple[str | int, ...], str]
+#: a broken rule: where in the record (its field path) and what is wrong
+Violation = tuple[tuple[str | int, ...], str]
 Record = Feedback | Agreement | Decision
 
 
@@ -277,8 +277,8 @@ class Rules:
         )
 
 
-def _refs(rules: Rules, record: Record) -> list[Problem]:
-    problems: list[Problem] = []
+def _refs(rules: Rules, record: Record) -> list[Violation]:
+    problems: list[Violation] = []
     if record.by not in rules.stakeholders:
         problems.append((("by",), f"{record.by!r} is not a stakeholder"))
     if record.document not in rules.documents:
@@ -287,7 +287,7 @@ def _refs(rules: Rules, record: Record) -> list[Problem]:
     return problems
 
 
-def feedback_problems(rules: Rules, record: Feedback) -> list[Problem]:
+def feedback_problems(rules: Rules, record: Feedback) -> list[Violation]:
     """What is wrong with a comment: unknown stakeholder, document or section."""
     problems = _refs(rules, record)
     sections = rules.sections.get(record.document)
@@ -304,7 +304,7 @@ def feedback_problems(rules: Rules, record: Feedback) -> list[Problem]:
 
 def agreement_problems(
     rules: Rules, record: Agreement, previous: AgreementState | None
-) -> list[Problem]:
+) -> list[Violation]:
     """What is wrong with an agreement record that follows state ``previous`` in its log."""
     problems = _refs(rules, record)
     if record.by in rules.stakeholders and record.by not in rules.holders[Role.AGREEMENT]:
@@ -336,7 +336,9 @@ def agreement_problems(
     return problems
 
 
-def decision_problems(rules: Rules, record: Decision, agreements: list[Agreement]) -> list[Problem]:
+def decision_problems(
+    rules: Rules, record: Decision, agreements: list[Agreement]
+) -> list[Violation]:
     """What is wrong with a decision, given every agreement record (an objection blocks approval)."""
     problems = _refs(rules, record)
     if record.by in rules.stakeholders and record.by not in rules.holders[Role.DECISION_MAKER]:
@@ -367,16 +369,16 @@ def _check(
     fb_doc: Located | None,
     ag_doc: Located | None,
     de_doc: Located | None,
-) -> list[str]:
-    problems: list[str] = []
+) -> list[Problem]:
+    problems: list[Problem] = []
     rules = Rules.of(project)
 
-    def say(doc: Located | None, key: str, index: int, found: list[Problem]) -> None:
+    def say(doc: Located | None, key: str, index: int, found: list[Violation]) -> None:
         for loc, text in found:
             where_ = (key, index, *loc)
             line = doc.line_of(where_) if doc is not None else None
             shown = doc.path if doc is not None else Path(REVIEWS_DIR) / f"{key}.yaml"
-            problems.append(f"{shown}:{line}: {'.'.join(map(str, where_))}: {text}")
+            problems.append(Problem(text, str(shown), line, ".".join(map(str, where_))))
 
     seen: set[str] = set()
     for i, item in enumerate(reviews.feedback):

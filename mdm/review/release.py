@@ -13,13 +13,13 @@ import json
 import platform
 import re
 import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from mdm import __version__
-from mdm.build.cache import LIBRARIES, file_digest
+from mdm.build.cache import tool_versions
 from mdm.build.manifest import MANIFEST, read_manifest
+from mdm.data.provenance import sha256_file
 from mdm.errors import BuildError
 from mdm.params.project import Project, load_project
 
@@ -43,17 +43,12 @@ def _inputs(project: Project) -> dict[str, str]:
         for p in (project.root / part).rglob("*")
         if p.is_file() and ".ipynb_checkpoints" not in p.parts
     ]
-    return {str(p.relative_to(project.root)): file_digest(p) for p in sorted(files)}
+    return {str(p.relative_to(project.root)): sha256_file(p) for p in sorted(files)}
 
 
 def _tools() -> dict[str, str]:
-    tools = {"mdm": __version__, "python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            tools[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return tools
+    installed = {name: v for name, v in tool_versions().items() if v != "absent"}
+    return {"mdm": __version__, "python": platform.python_version(), **installed}
 
 
 def write_release(project: Project, version: str, status: dict[str, Any]) -> Path:
@@ -63,7 +58,7 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
         raise BuildError(f"{target}: release {version} exists; releases are never overwritten")
     built = read_manifest(project.output)
     if not built:
-        raise BuildError(f"{project.output / MANIFEST}: no build to release; run `mdm build`")
+        raise BuildError(f"{project.output / MANIFEST}: no build to release; run `mdm build` first")
     staging = project.output / RELEASES / f".{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

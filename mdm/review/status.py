@@ -12,8 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from mdm.build.check import check
 from mdm.build.manifest import built_sections, read_manifest
-from mdm.build.pipeline import check
 from mdm.params.models import Role
 from mdm.params.project import Project
 from mdm.review.records import Reviews, section_status
