@@ -134,6 +134,34 @@ def test_refuses_a_flow_list_it_cannot_extend() -> None:
         append_record("feedback: [{id: a}]\n", Path("f.yaml"), "feedback", {"id": "b"})
 
 
+def test_resolve_feedback_edits_the_comment_in_place(tiny: Path) -> None:
+    folder = tiny / "params/reviews"
+    folder.mkdir()
+    text = (
+        "feedback:\n"
+        "  # from the March meeting\n"
+        "  - {id: fb-1, by: club-leads, document: proposal, version: '1.0', section: overview,\n"
+        "     date: 2025-03-01, text: More tutors.}\n"
+    )
+    (folder / "feedback.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(
+        ConfigError,
+        match=r"^params/reviews/feedback\.yaml: --resolution: expected a resolution when status "
+        r"is addressed, found none$",
+    ):
+        commands.resolve_feedback(tiny, "fb-1", "addressed", "  ")
+    with pytest.raises(ConfigError, match=r"FEEDBACK_ID: no comment 'fb-9' \(comments: fb-1\)$"):
+        commands.resolve_feedback(tiny, "fb-9", "declined", "No.")
+    assert (folder / "feedback.yaml").read_text(encoding="utf-8") == text
+    commands.resolve_feedback(tiny, "fb-1", "declined", "Out of scope: no budget.")
+    assert (folder / "feedback.yaml").read_text(encoding="utf-8") == text.replace(
+        "text: More tutors.}",
+        "text: More tutors., status: declined, resolution: 'Out of scope: no budget.'}",
+    )
+    with pytest.raises(ConfigError, match=r"FEEDBACK_ID: fb-1 is declined already$"):
+        commands.resolve_feedback(tiny, "fb-1", "addressed", "Yes.")
+
+
 def test_commands_refuse_before_any_build(tiny: Path) -> None:
     with pytest.raises(
         BuildError, match=r"\.mdm-build\.json: proposal: not built yet; run `mdm build` first"
