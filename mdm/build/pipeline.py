@@ -23,6 +23,7 @@ from typing import Any
 
 from mdm.build.check import check, check_data
 from mdm.build.lock import build_lock
+from mdm.build.manifest import MANIFEST, document_entry, read_manifest, write_manifest
 from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult
 from mdm.build.uptodate import FORMATS
 from mdm.errors import BuildError, DataError
@@ -30,8 +31,6 @@ from mdm.params.project import Project, SectionSpec
 from mdm.review.records import Reviews, review_files
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
-
-MANIFEST = ".mdm-build.json"
 
 
 @dataclass(frozen=True)
@@ -58,14 +57,6 @@ class BuildReport:
     up_to_date: list[str] = field(default_factory=list)
     sections: list[SectionResult] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def _read_manifest(output: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
@@ -168,11 +159,9 @@ def _assemble(
     audience = plan.project.document(doc).audience
     check_exports(plan.project, audience, [staging / p for p in products], printed)
     report.seconds[f"{doc} privacy"] = time.perf_counter() - mark
-    plan.manifest[doc] = {
-        "key": plan.doc_keys[doc],
-        "files": {p: sha256_file(staging / p) for p in products},
-        "sections": {f.spec.id: {"title": f.title, "digest": f.digest} for f in fragments},
-    }
+    files = {p: sha256_file(staging / p) for p in products}
+    keys = {s.id: k for s, k in zip(plan.specs, plan.keys, strict=True) if s.document == doc}
+    plan.manifest[doc] = document_entry(plan.doc_keys[doc], files, fragments, keys)
 
 
 def _build_into(
@@ -211,8 +200,7 @@ def _build_into(
             log(f"assembled {doc}")
     report.sections = [run.results[i] for i in range(len(plan.specs))]
     report.seconds["sections"] = time.perf_counter() - mark
-    (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
-    check_manifest(project, staging / MANIFEST)  # published too
+    check_manifest(project, write_manifest(staging, plan.manifest))  # published too
     asked = options.documents or tuple(project.documents)
     done = stamp(project.root, plan.read, options.formats, options.documents, asked)
     (staging / STAMP).write_text(json.dumps(done, indent=1), encoding="utf-8")
@@ -247,7 +235,7 @@ def _plan(options: BuildOptions, report: BuildReport) -> _Plan:
     documents = options.documents or tuple(project.documents)
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
-    plan = _Plan(project, reviews, manifest=_read_manifest(project.output))
+    plan = _Plan(project, reviews, manifest=read_manifest(project.output))
     reviewed = [f"{p.name}:{sha256_file(p)}" for p in review_files(project)]
     plan.read.update(review_files(project))
     for doc in documents:

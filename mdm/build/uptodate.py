@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from mdm.build.cache import code_fingerprint
+from mdm.build.manifest import read_manifest
 from mdm.data.provenance import sha256_file
 
 __all__ = ["FORMATS", "STAMP", "stamp", "up_to_date"]
 
 FORMATS = ("html", "pdf")
 STAMP = ".mdm-stamp.json"
-MANIFEST = ".mdm-build.json"  # as mdm.build.pipeline.MANIFEST, without importing the pipeline
 
 
 def _options(formats: Sequence[str], documents: Sequence[str]) -> dict[str, list[str]]:
@@ -81,7 +81,7 @@ def up_to_date(
     output = root / "output"
     try:
         saved = json.loads((output / STAMP).read_text(encoding="utf-8"))
-        manifest = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_manifest(output)
         if saved["options"] != _options(formats, documents):
             return None
         if _listing(root, saved["listing"]) != saved["listing"]:
