@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -28,6 +28,9 @@ from mdm.params.models import (
     Topic,
     TopicStatus,
 )
+
+if TYPE_CHECKING:
+    from mdm.build.notebooks import NotebookFile
 
 __all__ = ["Project", "SectionSpec", "bundled_notebooks", "load_project"]
 
@@ -81,18 +84,26 @@ class Project:
     def holders(self, role: Role) -> list[tuple[Stakeholder, RoleAssignment]]:
         return [(self.stakeholders[a.who], a) for a in self.roles if a.role is role]
 
-    def notebook(self, name: str) -> Path:
-        """The project's own ``notebooks/<name>.ipynb``, else mdm's default."""
-        own = self.root / "notebooks" / f"{name}.ipynb"
-        if own.is_file():
-            return own
-        default = bundled_notebooks() / f"{name}.ipynb"
-        if default.is_file():
-            return default
-        raise ConfigError(
-            f"{where(DOCUMENTS_FILE)}: notebook {name!r} not found in "
-            f"{self.root / 'notebooks'} nor among mdm's notebooks"
+    def notebook(self, name: str, shown: str = DOCUMENTS_FILE) -> Path:
+        """The notebook papermill runs for ``name``: the project's own, else mdm's default."""
+        return self.notebook_file(name, shown).path
+
+    def notebook_file(self, name: str, shown: str = DOCUMENTS_FILE) -> NotebookFile:
+        """The project's ``notebooks/<name>`` (``.ipynb`` or jupytext text), else mdm's default.
+
+        ``shown`` is the params file that names the notebook, for the error.
+        """
+        from mdm.build.notebooks import find_notebook, runnable
+
+        files = find_notebook(self.root / "notebooks", name) or find_notebook(
+            bundled_notebooks(), name
         )
+        if not files:
+            raise ConfigError(
+                f"{where(shown)}: notebook {name!r} not found in "
+                f"{self.root / 'notebooks'} (as .ipynb, .py or .md) nor among mdm's notebooks"
+            )
+        return runnable(files, name, self.root)
 
     def document(self, doc_id: str) -> Document:
         try:
@@ -121,6 +132,8 @@ class Project:
             "discussions": (self.root / paths.discussions).is_file(),
         }
         files = [self.root / getattr(paths, key) for key, used in wanted.items() if used]
+        files += [self.root / t.file for t in evidence.tables]
+        files += [self.root / f for f in evidence.files]
         notes = self.root / paths.notes
         if evidence.notes is not False and notes.is_dir():
             files += sorted(notes.glob("*.md"))
@@ -160,20 +173,28 @@ class Project:
         topics = (
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
-        notebook = self.notebook(doc.topic_notebook)
         # back matter (roadmap, sources appendix) may list every input file
         back = matter(doc.back, (*self.files, *self.data_files()))
-        specs += [
-            SectionSpec(
-                doc.id,
-                f"topic-{t.id}",
-                f"{t.number}. {t.title}",
-                notebook,
-                {"project_dir": root, "document": doc.id, "topic": t.id},
-                (*shared, self.root / TOPICS_DIR / f"{t.id}.yaml", *self.topic_inputs(t)),
+        for t in topics:
+            shown = f"{TOPICS_DIR}/{t.id}.yaml" if doc.id in t.notebooks else DOCUMENTS_FILE
+            notebook = self.notebook_file(t.notebooks.get(doc.id, doc.topic_notebook), shown)
+            # a text notebook's source keys the section too (its conversion could hide nothing)
+            source = (notebook.source,) if notebook.source != notebook.path else ()
+            specs.append(
+                SectionSpec(
+                    doc.id,
+                    f"topic-{t.id}",
+                    f"{t.number}. {t.title}",
+                    notebook.path,
+                    {"project_dir": root, "document": doc.id, "topic": t.id},
+                    (
+                        *shared,
+                        self.root / TOPICS_DIR / f"{t.id}.yaml",
+                        *source,
+                        *self.topic_inputs(t),
+                    ),
+                )
             )
-            for t in topics
-        ]
         return specs + back
 
 
@@ -272,8 +293,15 @@ def _cross_check(
 
     problems = []
     numbers: dict[int, str] = {}
+    documents = [d.id for d in docs.documents] if docs is not None else None
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
+        for doc_id in t.notebooks:
+            if documents is not None and doc_id not in documents:
+                problems.append(
+                    f"{where(shown, line(shown, 'notebooks', doc_id), 'notebooks')}: expected a "
+                    f"document id, got {doc_id!r} (documents: {', '.join(documents)})"
+                )
         if t.merged_into is not None and t.merged_into not in known_topics:
             problems.append(
                 _unknown(
