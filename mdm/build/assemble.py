@@ -120,10 +120,10 @@ def _fill_markdown(nb: Any, result: SectionResult) -> None:
     for position, cell in _author_cells(nb):
         if cell.cell_type != "markdown" or REMOVE_TAGS & set(cell.metadata.get("tags", [])):
             continue
+        first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
         cell.source, unknown = fill(cell.source, values)
         if unknown:
             spec = result.spec
-            first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
             raise NotebookError(
                 f"section {spec.id} ({spec.document}): {_shown_notebook(spec)}, cell {position} "
                 f"[{first[:60]}]: unknown value {{{{ {unknown[0]} }}}} (published: "

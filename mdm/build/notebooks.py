@@ -56,6 +56,9 @@ def _read_text_notebook(path: Path, root: Path) -> Any:
         raise NotebookError(
             f"{_shown(path, root)}: cannot read as a jupytext notebook: {err}"
         ) from err
+    # jupytext gives cells random ids: fixed ones keep the converted file, and so the cache key, stable
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index + 1}"
     nb.metadata.setdefault("kernelspec", dict(_KERNEL))
     nb.metadata.setdefault("language_info", {"name": "python"})
     return nb
