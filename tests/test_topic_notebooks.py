@@ -327,3 +327,52 @@ def test_plain_papermill_runs_the_topic_notebook_with_its_defaults(tiny: Path, t
     outputs = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.get("outputs", [])]
     published = [o["data"]["text/plain"] for o in outputs if "application/vnd.mdm.values+json" in o.get("data", {})]
     assert published == ["club_nights = 4", "busiest_branch = Central", "tutors_per_pupil = 16%"]
+
+
+# --- authoring: new-topic --notebook, init --jupytext ---------------------------------------
+
+
+def test_new_topic_with_notebook_scaffolds_it_from_the_shared_one(tiny: Path) -> None:
+    from conftest import mdm
+
+    run = mdm("new-topic", "reading-buddies", "Reading buddies", "Who reads with whom?", "--notebook", "--project", str(tiny))
+    assert run.returncode == 0, run.stderr
+    notebook = tiny / "notebooks/reading-buddies-proposal.ipynb"
+    assert str(notebook) in run.stdout.splitlines()
+    assert "notebooks:\n  proposal: reading-buddies-proposal\n" in (tiny / "params/topics/reading-buddies.yaml").read_text(encoding="utf-8")
+    nb = nbformat.read(notebook, as_version=4)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert 'topic = "reading-buddies"' in params.source
+    assert nb.cells[-1].source.endswith("section.show_markdown()")
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-reading-buddies")
+    assert spec.notebook == notebook
+    # asked again for the same notebook: refused, nothing written
+    again = mdm("new-topic", "reading-pals", "Reading pals", "Who?", "--notebook", "nope", "--project", str(tiny))
+    assert again.returncode == 2 and "document 'nope' is not defined" in again.stderr
+    assert not (tiny / "params/topics/reading-pals.yaml").exists()
+
+
+def test_init_with_jupytext_pairs_the_notebooks_with_text_files(tmp_path: Path) -> None:
+    from conftest import mdm
+
+    run = mdm("init", str(tmp_path / "club"), "--with-notebooks", "--jupytext", "py")
+    assert run.returncode == 0, run.stderr
+    root = tmp_path / "club"
+    assert 'formats = "ipynb,py:percent"' in (root / "jupytext.toml").read_text(encoding="utf-8")
+    text = (root / "notebooks/topic.py").read_text(encoding="utf-8")
+    assert "# %% tags=[\"parameters\"]" in text and "section.tables()" in text
+    spec = next(s for s in load_project(root).sections("proposal") if s.id.startswith("topic-"))
+    # the pair is in sync, so the .ipynb runs and its text twin keys the section
+    assert spec.notebook == root / "notebooks/topic.ipynb" and root / "notebooks/topic.py" in spec.inputs
+
+
+@pytest.mark.kernel
+def test_scaffolded_topic_notebook_builds(tiny: Path) -> None:
+    from conftest import mdm
+
+    run = mdm("new-topic", "reading-buddies", "Reading buddies", "Who reads with whom?", "--notebook", "--project", str(tiny))
+    assert run.returncode == 0, run.stderr
+    build(BuildOptions(project_dir=tiny, formats=("html",)))
+    section = html_of(tiny).find(id="sec-topic-reading-buddies")
+    assert section is not None and "Reading buddies" in section.get_text()

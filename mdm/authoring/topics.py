@@ -71,9 +71,18 @@ def _changed(project_dir: Path, changes: dict[Path, str | None]) -> list[Path]:
 
 
 def new_topic(
-    project_dir: Path, topic_id: str, title: str, question: str, number: int | None = None
+    project_dir: Path,
+    topic_id: str,
+    title: str,
+    question: str,
+    number: int | None = None,
+    notebook: str | None = None,
 ) -> list[Path]:
-    """Add ``params/topics/<id>.yaml``, last or at ``number`` (active topics from there move down one)."""
+    """Add ``params/topics/<id>.yaml``, last or at ``number`` (active topics from there move down one).
+
+    With ``notebook`` (a document id; "" for the first document) the topic also gets its own
+    notebook for that document, ``notebooks/<id>-<document>``, made from the shared one.
+    """
     _check_id(topic_id, "id")
     title, question = _one_line(title, "title"), _one_line(question, "question")
     project = load_project(project_dir)
@@ -93,7 +102,28 @@ def new_topic(
                 text = read(project.root / rel, rel)
                 changes[rel] = set_key(text, rel, "number", str(topic.number + 1), "number")
         changes[_topic_file(topic_id)] = _new_topic_text(number, title, question)
+        if notebook is not None:
+            changes.update(_own_notebook(project, topic_id, notebook, changes))
     return _changed(project_dir, changes)
+
+
+def _own_notebook(
+    project: Project, topic_id: str, doc_id: str, changes: dict[Path, str | None]
+) -> dict[Path, str | None]:
+    """The topic's own notebook for ``doc_id``, and its topic file naming it."""
+    from mdm.authoring.notebooks import topic_notebook
+
+    document = project.document(doc_id or next(iter(project.documents)))
+    shared = project.notebook_file(document.topic_notebook).source
+    name = f"{topic_id}-{document.id}"
+    rel = Path("notebooks") / f"{name}{shared.suffix}"
+    if (project.root / rel).exists():
+        raise ConfigError(f"{rel}: exists already; mdm new-topic --notebook never overwrites one")
+    topic_text = changes[_topic_file(topic_id)] or ""
+    return {
+        rel: topic_notebook(shared, topic_id),
+        _topic_file(topic_id): topic_text + f"notebooks:\n  {document.id}: {name}\n",
+    }
 
 
 def _new_topic_text(number: int, title: str, question: str) -> str:
