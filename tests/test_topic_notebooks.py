@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,7 +58,9 @@ def with_analysis(project: Path, fixture: str = "topic_analysis", suffix: str = 
 
 
 def html_of(project: Path) -> BeautifulSoup:
-    return BeautifulSoup((project / "output/proposal.html").read_text(encoding="utf-8"), "html.parser")
+    return BeautifulSoup(
+        (project / "output/proposal.html").read_text(encoding="utf-8"), "html.parser"
+    )
 
 
 def executed(report: BuildReport) -> list[str]:
@@ -81,14 +84,19 @@ def test_topic_runs_its_own_notebook_only_in_that_document(tiny: Path) -> None:
 def test_notebooks_naming_an_unknown_document_is_an_error(tiny: Path) -> None:
     path = tiny / "params/topics/book-sales.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notebooks:\n  strategy: x\n", "utf-8")
-    with pytest.raises(ConfigError, match=r"book-sales.yaml:5: notebooks: expected a document id, got 'strategy' \(documents: proposal\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"book-sales.yaml:5: notebooks: expected a document id, got 'strategy' \(documents: proposal\)",
+    ):
         load_project(tiny)
 
 
 def test_missing_topic_notebook_names_the_topic_file(tiny: Path) -> None:
     path = tiny / "params/topics/book-sales.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notebooks:\n  proposal: sales\n", "utf-8")
-    with pytest.raises(ConfigError, match=r"params/topics/book-sales.yaml: notebook 'sales' not found"):
+    with pytest.raises(
+        ConfigError, match=r"params/topics/book-sales.yaml: notebook 'sales' not found"
+    ):
         load_project(tiny).sections("proposal")
 
 
@@ -101,7 +109,9 @@ def test_yaml_prose_may_use_published_names_only_with_an_own_notebook(tiny: Path
 
 def test_text_notebook_is_converted_once_and_keys_its_section(tiny: Path) -> None:
     source = with_analysis(tiny, suffix=".py")
-    spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs")
+    spec = next(
+        s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs"
+    )
     assert spec.notebook == tiny / "output/.jupytext" / f"{NOTEBOOK}.ipynb"
     assert source in spec.inputs
     converted = nbformat.read(spec.notebook, as_version=4)
@@ -117,16 +127,23 @@ def test_paired_notebook_edited_without_jupytext_is_an_error(tiny: Path) -> None
     ipynb = tiny / "notebooks" / f"{NOTEBOOK}.ipynb"
     shutil.copy(FIXTURES / "notebooks/topic_analysis.ipynb", ipynb)
     # in sync: the .ipynb itself runs
-    spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs")
+    spec = next(
+        s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs"
+    )
     assert spec.notebook == ipynb and text in spec.inputs
     nb = nbformat.read(ipynb, as_version=4)
     nb.cells[4].source += "\n\nOne more line."
     nbformat.write(nb, ipynb)
     os.utime(text, (1, 1))  # the text file is older than the edited .ipynb
-    with pytest.raises(NotebookError, match=r"homework-analysis.ipynb: cell 5: differs from its paired notebooks/homework-analysis.py and was saved after it; sync them with `jupytext --sync"):
+    with pytest.raises(
+        NotebookError,
+        match=r"homework-analysis.ipynb: cell 5: differs from its paired notebooks/homework-analysis.py and was saved after it; sync them with `jupytext --sync",
+    ):
         load_project(tiny).sections("proposal")
     os.utime(ipynb, (0, 0))  # now the text is newer: it wins, as in jupytext
-    spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs")
+    spec = next(
+        s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs"
+    )
     assert spec.notebook.parent == tiny / "output/.jupytext"
 
 
@@ -144,12 +161,20 @@ def test_paired_notebook_edited_without_jupytext_is_an_error(tiny: Path) -> None
     ],
     ids=lambda v: str(v) if not isinstance(v, ValueSpec) else "",
 )
-def test_published_values_are_written_as_evidence_values(value: float, fmt: str, spec: ValueSpec) -> None:
+def test_published_values_are_written_as_evidence_values(
+    value: float, fmt: str, spec: ValueSpec
+) -> None:
     assert format_number(value, fmt) == format_value(value, spec)  # type: ignore[arg-type]
 
 
 def test_number_formats_without_a_format() -> None:
-    assert [format_number(v) for v in (4, 4.0, 3.14159, "Central", None)] == ["4", "4", "3.1", "Central", "n/a"]
+    assert [format_number(v) for v in (4, 4.0, 3.14159, "Central", None)] == [
+        "4",
+        "4",
+        "3.1",
+        "Central",
+        "n/a",
+    ]
     with pytest.raises(TypeError, match=r"value: expected a number or text, got a bool"):
         format_number(True)
 
@@ -186,16 +211,32 @@ def test_table_columns_order_totals_formats_and_provenance(tiny: Path) -> None:
 @pytest.mark.parametrize(
     ("spec", "error", "message"),
     [
-        ({"columns": ["branch", "budget"]}, DataError, r"test: expected columns of data/club-nights.csv \(branch, night, pupils, tutors\), got 'budget'"),
-        ({"formats": {"night": "count"}}, DataError, r"data/club-nights.csv:2: night: expected a number, got 'Monday'"),
-        ({"file": "data/private/register.csv"}, DataError, r"data/private/register.csv: private data"),
+        (
+            {"columns": ["branch", "budget"]},
+            DataError,
+            r"test: expected columns of data/club-nights.csv \(branch, night, pupils, tutors\), got 'budget'",
+        ),
+        (
+            {"formats": {"night": "count"}},
+            DataError,
+            r"data/club-nights.csv:2: night: expected a number, got 'Monday'",
+        ),
+        (
+            {"file": "data/private/register.csv"},
+            DataError,
+            r"data/private/register.csv: private data",
+        ),
     ],
     ids=["unknown column", "text in a number column", "private file"],
 )
-def test_table_errors_name_the_file_and_what_was_wrong(tiny: Path, spec: dict, error: type, message: str) -> None:
+def test_table_errors_name_the_file_and_what_was_wrong(
+    tiny: Path, spec: dict, error: type, message: str
+) -> None:
     with_analysis(tiny)
     with pytest.raises(error, match=message):
-        table_html(load_project(tiny), TableSpec(**{"file": "data/club-nights.csv", **spec}), "test")
+        table_html(
+            load_project(tiny), TableSpec(**{"file": "data/club-nights.csv", **spec}), "test"
+        )
 
 
 def test_table_never_shows_a_column_that_identifies_people(tiny: Path) -> None:
@@ -206,7 +247,9 @@ def test_table_never_shows_a_column_that_identifies_people(tiny: Path) -> None:
 
 
 def test_table_spec_accepts_only_csv_or_parquet_under_data() -> None:
-    with pytest.raises(ValueError, match=r"expected a .csv or .parquet file under data/, got 'params/project.yaml'"):
+    with pytest.raises(
+        ValueError, match=r"expected a .csv or .parquet file under data/, got 'params/project.yaml'"
+    ):
         TableSpec(file="params/project.yaml")
 
 
@@ -218,7 +261,10 @@ def test_figure_without_alt_text_and_undeclared_data_are_errors(tiny: Path) -> N
     fig = section.new_figure()
     with pytest.raises(NotebookError, match=r"section.figure: expected alt text"):
         section.figure(fig)
-    with pytest.raises(DataError, match=r"params/topics/book-sales.yaml: evidence.files: the notebook reads data/club-nights.csv, which this topic does not declare"):
+    with pytest.raises(
+        DataError,
+        match=r"params/topics/book-sales.yaml: evidence.files: the notebook reads data/club-nights.csv, which this topic does not declare",
+    ):
         section.data("data/club-nights.csv")
 
 
@@ -251,7 +297,10 @@ def test_topic_notebook_builds_into_html_and_pdf(tiny: Path) -> None:
     page = html_of(tiny)
     section = page.find(id="sec-topic-homework-clubs").find_parent("section")
     text = " ".join(section.get_text(" ").split())
-    assert "This term 4 club nights ran; the busiest was in Central, and tutors numbered 16% of the pupils." in text
+    assert (
+        "This term 4 club nights ran; the busiest was in Central, and tutors numbered 16% of the pupils."
+        in text
+    )
     assert "Clubs ran 4 nights this term." in text  # a published value in the topic's YAML prose
     table = section.find("table", class_="mdm-table")
     assert [td.text for td in table.tbody.tr.find_all("td")] == ["Central", "Wednesday", "31", "5"]
@@ -260,13 +309,27 @@ def test_topic_notebook_builds_into_html_and_pdf(tiny: Path) -> None:
     assert img["alt"] == "Bar chart of pupils by branch: Central 55, Riverside 40"
     assert img["src"].startswith("data:image/png;base64,")
     # what an author's cell printed, warned or left as a DataFrame stays out; so does the preview
-    for leak in ("rows read", "self-reported", "dataframe", "Preview:", "not_published", "club_nights ="):
+    for leak in (
+        "rows read",
+        "self-reported",
+        "dataframe",
+        "Preview:",
+        "not_published",
+        "club_nights =",
+    ):
         assert leak not in str(section), leak
     # a topic on the shared notebook shows its evidence.tables
     shared = page.find(id="sec-topic-summer-reading").find_parent("section")
-    assert [td.text for tr in shared.tbody.find_all("tr") for td in tr.find_all("td")] == ["Wednesday", "31", "Monday", "24"]
+    assert [td.text for tr in shared.tbody.find_all("tr") for td in tr.find_all("td")] == [
+        "Wednesday",
+        "31",
+        "Monday",
+        "24",
+    ]
     assert "Busiest nights. Source: data/club-nights.csv (4 rows" in shared.get_text()
-    pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(tiny / "output/proposal.pdf").pages).split())
+    pdf = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(tiny / "output/proposal.pdf").pages).split()
+    )
     assert "This term 4 club nights ran; the busiest was in Central" in pdf
     assert "Club nights this term. Source: data/club-nights.csv (4 rows" in pdf
 
@@ -274,7 +337,10 @@ def test_topic_notebook_builds_into_html_and_pdf(tiny: Path) -> None:
 @pytest.mark.kernel
 def test_unknown_value_name_fails_naming_notebook_and_cell(tiny: Path) -> None:
     with_analysis(tiny, "unknown_value")
-    with pytest.raises(NotebookError, match=r"section topic-homework-clubs \(proposal\): notebooks/homework-analysis.ipynb, cell 4 \[We ran \{\{ club_nights \}\} nights and .*\]: unknown value \{\{ club_mornings \}\} \(published: club_nights\)"):
+    with pytest.raises(
+        NotebookError,
+        match=r"section topic-homework-clubs \(proposal\): notebooks/homework-analysis.ipynb, cell 4 \[We ran \{\{ club_nights \}\} nights and .*\]: unknown value \{\{ club_mornings \}\} \(published: club_nights\)",
+    ):
         build(BuildOptions(project_dir=tiny, formats=("html",)))
     assert not (tiny / "output/proposal.html").exists()
 
@@ -282,7 +348,10 @@ def test_unknown_value_name_fails_naming_notebook_and_cell(tiny: Path) -> None:
 @pytest.mark.kernel
 def test_figure_without_alt_text_fails_the_build_naming_the_cell(tiny: Path) -> None:
     with_analysis(tiny, "figure_without_alt")
-    with pytest.raises(NotebookError, match=r"notebooks/homework-analysis.ipynb, cell 3 \[fig = section.new_figure\(\)\]: NotebookError: section.figure: expected alt text"):
+    with pytest.raises(
+        NotebookError,
+        match=r"notebooks/homework-analysis.ipynb, cell 3 \[fig = section.new_figure\(\)\]: NotebookError: section.figure: expected alt text",
+    ):
         build(BuildOptions(project_dir=tiny, formats=("html",)))
 
 
@@ -309,11 +378,15 @@ def test_incremental_build_follows_the_topic_notebook_and_its_data(tiny: Path) -
     csv.write_text(csv.read_text(encoding="utf-8") + "Riverside,Friday,40,6\n", encoding="utf-8")
     # both topics that read the file run again, and only they
     assert executed(build(options)) == ["topic-homework-clubs", "topic-summer-reading"]
-    assert "This term 5 club nights ran; the busiest was in Riverside" in " ".join(html_of(tiny).get_text(" ").split())
+    assert "This term 5 club nights ran; the busiest was in Riverside" in " ".join(
+        html_of(tiny).get_text(" ").split()
+    )
 
 
 @pytest.mark.kernel
-def test_plain_papermill_runs_the_topic_notebook_with_its_defaults(tiny: Path, tmp_path: Path) -> None:
+def test_plain_papermill_runs_the_topic_notebook_with_its_defaults(
+    tiny: Path, tmp_path: Path
+) -> None:
     notebook = with_analysis(tiny)
     out = tmp_path / "ran.ipynb"
     run = subprocess.run(
@@ -324,8 +397,17 @@ def test_plain_papermill_runs_the_topic_notebook_with_its_defaults(tiny: Path, t
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    outputs = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    published = [o["data"]["text/plain"] for o in outputs if "application/vnd.mdm.values+json" in o.get("data", {})]
+    outputs = [
+        o
+        for c in nbformat.read(out, as_version=4).cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    ]
+    published = [
+        o["data"]["text/plain"]
+        for o in outputs
+        if "application/vnd.mdm.values+json" in o.get("data", {})
+    ]
     assert published == ["club_nights = 4", "busiest_branch = Central", "tutors_per_pupil = 16%"]
 
 
@@ -335,20 +417,41 @@ def test_plain_papermill_runs_the_topic_notebook_with_its_defaults(tiny: Path, t
 def test_new_topic_with_notebook_scaffolds_it_from_the_shared_one(tiny: Path) -> None:
     from conftest import mdm
 
-    run = mdm("new-topic", "reading-buddies", "Reading buddies", "Who reads with whom?", "--notebook", "--project", str(tiny))
+    run = mdm(
+        "new-topic",
+        "reading-buddies",
+        "Reading buddies",
+        "Who reads with whom?",
+        "--notebook",
+        "--project",
+        str(tiny),
+    )
     assert run.returncode == 0, run.stderr
     notebook = tiny / "notebooks/reading-buddies-proposal.ipynb"
     assert str(notebook) in run.stdout.splitlines()
-    assert "notebooks:\n  proposal: reading-buddies-proposal\n" in (tiny / "params/topics/reading-buddies.yaml").read_text(encoding="utf-8")
+    assert "notebooks:\n  proposal: reading-buddies-proposal\n" in (
+        tiny / "params/topics/reading-buddies.yaml"
+    ).read_text(encoding="utf-8")
     nb = nbformat.read(notebook, as_version=4)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert 'topic = "reading-buddies"' in params.source
     assert nb.cells[-1].source.endswith("section.show_markdown()")
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-reading-buddies")
+    spec = next(
+        s for s in load_project(tiny).sections("proposal") if s.id == "topic-reading-buddies"
+    )
     assert spec.notebook == notebook
     # asked again for the same notebook: refused, nothing written
-    again = mdm("new-topic", "reading-pals", "Reading pals", "Who?", "--notebook", "nope", "--project", str(tiny))
+    again = mdm(
+        "new-topic",
+        "reading-pals",
+        "Reading pals",
+        "Who?",
+        "--notebook",
+        "nope",
+        "--project",
+        str(tiny),
+    )
     assert again.returncode == 2 and "document 'nope' is not defined" in again.stderr
     assert not (tiny / "params/topics/reading-pals.yaml").exists()
 
@@ -361,18 +464,53 @@ def test_init_with_jupytext_pairs_the_notebooks_with_text_files(tmp_path: Path) 
     root = tmp_path / "club"
     assert 'formats = "ipynb,py:percent"' in (root / "jupytext.toml").read_text(encoding="utf-8")
     text = (root / "notebooks/topic.py").read_text(encoding="utf-8")
-    assert "# %% tags=[\"parameters\"]" in text and "section.tables()" in text
+    assert '# %% tags=["parameters"]' in text and "section.tables()" in text
     spec = next(s for s in load_project(root).sections("proposal") if s.id.startswith("topic-"))
     # the pair is in sync, so the .ipynb runs and its text twin keys the section
-    assert spec.notebook == root / "notebooks/topic.ipynb" and root / "notebooks/topic.py" in spec.inputs
+    assert (
+        spec.notebook == root / "notebooks/topic.ipynb"
+        and root / "notebooks/topic.py" in spec.inputs
+    )
 
 
 @pytest.mark.kernel
 def test_scaffolded_topic_notebook_builds(tiny: Path) -> None:
     from conftest import mdm
 
-    run = mdm("new-topic", "reading-buddies", "Reading buddies", "Who reads with whom?", "--notebook", "--project", str(tiny))
+    run = mdm(
+        "new-topic",
+        "reading-buddies",
+        "Reading buddies",
+        "Who reads with whom?",
+        "--notebook",
+        "--project",
+        str(tiny),
+    )
     assert run.returncode == 0, run.stderr
     build(BuildOptions(project_dir=tiny, formats=("html",)))
     section = html_of(tiny).find(id="sec-topic-reading-buddies")
     assert section is not None and "Reading buddies" in section.get_text()
+
+
+@pytest.mark.kernel
+def test_example_metrics_analysis_notebook_previews_on_the_example(tmp_path: Path) -> None:
+    from conftest import REPO, copy_project
+
+    from mdm.build.preview import preview
+
+    root = copy_project(REPO, tmp_path / "example")
+    shutil.copy(REPO / "docs/examples/metrics-analysis.ipynb", root / "notebooks")
+    topic = root / "params/topics/metrics.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8") + "notebooks:\n  proposal: metrics-analysis\n", "utf-8"
+    )
+    page = BeautifulSoup(preview(root, "metrics", "proposal").read_text(encoding="utf-8"), "html.parser")
+    text = " ".join(page.get_text(" ").split())
+    assert re.search(
+        r"A straight line fitted to the last 8 complete quarters \(\d{4}Q\d to \d{4}Q\d\) "
+        r"changes by [+−][\d,]+ contributors a quarter, [+−]?\d+% of the average quarter\.",
+        text,
+    ), text[:2000]
+    alts = [img["alt"] for img in page.find_all("img")]
+    assert any(a.startswith("Line chart of contributors per quarter from ") for a in alts)
+    assert "Key findings" in text  # the shared notebook's sections are all still there

@@ -22,7 +22,9 @@ _EXTEND = """\
 #   section.table("data/my-file.csv", columns=["group", "count"], totals=True)
 #   section.figure(fig, alt="What the chart shows, in one sentence")
 # Only what section.* displays reaches the document (docs/notebooks.md)."""
-_PREVIEW = "# JupyterLab only: the Markdown cells as the document will show them\nsection.show_markdown()"
+_PREVIEW = (
+    "# JupyterLab only: the Markdown cells as the document will show them\nsection.show_markdown()"
+)
 _DEFAULT = re.compile(r"""^(\s*topic\s*=\s*)(["']).*?\2""", re.MULTILINE)
 
 
@@ -40,7 +42,7 @@ def _write(nb: Any, suffix: str) -> str:
     if suffix == ".ipynb":
         import nbformat
 
-        return nbformat.writes(nb) + "\n"
+        return str(nbformat.writes(nb)) + "\n"
     import jupytext
 
     return str(jupytext.writes(nb, fmt=JUPYTEXT_FORMATS[suffix.lstrip(".")]))

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from mdm import __version__
+from mdm.build.run import SectionResult
 from mdm.errors import BuildError, NotebookError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import Html, render
-from mdm.build.run import SectionResult
 
 __all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
 

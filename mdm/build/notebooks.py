@@ -128,4 +128,3 @@ def runnable(files: list[Path], name: str, root: Path) -> NotebookFile:
     target = root / CONVERTED / f"{name}.ipynb"
     _write_if_changed(nb, target)
     return NotebookFile(target, text)
-

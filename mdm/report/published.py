@@ -28,6 +28,7 @@ from mdm.report.evidence import format_value
 __all__ = [
     "SHOWN",
     "VALUES_MIME",
+    "MarkdownPreview",
     "escape_markdown",
     "fill",
     "format_number",
@@ -120,20 +121,27 @@ def _notebook_cells(path: Path) -> list[Any]:
     return list(jupytext.read(path).cells)
 
 
-def markdown_preview(notebook: str | Path | None, values: Mapping[str, str]) -> Any:
+class MarkdownPreview(str):
+    """HTML that JupyterLab shows and documents drop (it is not marked as mdm's output)."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def markdown_preview(notebook: str | Path | None, values: Mapping[str, str]) -> MarkdownPreview:
     """The saved notebook's Markdown cells with ``values`` filled in, for JupyterLab.
 
     ``notebook`` defaults to the file of the running JupyterLab session
     (``JPY_SESSION_NAME``); a name no value has is shown highlighted, and listed.
     """
-    from IPython.display import HTML
-
     from mdm.build.assemble import REMOVE_TAGS
     from mdm.report.render import markdown
 
     path = notebook or os.environ.get("JPY_SESSION_NAME")
     if not path or not Path(path).is_file():
-        return HTML(
+        return MarkdownPreview(
             "<p><em>show_markdown: no saved notebook to read; pass its path, "
             "e.g. section.show_markdown('my-topic.ipynb')</em></p>"
         )
@@ -154,7 +162,7 @@ def markdown_preview(notebook: str | Path | None, values: Mapping[str, str]) -> 
         if missing
         else ""
     )
-    return HTML(
+    return MarkdownPreview(
         '<div class="mdm-markdown-preview" style="border-left:4px solid #0072B2;'
         'padding:0 1em"><p><em>Preview: the Markdown cells as the document shows them '
         f"(this preview is not part of the document)</em></p>{note}{body}</div>"

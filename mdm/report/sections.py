@@ -18,7 +18,7 @@ from mdm.params.models import Document, Milestone, NumberFormat, Role, TableSpec
 from mdm.params.project import Project, load_project
 from mdm.report.evidence import Research, chart_for, format_value, value_of
 from mdm.report.figures import figure_html, house_style, new_figure
-from mdm.report.published import fill, format_number, values_output
+from mdm.report.published import MarkdownPreview, fill, format_number, values_output
 from mdm.report.render import Html, render
 from mdm.report.timeline import timeline_alt, timeline_chart
 
@@ -75,7 +75,7 @@ class _Context:
             )
         text = format_number(value, format, what=f"section.value({name!r})")
         self.published[name] = text
-        display(values_output(name, text), raw=True)
+        display(values_output(name, text), raw=True)  # type: ignore[no-untyped-call]
 
     def figure(
         self, fig: MplFigure, alt: str = "", *, source: str | None = None, caption: str = ""
@@ -88,7 +88,7 @@ class _Context:
         if not isinstance(alt, str) or not alt.strip():
             raise NotebookError(
                 "section.figure: expected alt text describing what the figure shows, "
-                "got none; call section.figure(fig, alt=\"...\")"
+                'got none; call section.figure(fig, alt="...")'
             )
         if source is not None:
             caption = self._source_caption(source, caption)
@@ -109,7 +109,7 @@ class _Context:
         """An empty figure in the house style, for a chart of your own."""
         return new_figure(width, height)
 
-    def show_markdown(self, notebook: str | Path | None = None) -> object:
+    def show_markdown(self, notebook: str | Path | None = None) -> MarkdownPreview:
         """This notebook's Markdown cells as the document will show them, values filled in.
 
         For JupyterLab (save the notebook first: the saved file is read). ``notebook``

@@ -122,7 +122,9 @@ def _numeric(frame: pd.DataFrame, column: str, spec: TableSpec) -> pd.Series:
     return values
 
 
-def _formats(frame: pd.DataFrame, spec: TableSpec, shown: dict[str, str]) -> dict[str, NumberFormat]:
+def _formats(
+    frame: pd.DataFrame, spec: TableSpec, shown: dict[str, str]
+) -> dict[str, NumberFormat]:
     import pandas as pd
 
     formats: dict[str, NumberFormat] = {}
@@ -165,12 +167,16 @@ def table_html(project: Project, spec: TableSpec, where_: str) -> TableOut:
     if total_columns:
         # totals are over every row of the file, also when only the first rows are listed
         totals = [
-            format_number(_numeric(frame, c, spec).sum(), formats[c] if formats[c] != "text" else None)
+            format_number(
+                _numeric(frame, c, spec).sum(), formats[c] if formats[c] != "text" else None
+            )
             if c in total_columns
             else ""
             for c in shown
         ]
-        totals[0] = totals[0] or ("Total" if len(rows) == len(frame) else f"Total ({len(frame):,} rows)")
+        totals[0] = totals[0] or (
+            "Total" if len(rows) == len(frame) else f"Total ({len(frame):,} rows)"
+        )
     info = describe_input(path, spec.file, rows=len(frame))
     what = spec.title or f"Table from {spec.file}"
     caption = f"{what.rstrip('.')}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
