@@ -203,7 +203,7 @@ def test_table_columns_order_totals_formats_and_provenance(tiny: Path) -> None:
     assert rows == [["Central", "31", "5.0"], ["Central", "24", "4.0"], ["Riverside", "22", "3.0"]]
     total = [c.text for c in table.tfoot.tr.find_all(["th", "td"])]
     assert total == ["Total (4 rows)", "95", "15.0"]
-    caption = table.figcaption.text
+    caption = table.find("p", class_="mdm-source").text
     assert caption.startswith("Club nights. Source: data/club-nights.csv (4 rows, sha256 ")
     assert caption.endswith("The first 3 rows are shown.")
 
