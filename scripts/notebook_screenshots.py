@@ -181,7 +181,9 @@ def section_shot(root: Path) -> Path:
         page = browser.new_page(viewport={"width": 900, "height": 1200})
         page.route(
             "**/*",
-            lambda route: route.continue_() if route.request.url == html.as_uri() else route.abort(),
+            lambda route: (
+                route.continue_() if route.request.url == html.as_uri() else route.abort()
+            ),
         )
         page.goto(html.as_uri(), wait_until="load")
         section = page.locator("section.mdm-section[data-section='topic-homework-clubs']")

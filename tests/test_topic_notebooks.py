@@ -81,6 +81,18 @@ def test_topic_runs_its_own_notebook_only_in_that_document(tiny: Path) -> None:
     assert tiny / "data/club-nights.csv" not in specs["topic-book-sales"].inputs
 
 
+def test_declared_data_files_are_in_the_sources_appendix_and_its_key(tiny: Path) -> None:
+    from mdm import sections
+
+    with_analysis(tiny)
+    assert load_project(tiny).data_files().count(tiny / "data/club-nights.csv") == 1
+    rows = BeautifulSoup(sections.sources(tiny, "proposal").table(), "html.parser").find_all("tr")
+    listed = [[td.text for td in tr.find_all("td")] for tr in rows]
+    assert [r[:3] for r in listed if r and r[0] == "data/club-nights.csv"] == [
+        ["data/club-nights.csv", "csv", "4"]
+    ]
+
+
 def test_notebooks_naming_an_unknown_document_is_an_error(tiny: Path) -> None:
     path = tiny / "params/topics/book-sales.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notebooks:\n  strategy: x\n", "utf-8")
@@ -504,7 +516,9 @@ def test_example_metrics_analysis_notebook_previews_on_the_example(tmp_path: Pat
     topic.write_text(
         topic.read_text(encoding="utf-8") + "notebooks:\n  proposal: metrics-analysis\n", "utf-8"
     )
-    page = BeautifulSoup(preview(root, "metrics", "proposal").read_text(encoding="utf-8"), "html.parser")
+    page = BeautifulSoup(
+        preview(root, "metrics", "proposal").read_text(encoding="utf-8"), "html.parser"
+    )
     text = " ".join(page.get_text(" ").split())
     assert re.search(
         r"A straight line fitted to the last 8 complete quarters \(\d{4}Q\d to \d{4}Q\d\) "

@@ -147,7 +147,14 @@ class Project:
             self.root / getattr(paths, k) for k in keys if (self.root / getattr(paths, k)).is_file()
         ]
         notes = self.root / paths.notes
-        return files + (sorted(notes.glob("*.md")) if notes.is_dir() else [])
+        files += sorted(notes.glob("*.md")) if notes.is_dir() else []
+        # the data files topics declare for their tables and own notebooks
+        declared = (
+            self.root / f
+            for t in self.active_topics()
+            for f in [*(s.file for s in t.evidence.tables), *t.evidence.files]
+        )
+        return list(dict.fromkeys([*files, *(p for p in declared if p.is_file())]))
 
     def sections(self, doc_id: str) -> list[SectionSpec]:
         """The notebook runs that make up ``doc_id``, in document order."""

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure as MplFigure
 
-    from mdm.data import Question
+    from mdm.data import InputFile, Question
+    from mdm.params.project import SectionSpec
 
 __all__ = [
     "Overview",
@@ -460,6 +461,7 @@ class Sources(_Context):
             path = self.project.root / note.path
             files.append(InputFile(note.path, "notes", None, file_digest(path)[:12]))
         topics = self.project.sections(self.document.id)
+        files += _declared_files(self.project, topics)
         used = dict.fromkeys(
             spec.metric
             for section in topics
@@ -474,6 +476,20 @@ class Sources(_Context):
             definitions=[DEFINITIONS[m] for m in used],
             min_group=self.project.info.data.min_group,
         )
+
+
+def _declared_files(project: Project, specs: list[SectionSpec]) -> list[InputFile]:
+    """The data files this document's topics declare (tables, own notebooks), once each."""
+    from mdm.data import describe_input
+
+    declared = dict.fromkeys(
+        f
+        for spec in specs
+        if "topic" in spec.parameters
+        for t in [project.topics[spec.parameters["topic"]]]
+        for f in [*(s.file for s in t.evidence.tables), *t.evidence.files]
+    )
+    return [describe_input(project.root / f, f) for f in declared]
 
 
 def overview(project_dir: str | Path, document: str) -> Overview:
