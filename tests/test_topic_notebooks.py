@@ -119,8 +119,9 @@ def test_yaml_prose_may_use_published_names_only_with_an_own_notebook(tiny: Path
         load_project(tiny)
 
 
-def test_text_notebook_is_converted_once_and_keys_its_section(tiny: Path) -> None:
-    source = with_analysis(tiny, suffix=".py")
+@pytest.mark.parametrize("suffix", [".py", ".md"], ids=["percent script", "MyST Markdown"])
+def test_text_notebook_is_converted_once_and_keys_its_section(tiny: Path, suffix: str) -> None:
+    source = with_analysis(tiny, suffix=suffix)
     spec = next(
         s for s in load_project(tiny).sections("proposal") if s.id == "topic-homework-clubs"
     )

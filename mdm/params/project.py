@@ -298,17 +298,10 @@ def _cross_check(
     def line(name: str, *loc: str | int) -> int | None:
         return parsed[name].line_of(loc) if name in parsed else None
 
-    problems = []
+    problems = _notebook_documents(topics, docs, line)
     numbers: dict[int, str] = {}
-    documents = [d.id for d in docs.documents] if docs is not None else None
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
-        for doc_id in t.notebooks:
-            if documents is not None and doc_id not in documents:
-                problems.append(
-                    f"{where(shown, line(shown, 'notebooks', doc_id), 'notebooks')}: expected a "
-                    f"document id, got {doc_id!r} (documents: {', '.join(documents)})"
-                )
         if t.merged_into is not None and t.merged_into not in known_topics:
             problems.append(
                 _unknown(
@@ -357,4 +350,23 @@ def _cross_check(
                         f"{where(PROJECT_FILE, line(PROJECT_FILE, 'timeline', index, 'owners', pos), field_)}: "
                         f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
                     )
+    return problems
+
+
+def _notebook_documents(
+    topics: dict[str, Topic], docs: DocumentsFile | None, line: Any
+) -> list[str]:
+    """A topic's ``notebooks`` may only name documents that exist."""
+    if docs is None:
+        return []
+    documents = [d.id for d in docs.documents]
+    problems = []
+    for t in topics.values():
+        shown = f"{TOPICS_DIR}/{t.id}.yaml"
+        problems += [
+            f"{where(shown, line(shown, 'notebooks', doc_id), 'notebooks')}: expected a "
+            f"document id, got {doc_id!r} (documents: {', '.join(documents)})"
+            for doc_id in t.notebooks
+            if doc_id not in documents
+        ]
     return problems
