@@ -111,6 +111,8 @@ def _numeric(frame: pd.DataFrame, column: str, spec: TableSpec) -> pd.Series:
     """The column as numbers; the first cell that is not one is a DataError naming its row."""
     import pandas as pd
 
+    if pd.api.types.is_numeric_dtype(frame[column]):
+        return frame[column]
     values = pd.to_numeric(frame[column].replace("", None), errors="coerce")
     bad = values.isna() & (frame[column].astype(str).str.strip() != "")
     if bad.any():
@@ -140,6 +142,19 @@ def _formats(
     return formats
 
 
+def _ordered(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """The rows to list, in order: a partial selection when only the first few are shown."""
+    import pandas as pd
+
+    if spec.sort and spec.limit and pd.api.types.is_numeric_dtype(frame[spec.sort]):
+        # ties keep the file's order, as a stable sort would
+        pick = frame.nlargest if spec.descending else frame.nsmallest
+        return pick(spec.limit, spec.sort, keep="first")
+    if spec.sort:
+        frame = frame.sort_values(spec.sort, ascending=not spec.descending, kind="stable")
+    return frame.head(spec.limit) if spec.limit else frame
+
+
 def table_html(project: Project, spec: TableSpec, where_: str) -> TableOut:
     """The table ``spec`` describes, with its provenance caption; ``where_`` names the spec."""
     from mdm.data import describe_input
@@ -151,9 +166,7 @@ def table_html(project: Project, spec: TableSpec, where_: str) -> TableOut:
     for column, fmt in formats.items():
         if fmt != "text":
             frame[column] = _numeric(frame, column, spec)
-    if spec.sort:
-        frame = frame.sort_values(spec.sort, ascending=not spec.descending, kind="stable")
-    rows = frame.head(spec.limit) if spec.limit else frame
+    rows = _ordered(frame, spec)
     total_columns = (
         spec.totals
         if isinstance(spec.totals, list)
