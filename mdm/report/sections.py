@@ -71,7 +71,7 @@ class _Context:
         from IPython.display import display
 
         if not isinstance(name, str) or not _VALUE_NAME.match(name):
-            raise ConfigError(
+            raise NotebookError(
                 f"section.value: expected a name of lower-case letters, digits and '_', got {name!r}"
             )
         text = format_number(value, format, what=f"section.value({name!r})")
