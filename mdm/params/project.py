@@ -182,10 +182,14 @@ class Project:
         )
         # back matter (roadmap, sources appendix) may list every input file
         back = matter(doc.back, (*self.files, *self.data_files()))
+        resolved: dict[str, NotebookFile] = {}  # a shared text notebook is read once
         for t in topics:
+            name = t.notebooks.get(doc.id, doc.topic_notebook)
             shown = f"{TOPICS_DIR}/{t.id}.yaml" if doc.id in t.notebooks else DOCUMENTS_FILE
-            notebook = self.notebook_file(t.notebooks.get(doc.id, doc.topic_notebook), shown)
-            # a text notebook's source keys the section too (its conversion could hide nothing)
+            if name not in resolved:
+                resolved[name] = self.notebook_file(name, shown)
+            notebook = resolved[name]
+            # the text an author edits keys the section too, and `mdm preview --watch` watches it
             source = (notebook.source,) if notebook.source != notebook.path else ()
             specs.append(
                 SectionSpec(
