@@ -529,3 +529,13 @@ def test_example_metrics_analysis_notebook_previews_on_the_example(tmp_path: Pat
     alts = [img["alt"] for img in page.find_all("img")]
     assert any(a.startswith("Line chart of contributors per quarter from ") for a in alts)
     assert "Key findings" in text  # the shared notebook's sections are all still there
+
+
+def test_rename_topic_updates_the_default_in_text_notebooks(tiny: Path) -> None:
+    from mdm.authoring.topics import rename_topic
+
+    text = with_analysis(tiny, suffix=".py")
+    rename_topic(tiny, "homework-clubs", "tutoring")
+    assert '\ntopic = "tutoring"\n' in text.read_text(encoding="utf-8")
+    spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-tutoring")
+    assert spec.inputs.count(text) == 1

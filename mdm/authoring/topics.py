@@ -194,6 +194,8 @@ def _reference_files(project: Project, old: str) -> Iterator[tuple[Path, Edit]]:
     yield from each(public, _csv_edit)
     notebooks = root / "notebooks"
     yield from each(sorted(notebooks.glob("*.ipynb")) if notebooks.is_dir() else [], _notebook_edit)
+    texts = sorted(p for ext in ("py", "md") for p in notebooks.glob(f"*.{ext}"))
+    yield from each(texts if notebooks.is_dir() else [], _text_notebook_edit)
 
 
 def _csv_edit(text: str, shown: Path, old: str, new: str) -> str:
@@ -204,6 +206,12 @@ def _notebook_edit(text: str, shown: Path, old: str, new: str) -> str:
     # the parameters cell's default, as notebook JSON stores it: "topic = \"old\"\n"
     pattern = re.compile(r'(?<![\w])(topic\s*=\s*(?:\\"|\'))' + re.escape(old) + r'(\\"|\')')
     return pattern.sub(lambda m: m[1] + new + m[2], text)
+
+
+def _text_notebook_edit(text: str, shown: Path, old: str, new: str) -> str:
+    # a jupytext notebook's parameters cell as written: topic = "old"
+    pattern = re.compile(r"""(?m)^(\s*topic\s*=\s*(["']))""" + re.escape(old) + r"(\2)")
+    return pattern.sub(lambda m: m[1] + new + m[3], text)
 
 
 def merge_topic(project_dir: Path, source: str, target: str) -> list[Path]:
