@@ -539,3 +539,19 @@ def test_rename_topic_updates_the_default_in_text_notebooks(tiny: Path) -> None:
     assert '\ntopic = "tutoring"\n' in text.read_text(encoding="utf-8")
     spec = next(s for s in load_project(tiny).sections("proposal") if s.id == "topic-tutoring")
     assert spec.inputs.count(text) == 1
+
+
+def test_show_markdown_previews_the_saved_cells_with_values(
+    tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mdm import sections
+
+    notebook = with_analysis(tiny, "unknown_value")
+    section = sections.topic(tiny, "proposal", "homework-clubs")
+    section.value("club_nights", 4)
+    preview = BeautifulSoup(section.show_markdown(notebook)._repr_html_(), "html.parser")
+    text = " ".join(preview.get_text(" ").split())
+    assert "We ran 4 nights and {{ club_mornings }} mornings." in text
+    assert preview.find("mark").text == "{{ club_mornings }}"
+    assert "Not published yet: club_mornings" in text
+    assert "club_nights = 4" in capsys.readouterr().out  # outside a kernel, display prints
