@@ -11,13 +11,18 @@ data/); the repository's own output/ is never written.
 (b) ``mdm build --force`` with no output/ (cold);
 (c) ``mdm build`` right after (b): nothing changed;
 (d) a sentence appended to one topic's ``summary``, then ``mdm build``;
-(e) ``mdm build --force --jobs 1``, cold: the parallel speed-up.
+(e) ``mdm build --force --jobs 1``, cold: the parallel speed-up;
+(f) ``mdm build --force --fresh-kernels``, cold: what the warm kernels save;
+(g) ``mdm build --format html`` after another summary edit: an editing build without PDFs;
+(p) ``mdm preview TOPIC --watch`` running, a sentence appended to the topic's summary: the
+    seconds from saving the file until the served page's ``/version`` changes.
 
 Scenarios are timed as whole commands (wall clock) and interleaved round by round, so that a
 change in machine load touches every scenario alike; the CPU seconds of each command (its
 process tree) and the load average when it started are reported beside, as CPU seconds do not
-grow with load. (a) and (e) take minutes each on two cores, so they run in the first
-``--slow-repeat`` rounds only (default 1); (b), (c) and (d) run in all ``--repeat`` rounds.
+grow with load. (a), (e) and (f) take minutes each on two cores, so they run in the first
+``--slow-repeat`` rounds only (default 1); (b), (c), (d), (g) and (p) run in all ``--repeat``
+rounds (p: three edits a round).
 
 Then three builds in-process (cold, no change, one topic) give the time of each phase, and
 the floors that bound the targets are measured one by one: interpreter and CLI start-up, one
@@ -66,11 +71,16 @@ SCENARIOS = {
     "c": "(c) `mdm build`, nothing changed",
     "d": "(d) `mdm build`, one topic's params changed",
     "e": "(e) `mdm build --force --jobs 1`, cold",
+    "f": "(f) `mdm build --force --fresh-kernels`, cold",
+    "g": "(g) `mdm build --format html`, one topic's params changed",
+    "p": "(p) `mdm preview TOPIC --watch`: params saved → page rebuilt",
 }
 TARGETS = (
     ("cold mdm / by hand", 0.25),
-    ("no-change rebuild (s)", 0.5),
+    ("no-change rebuild (s)", 0.3),
     ("one-topic change / cold", 0.2),
+    ("preview after a params edit (s)", 1.5),
+    ("preview after a params edit / by hand", 0.04),
 )
 
 
@@ -286,6 +296,9 @@ class Rounds:
     def cpu(self, key: str) -> float:
         return median([t.cpu for t in self.timings[key]])
 
+    def shown(self, key: str, value: Callable[[Timing], float]) -> str:
+        return ", ".join(f"{value(t):.2f} ({t.load:.1f})" for t in self.timings[key])
+
 
 def by_hand(src: Path, base: Path, docs: Sequence[str]) -> tuple[Timing, str]:
     """(a): the script, run as ``bash -c`` in a fresh copy; returns its timing and text."""
@@ -296,6 +309,42 @@ def by_hand(src: Path, base: Path, docs: Sequence[str]) -> tuple[Timing, str]:
     if missing:
         raise SystemExit(f"by-hand pipeline wrote no PDF for {', '.join(missing)}")
     return timing, script.replace(str(project), "$PWD")
+
+
+def preview_edits(src: Path, base: Path, rounds: Rounds, edits: int = 3) -> None:
+    """(p): a watching preview; each edit timed from the save until the page's version changes."""
+    import re
+    import urllib.request
+
+    project = fresh_copy(src, base)
+    command = [str(BIN / "mdm"), "preview", EDITED_TOPIC, "--watch"]
+    proc = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        match = re.search(r"serving (\S+)", proc.stdout.readline())
+        if not match:
+            raise SystemExit("mdm preview --watch: no URL printed")
+        url = match.group(1) + "version"
+        proc.stdout.readline()  # the first preview is built
+
+        def version() -> str:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return str(response.read().decode())
+
+        for number in range(edits):
+            time.sleep(1)  # an author does not save twice within a second
+            before, load = version(), load_average()
+            start = time.perf_counter()
+            edit_topic(project, 100 + len(rounds.timings["p"]) + number)
+            deadline = start + 120
+            while version() == before:
+                if time.perf_counter() > deadline:
+                    raise SystemExit("mdm preview --watch: not rebuilt within 120 s")
+                time.sleep(0.02)
+            rounds.add("p", Timing(time.perf_counter() - start, float("nan"), load))
+    finally:
+        proc.send_signal(2)  # SIGINT: Ctrl-C
+        proc.communicate(timeout=60)
 
 
 def one_round(
@@ -311,11 +360,17 @@ def one_round(
     rounds.add("c", timed([mdm, "build", *jobs], project, check=up_to_date(docs))[0])
     edit_topic(project, len(rounds.timings["d"]) + 1)
     rounds.add("d", timed([mdm, "build", *jobs], project, check=wrote_all(docs))[0])
+    edit_topic(project, len(rounds.timings["d"]) + 50)
+    rounds.add("g", timed([mdm, "build", "--format", "html", *jobs], project)[0])
+    preview_edits(src, base, rounds)
 
     if slow:
         project = fresh_copy(src, base)
         cold = [mdm, "build", "--force", "--jobs", "1"]
         rounds.add("e", timed(cold, project, check=wrote_all(docs))[0])
+        project = fresh_copy(src, base)
+        fresh = [mdm, "build", "--force", "--fresh-kernels", *jobs]
+        rounds.add("f", timed(fresh, project, check=wrote_all(docs))[0])
 
 
 # -- inside one build -----------------------------------------------------------------------
@@ -422,6 +477,28 @@ for doc in sys.argv[2:]:
     times[doc] = time.perf_counter() - start
 print(json.dumps(times))
 """
+
+
+def preview_parts(project: Path) -> dict[str, float]:
+    """In-process: a warm preview rebuilt after summary edits, and the ``check()`` inside it."""
+    from mdm.build.pipeline import check
+    from mdm.build.preview import Previewer
+
+    previewer = Previewer(project, EDITED_TOPIC)
+    times: dict[str, list[float]] = {"check": [], "build": []}
+    try:
+        previewer.build()
+        for number in range(3):
+            edit_topic(project, 200 + number)
+            start = time.perf_counter()
+            check(project)
+            times["check"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            previewer.build()
+            times["build"].append(time.perf_counter() - start)
+    finally:
+        previewer.close()
+    return {k: median(v) for k, v in times.items()}
 
 
 def kernel_steps(project: Path, doc: str) -> list[tuple[str, str]]:
@@ -533,6 +610,11 @@ def floors(base: Path, built: Path, docs: Sequence[str], repeat: int) -> dict[st
     out["WeasyPrint in-process: import"] = pdf.pop("import weasyprint")
     for doc, html in zip(docs, htmls, strict=True):
         out[f"WeasyPrint in-process: {doc}.html to PDF"] = pdf[str(html)]
+    parts = preview_parts(built)
+    out["in-process `check()` (load and validate params, reviews, notebooks)"] = parts["check"]
+    out["in-process warm `Previewer.build()` after an edit (check + section + page)"] = parts[
+        "build"
+    ]
     guard = json.loads(python(GUARD, base, str(built), *docs)[1])
     for doc in docs:
         out[f"privacy guard in-process (`check_exports`, reads the PDF): {doc}"] = guard[doc]
@@ -583,15 +665,24 @@ def report(
         "| --- | ---: | --- | ---: |",
     ]
     for key, label in SCENARIOS.items():
-        runs = ", ".join(f"{t.wall:.2f} ({t.load:.1f})" for t in rounds.timings[key])
-        out.append(f"| {label} | {rounds.wall(key):.2f} | {runs} | {rounds.cpu(key):.2f} |")
+        runs = rounds.shown(key, lambda t: t.wall)
+        cpu = "–" if key == "p" else f"{rounds.cpu(key):.2f}"
+        out.append(f"| {label} | {rounds.wall(key):.2f} | {runs} | {cpu} |")
     hand, cold = rounds.wall("a"), rounds.wall("b")
-    values = (cold / hand, rounds.wall("c"), rounds.wall("d") / cold)
+    values = (
+        cold / hand,
+        rounds.wall("c"),
+        rounds.wall("d") / cold,
+        rounds.wall("p"),
+        rounds.wall("p") / hand,
+    )
     out += ["", "| target | measured | target | met |", "| --- | ---: | ---: | --- |"]
     for (what, target), value in zip(TARGETS, values, strict=True):
         met = "yes" if value <= target else "**no**"
         out.append(f"| {what} | {value:.3f} | ≤ {target} | {met} |")
     out.append(f"| parallel speed-up: (e) / (b) | {rounds.wall('e') / cold:.2f}× | | |")
+    out.append(f"| warm kernels' speed-up: (f) / (b) | {rounds.wall('f') / cold:.2f}× | | |")
+    out.append(f"| HTML-only editing build / cold: (g) / (b) | {rounds.wall('g') / cold:.3f} | | |")
 
     out += ["", "## Phases inside one build (in-process `mdm.build.pipeline.build`, seconds)", ""]
     names = list(dict.fromkeys([*inside.cold, *inside.one_topic, *inside.nochange]))
@@ -606,12 +697,16 @@ def report(
         ]
         out.append(f"| {name} | {' | '.join(cells)} |")
     rest = [
-        f"{d['total'] - sum(v for k, v in d.items() if k != 'total'):.2f}"
+        f"{d['total'] - d.get('check', 0) - d.get('sections', 0):.2f}" if "sections" in d else "–"
         for d in (inside.cold, inside.nochange, inside.one_topic)
     ]
-    out.append(f"| (in no phase: privacy guard, digests, publish) | {' | '.join(rest)} |")
+    out.append(f"| (after the last document: manifest, publish) | {' | '.join(rest)} |")
     secs = list(inside.sections.values())
     out += [
+        "",
+        "`execute` ends when the last section is done, `sections` when the last document is "
+        "assembled; the first document's HTML, PDF and privacy guard run inside `execute`, "
+        "beside the other document's sections.",
         "",
         f"Sections of the cold build: {len(secs)}, each {min(secs):.2f}–{max(secs):.2f} s "
         f"(median {median(secs):.2f}), sum {sum(secs):.2f} s over {jobs} kernels at a time. "
@@ -622,25 +717,19 @@ def report(
     out += [f"| {what} | {value:.2f} |" for what, value in floor.items()]
     kernel = sum(floor[k] for k in KERNEL_OVERHEAD)
     pdf = sum(v for k, v in inside.cold.items() if k.endswith(".pdf"))
-    fresh = kernel * len(secs) / jobs
-    warm = inside.cold["execute"] - fresh + kernel
-    per_job = len(secs) / jobs
-    warmer = kernel + floor[FIRST_TOPIC] + (per_job - 1) * floor[SECOND_TOPIC]
+    guard = sum(v for k, v in inside.cold.items() if k.endswith(" privacy"))
     out += [
         "",
         "## What bounds the targets (from the numbers above)",
         "",
-        f"- A fresh kernel per section costs {kernel:.2f} s before the section's own work "
-        f"(start, imports, shutdown): × {len(secs)} sections / {jobs} kernels = {fresh:.2f} s "
-        f"of the cold build's {inside.cold['execute']:.2f} s execute phase; the sections' own "
-        f"work is about {max(0.0, sum(secs) - kernel * len(secs)):.2f} s of kernel time.",
+        f"- A fresh kernel costs {kernel:.2f} s before a section's own work (start, imports, "
+        f"shutdown); warm kernels pay it {jobs} times per build instead of {len(secs)}, "
+        f"(f) − (b) = {rounds.wall('f') - cold:.2f} s saved. The sections' own work in the "
+        f"warm cold build: {sum(secs):.2f} s of kernel time, {sum(secs) / jobs:.2f} s per kernel.",
         f"- In one kernel, a topic notebook's cells took {floor[FIRST_TOPIC]:.2f} s for the first "
-        f"topic and {floor[SECOND_TOPIC]:.2f} s for a second one (data and metric results "
-        f"memoised). Kernels reused across sections (one per job) would pay the {kernel:.2f} s "
-        f"{jobs} times instead of {len(secs)}: execute ≈ {warm:.2f} s, and ≈ {warmer:.2f} s if "
-        f"every later section costs what the second topic did.",
-        f"- PDFs: {pdf:.2f} s in a cold build, one document after the other; a one-topic change "
-        f"reprints every document the topic appears in.",
+        f"topic and {floor[SECOND_TOPIC]:.2f} s for a second one.",
+        f"- PDFs: {pdf:.2f} s and privacy guard {guard:.2f} s in a cold build; a one-topic "
+        f"change reprints and re-guards every document the topic appears in.",
         f"- A no-change build in-process: {inside.nochange['total']:.2f} s; the rest of (c) is "
         f"interpreter start-up and imports (see the floors).",
     ]

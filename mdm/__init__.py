@@ -33,7 +33,7 @@ from mdm.errors import (
 
 __version__ = "0.1.0"
 
-# public name -> the module that defines it (or is it)
+# public name -> the module that defines it
 _LAZY = {
     # params: the project as one validated object
     "Project": "mdm.params.project",
@@ -44,7 +44,7 @@ _LAZY = {
     "BuildReport": "mdm.build.pipeline",
     "SectionResult": "mdm.build.run",
     "build": "mdm.build.pipeline",
-    "check": "mdm.build.pipeline",
+    "check": "mdm.build.check",
     "preview": "mdm.build.preview",
     "watch": "mdm.build.preview",
     # review: records, sign-off status, diffs, releases
@@ -58,9 +58,9 @@ _LAZY = {
     "new_topic": "mdm.authoring.topics",
     "rename_topic": "mdm.authoring.topics",
     "merge_topic": "mdm.authoring.topics",
-    # what notebooks call
-    "sections": "mdm.report.sections",
 }
+# public name -> a module offered as it is
+_MODULES = {"sections": "mdm.report.sections"}
 
 __all__ = [
     "BuildError",
@@ -99,7 +99,8 @@ __all__ = [
 if TYPE_CHECKING:
     from mdm.authoring.scaffold import init_project
     from mdm.authoring.topics import merge_topic, new_topic, rename_topic
-    from mdm.build.pipeline import BuildOptions, BuildReport, build, check
+    from mdm.build.check import check
+    from mdm.build.pipeline import BuildOptions, BuildReport, build
     from mdm.build.preview import preview, watch
     from mdm.build.run import SectionResult
     from mdm.params.project import Project, SectionSpec, load_project
@@ -111,11 +112,12 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
+    if name in _MODULES:
+        value: object = import_module(_MODULES[name])
+    elif name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+    else:
         raise AttributeError(f"module 'mdm' has no attribute {name!r}")
-    imported = import_module(module)
-    value = imported if module.endswith(f".{name}") else getattr(imported, name)
     globals()[name] = value  # the next access skips this function
     return value
 

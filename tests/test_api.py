@@ -13,7 +13,7 @@ from mdm import errors
 
 
 def test_all_lists_every_public_name_and_each_resolves() -> None:
-    public = {name for name in mdm._LAZY} | set(errors.__all__) - {"where"} | {"__version__"}
+    public = {*mdm._LAZY, *mdm._MODULES, *errors.__all__, "__version__"} - {"where"}
     assert sorted(mdm.__all__) == sorted(public)
     for name in mdm.__all__:
         assert getattr(mdm, name) is not None, name

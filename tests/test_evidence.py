@@ -177,10 +177,17 @@ _HEADER = (
 )
 
 
-def _with_events(root: Path, last: str, evidence: str, findings: str, as_of: str = "") -> Path:
+def _with_events(
+    root: Path,
+    last: str,
+    evidence: str,
+    findings: str,
+    as_of: str = "",
+    extra: tuple[str, ...] = (),
+) -> Path:
     """The tiny project with 6 volunteers in 2025, 9 in 2026 (the last event at ``last``).
 
-    A 2025 thread is answered after 10 hours, a 2026 one after 13.8 hours.
+    A 2025 thread is answered after 10 hours, a 2026 one after 13.8 hours; ``extra`` rows follow.
     """
     rows = [_HEADER]
     rows += [f"v{i},2025-0{1 + i}-10T09:00:00Z,Clubs,tutoring,session,,,," for i in range(6)]
@@ -191,6 +198,7 @@ def _with_events(root: Path, last: str, evidence: str, findings: str, as_of: str
         "v2,2026-03-01T10:00:00Z,Clubs,tutoring,question,,,,t2",
         "v3,2026-03-01T23:48:00Z,Clubs,tutoring,answer,,,,t2",
         f"v8,{last},Clubs,tutoring,session,,,,",
+        *extra,
     ]
     (root / "data").mkdir(exist_ok=True)
     (root / "data/activity.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -294,3 +302,23 @@ def test_an_unknown_part_of_a_value_names_the_parts_there_are(tiny: Path) -> Non
         r"\{\{ people\.number \}\} or \{\{ people\.period \}\}, got \{\{ people\.unit \}\}$",
     ):
         load_project(tiny)
+
+
+def test_events_after_the_reference_day_do_not_count(tiny: Path) -> None:
+    # w1 enters at an open day in June and contributes three times in July; July has no
+    # entrants (no rate), so both values are June's, converted only once July counts
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    june: {metric: conversion_rate, freq: M, as_of: 2026-06-30}\n"
+        "    later: {metric: conversion_rate, freq: M, as_of: 2026-07-31}\n",
+        "{{ june }} in {{ june.period }}, {{ later }} in {{ later.period }}.",
+        extra=(
+            "w1,2026-06-20T10:00:00Z,Clubs,outreach,event_attended,,,,",
+            *(
+                f"w1,2026-07-{day}T10:00:00Z,Clubs,tutoring,session,,,,"
+                for day in ("02", "09", "16")
+            ),
+        ),
+    )
+    assert _findings(root) == "Key findings 0% in June 2026, 100% in June 2026."

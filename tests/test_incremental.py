@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import REPO, TINY, copy_project
 
+from mdm.build.cache import section_keys
 from mdm.build.pipeline import BuildOptions, BuildReport, build
-
-pytestmark = pytest.mark.kernel
+from mdm.build.uptodate import up_to_date
+from mdm.params.project import load_project
 
 
 def html_only(project: Path, **kwargs: object) -> BuildReport:
@@ -21,6 +26,7 @@ def executed(report: BuildReport) -> list[str]:
     return sorted(r.spec.id for r in report.sections if not r.cached)
 
 
+@pytest.mark.kernel
 def test_unchanged_project_is_up_to_date_and_untouched(tiny: Path) -> None:
     html_only(tiny)
     before = (tiny / "output/proposal.html").stat().st_mtime_ns
@@ -29,6 +35,7 @@ def test_unchanged_project_is_up_to_date_and_untouched(tiny: Path) -> None:
     assert (tiny / "output/proposal.html").stat().st_mtime_ns == before
 
 
+@pytest.mark.kernel
 def test_changed_topic_reruns_that_topic_and_the_overview_only(tiny: Path) -> None:
     html_only(tiny)
     topic = tiny / "params/topics/book-sales.yaml"
@@ -40,6 +47,7 @@ def test_changed_topic_reruns_that_topic_and_the_overview_only(tiny: Path) -> No
     assert "Which sales raise most" in (tiny / "output/proposal.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.kernel
 def test_changed_shared_params_rerun_every_section(tiny: Path) -> None:
     html_only(tiny)
     people = tiny / "params/stakeholders.yaml"
@@ -52,6 +60,7 @@ def test_changed_shared_params_rerun_every_section(tiny: Path) -> None:
     assert "Tomasz Nowakowski" in (tiny / "output/proposal.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.kernel
 def test_changed_notebook_reruns_its_sections(tiny: Path) -> None:
     html_only(tiny)
     source = Path(__file__).resolve().parents[1] / "notebooks/topic.ipynb"
@@ -66,11 +75,13 @@ def test_changed_notebook_reruns_its_sections(tiny: Path) -> None:
     ) == 3
 
 
+@pytest.mark.kernel
 def test_force_reruns_everything(tiny: Path) -> None:
     html_only(tiny)
     assert len(executed(html_only(tiny, force=True))) == 4
 
 
+@pytest.mark.kernel
 def test_deleted_or_edited_output_is_rebuilt(tiny: Path) -> None:
     html_only(tiny)
     (tiny / "output/proposal.html").write_text("tampered", encoding="utf-8")
@@ -81,6 +92,7 @@ def test_deleted_or_edited_output_is_rebuilt(tiny: Path) -> None:
     assert "Homework clubs" in (tiny / "output/proposal.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.kernel
 def test_cache_key_lives_in_the_executed_notebook(tiny: Path) -> None:
     html_only(tiny)
     nb = json.loads(
@@ -91,8 +103,114 @@ def test_cache_key_lives_in_the_executed_notebook(tiny: Path) -> None:
     assert list(manifest["proposal"]["files"]) == ["proposal.html"]
 
 
+@pytest.mark.kernel
 def test_format_change_is_not_up_to_date(tiny: Path) -> None:
     html_only(tiny)
     report = build(BuildOptions(project_dir=tiny))
     assert report.up_to_date == [] and executed(report) == []
     assert (tiny / "output/proposal.pdf").is_file()
+
+
+@pytest.mark.kernel
+def test_changed_topic_text_reruns_that_topic_only(tiny: Path) -> None:
+    html_only(tiny)
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8") + "summary: Sell the spring stock first.\n",
+        encoding="utf-8",
+    )
+    report = html_only(tiny)
+    assert executed(report) == ["topic-book-sales"]  # the overview shows no summary
+
+
+@pytest.mark.kernel
+def test_copied_project_reuses_its_build(tiny: Path, tmp_path: Path) -> None:
+    html_only(tiny)
+    moved = tmp_path / "elsewhere" / "tiny"
+    shutil.copytree(tiny, moved)
+    report = html_only(moved)
+    assert report.up_to_date == ["proposal"] and report.sections == []
+
+
+def keys_by_section(project: Path) -> dict[str, str]:
+    loaded = load_project(project)
+    specs = [s for d in loaded.documents for s in loaded.sections(d)]
+    return {
+        f"{s.document}/{s.id}": k for s, k in zip(specs, section_keys(loaded, specs), strict=True)
+    }
+
+
+def test_topic_edit_changes_only_the_keys_of_sections_that_show_it(tmp_path: Path) -> None:
+    project = copy_project(REPO, tmp_path / "example")
+    before = keys_by_section(project)
+    topic = project / "params/topics/onboarding.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("\nsummary:", "\nsummary: Edited.", 1)
+        if "\nsummary:" in topic.read_text(encoding="utf-8")
+        else topic.read_text(encoding="utf-8") + "summary: Edited.\n",
+        encoding="utf-8",
+    )
+    after = keys_by_section(project)
+    changed = sorted(s for s in before if before[s] != after[s])
+    # the sources appendix prints every params file's hash, so it shows the edit too
+    assert changed == [
+        "proposal/sources",
+        "proposal/topic-onboarding",
+        "strategy/sources",
+        "strategy/topic-onboarding",
+    ]
+
+
+def test_topic_title_edit_changes_the_keys_of_sections_that_show_titles(tmp_path: Path) -> None:
+    project = copy_project(TINY, tmp_path / "tiny")
+    before = keys_by_section(project)
+    topic = project / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("title: Book sales", "title: Book fairs"),
+        encoding="utf-8",
+    )
+    after = keys_by_section(project)
+    assert sorted(s for s in before if before[s] != after[s]) == [
+        "proposal/overview",
+        "proposal/topic-book-sales",
+        "proposal/topic-homework-clubs",  # a milestone may name several topics by title
+        "proposal/topic-summer-reading",
+    ]
+
+
+def test_keys_do_not_depend_on_where_the_project_lies(tmp_path: Path) -> None:
+    assert keys_by_section(copy_project(TINY, tmp_path / "a")) == keys_by_section(
+        copy_project(TINY, tmp_path / "b" / "c")
+    )
+
+
+@pytest.mark.kernel
+def test_no_change_build_is_decided_without_loading_the_project(tiny: Path) -> None:
+    html_only(tiny)
+    code = (
+        "import sys; from mdm.cli import main; "
+        f"code = main(['build', '--project', {str(tiny)!r}, '--format', 'html']); "
+        "print(code, 'mdm.params.models' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0", "False", "False"], done.stderr
+    assert done.stderr == "proposal: up to date\n"
+
+
+@pytest.mark.kernel
+def test_stamp_says_up_to_date_only_while_nothing_changed(tiny: Path) -> None:
+    html_only(tiny)
+    assert up_to_date(tiny, ("html",), []) == ["proposal"]
+    assert up_to_date(tiny, ("html", "pdf"), []) is None  # other options
+    assert up_to_date(tiny, ("html",), ["proposal"]) is None
+    topic = tiny / "params/topics/book-sales.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text.replace("Book sales", "Book sale"), encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) is None
+    topic.write_text(text, encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) == ["proposal"]  # same bytes again
+    (tiny / "params/topics/new-topic.yaml").write_text("number: 9\n", encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) is None  # a new file may be a new section
+    (tiny / "params/topics/new-topic.yaml").unlink()
+    (tiny / "output/proposal.html").write_text("tampered", encoding="utf-8")
+    assert up_to_date(tiny, ("html",), []) is None

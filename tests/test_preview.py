@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
-from mdm.build.preview import preview
-from mdm.errors import ConfigError
+from mdm.build.preview import Previewer, preview
+from mdm.errors import ConfigError, KernelDiedError
 
 pytestmark = pytest.mark.kernel
 
@@ -33,7 +38,8 @@ def test_preview_of_unknown_section_lists_the_known_ones(tiny: Path) -> None:
         preview(tiny, "bookshop")
 
 
-def test_watch_rebuilds_when_the_topic_changes(tiny: Path) -> None:
+def start_watch(project: Path) -> tuple[subprocess.Popen[str], str]:
+    """``mdm preview book-sales --watch`` in a process of its own; and the URL it serves."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -43,12 +49,34 @@ def test_watch_rebuilds_when_the_topic_changes(tiny: Path) -> None:
             "book-sales",
             "--watch",
             "--project",
-            str(tiny),
+            str(project),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert proc.stdout is not None
+    serving = proc.stdout.readline().strip()
+    match = re.fullmatch(
+        r"serving (http://127\.0\.0\.1:\d+/) \(reloads itself on every rebuild\)", serving
+    )
+    assert match, serving
+    return proc, match.group(1)
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def test_watch_rebuilds_when_the_topic_changes(tiny: Path) -> None:
+    proc, _ = start_watch(tiny)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
@@ -67,6 +95,46 @@ def test_watch_rebuilds_when_the_topic_changes(tiny: Path) -> None:
             and "bogus: unknown key" in line
         )
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+        stop(proc)
+
+
+def test_served_page_reloads_itself_after_a_params_edit(tiny: Path) -> None:
+    proc, url = start_watch(tiny)
+    try:
+        assert proc.stdout is not None
+        path = Path(proc.stdout.readline().strip())
+        page = fetch(url)
+        assert 'id="sec-topic-book-sales"' in page
+        assert 'fetch("/version"' in page and "<script src" not in page  # nothing from elsewhere
+        assert "/version" not in path.read_text(encoding="utf-8")  # the file is the plain preview
+        version = fetch(url + "version")
+        topic = tiny / "params/topics/book-sales.yaml"
+        topic.write_text(
+            topic.read_text(encoding="utf-8") + "summary: Autumn sale next.\n", encoding="utf-8"
+        )
+        deadline = time.monotonic() + 60
+        while fetch(url + "version") == version:
+            assert time.monotonic() < deadline, "the preview was not rebuilt"
+            time.sleep(0.05)
+        assert "Autumn sale next." in fetch(url)
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            fetch(url + "params/project.yaml")
+    finally:
+        stop(proc)
+
+
+def test_warm_preview_replaces_a_kernel_that_died(tiny: Path) -> None:
+    previewer = Previewer(tiny, "book-sales")
+    try:
+        previewer.build()
+        first = previewer.seat.kernel  # type: ignore[union-attr]
+        (tiny / "notebooks").mkdir()
+        shutil.copy(FIXTURES / "notebooks/kernel_dies.ipynb", tiny / "notebooks/topic.ipynb")
+        with pytest.raises(KernelDiedError, match=r"section topic-book-sales .*the kernel died"):
+            previewer.build()
+        shutil.rmtree(tiny / "notebooks")
+        page = previewer.build().read_text(encoding="utf-8")
+        assert 'id="sec-topic-book-sales"' in page
+        assert previewer.seat is not None and previewer.seat.kernel is not first
+    finally:
+        previewer.close()

@@ -2,10 +2,17 @@
 
 A section's key covers everything its executed notebook can depend on:
 the notebook file, the resolved parameters, the content of every input file
-the section declares (params and data), mdm's own code and templates, and the
+the section reads (params and data), mdm's own code and templates, and the
 versions of the libraries that shape the output. The key is stored in the
 executed notebook's metadata, so the previous build's notebooks are the cache.
 A stale result is never reused: any change to any of those changes the key.
+
+Keys are narrow: mdm's own overview and roadmap notebooks show only a few
+fields of each topic (:data:`MATTER_TOPIC_FIELDS`), so they key on those
+fields rather than on the topics' files, and a topic edit reruns only that
+topic's sections and the sources appendix (which shows every file's hash).
+Keys name files relative to the project, so a copied or moved project reuses
+its build.
 """
 
 from __future__ import annotations
@@ -17,9 +24,15 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mdm import __version__
 from mdm.data.provenance import sha256_file
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mdm.params.project import Project, SectionSpec
 
 __all__ = [
     "KEY_FIELD",
@@ -28,6 +41,7 @@ __all__ = [
     "combine",
     "read_key",
     "section_key",
+    "section_keys",
     "tool_versions",
 ]
 
@@ -49,6 +63,14 @@ LIBRARIES = (
     "nh3",
     "weasyprint",
 )
+# the topic fields that mdm's whole-document notebooks show (approach list, roadmap rows);
+# a notebook not listed here, or a project's own version, keys on every input it declares
+MATTER_TOPIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "overview": ("id", "number", "title", "question", "status"),
+    "roadmap": ("id", "title"),
+}
+# topic sections show other topics' titles where a milestone names several topics
+TOPIC_SECTION_FIELDS = ("id", "title")
 
 
 def tool_versions() -> dict[str, str]:
@@ -84,16 +106,69 @@ def code_fingerprint() -> str:
     )
 
 
-def section_key(notebook: Path, parameters: dict[str, str], inputs: Iterable[Path]) -> str:
-    """The key of one section run."""
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:  # outside the project: keyed by where it is
+        return str(path)
+
+
+def section_key(
+    notebook: Path,
+    parameters: dict[str, str],
+    inputs: Iterable[Path],
+    root: Path,
+    extra: Iterable[str] = (),
+) -> str:
+    """The key of one section run; ``extra`` are further things it reads, already as text."""
+    # the project's folder is a parameter, but where the project lies changes no output
+    params = {k: "." if v == str(root) else v for k, v in parameters.items()}
     return combine(
         [
             code_fingerprint(),
             sha256_file(notebook),
-            json.dumps(parameters, sort_keys=True),
-            *(f"{p}:{sha256_file(p) if p.exists() else 'missing'}" for p in sorted(inputs)),
+            json.dumps(params, sort_keys=True),
+            *(
+                f"{_relative(p, root)}:{sha256_file(p) if p.exists() else 'missing'}"
+                for p in sorted(inputs)
+            ),
+            *extra,
         ]
     )
+
+
+def _topic_fields(project: Project, fields: tuple[str, ...]) -> list[str]:
+    return [
+        json.dumps(t.model_dump(mode="json", include=set(fields)), sort_keys=True)
+        for t in project.topics.values()
+    ]
+
+
+def _reads(project: Project, spec: SectionSpec) -> tuple[list[Path], list[str]]:
+    """The files one section reads, and what else it reads as text (topic fields)."""
+    from mdm.params.project import TOPICS_DIR, bundled_notebooks
+
+    if "topic" in spec.parameters:
+        return list(spec.inputs), _topic_fields(project, TOPIC_SECTION_FIELDS)
+    fields = MATTER_TOPIC_FIELDS.get(spec.id)
+    ours = bundled_notebooks() / f"{spec.id}.ipynb"
+    # a project's own notebook may read anything, unless it is a copy of mdm's
+    if fields is None or not ours.is_file() or sha256_file(spec.notebook) != sha256_file(ours):
+        return list(spec.inputs), []
+    params = project.root / "params"
+    topics = project.root / TOPICS_DIR
+    # params other than topics (project, stakeholders, documents, ...); no research data
+    files = [p for p in spec.inputs if p.is_relative_to(params) and not p.is_relative_to(topics)]
+    return files, _topic_fields(project, fields)
+
+
+def section_keys(project: Project, specs: Sequence[SectionSpec]) -> list[str]:
+    """The key of each section of ``specs``, covering only what that section reads."""
+    keys = []
+    for spec in specs:
+        files, extra = _reads(project, spec)
+        keys.append(section_key(spec.notebook, spec.parameters, files, project.root, extra))
+    return keys
 
 
 def read_key(executed: Path) -> str | None:

@@ -23,15 +23,14 @@ from typing import Any
 
 from mdm.build.check import check, check_data
 from mdm.build.lock import build_lock
+from mdm.build.manifest import MANIFEST, document_entry, read_manifest, write_manifest
 from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult
+from mdm.build.uptodate import FORMATS
 from mdm.errors import BuildError, DataError
 from mdm.params.project import Project, SectionSpec
 from mdm.review.records import Reviews, review_files
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
-
-FORMATS = ("html", "pdf")
-MANIFEST = ".mdm-build.json"
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,8 @@ class BuildOptions:
     jobs: int | None = None
     timeout: int = DEFAULT_CELL_TIMEOUT
     force: bool = False
+    #: a new kernel for every section instead of one warm kernel per job (slower; for comparison)
+    fresh_kernels: bool = False
     #: also freeze the documents under ``output/releases/<release>/`` (every document is built)
     release: str | None = None
 
@@ -56,14 +57,6 @@ class BuildReport:
     up_to_date: list[str] = field(default_factory=list)
     sections: list[SectionResult] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def _read_manifest(output: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
@@ -105,6 +98,70 @@ class _Plan:
     specs: list[SectionSpec] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: every file the keys of the documents asked for were computed from (for the stamp)
+    read: set[Path] = field(default_factory=set)
+
+    @property
+    def doc_keys(self) -> dict[str, str]:
+        return dict(self.stale)
+
+
+def _document_html(plan: _Plan, doc: str, fragments: list[Any]) -> str:
+    """The document's HTML; with its decision record and review badges where it has one."""
+    from mdm.build.assemble import render_document
+    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
+
+    project = plan.project
+    if not project.document(doc).decision_record:
+        return render_document(project, doc, fragments)
+    return render_document(
+        project,
+        doc,
+        fragments,
+        badges=badges(project, plan.reviews, doc, fragments),
+        appendix=[
+            (
+                DECISION_RECORD_ANCHOR,
+                "Decision record",
+                decision_record(project, plan.reviews, doc, fragments),
+            )
+        ],
+    )
+
+
+def _assemble(
+    staging: Path,
+    plan: _Plan,
+    doc: str,
+    results: list[SectionResult],
+    options: BuildOptions,
+    report: BuildReport,
+) -> None:
+    """Write one document's HTML and PDF into ``staging``, guard them, and note them."""
+    from mdm.build.assemble import notebook_fragment, write_pdf
+    from mdm.build.privacy import check_exports
+    from mdm.data.provenance import sha256_file
+
+    mark = time.perf_counter()
+    fragments = [notebook_fragment(r) for r in results]
+    html = _document_html(plan, doc, fragments)
+    products, printed = [], {}
+    if "html" in options.formats:
+        (staging / f"{doc}.html").write_text(html, encoding="utf-8")
+        products.append(f"{doc}.html")
+    report.seconds[f"{doc}.html"] = time.perf_counter() - mark
+    if "pdf" in options.formats:
+        mark = time.perf_counter()
+        printed[staging / f"{doc}.pdf"] = write_pdf(html, staging / f"{doc}.pdf")
+        products.append(f"{doc}.pdf")
+        report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    audience = plan.project.document(doc).audience
+    check_exports(plan.project, audience, [staging / p for p in products], printed)
+    report.seconds[f"{doc} privacy"] = time.perf_counter() - mark
+    files = {p: sha256_file(staging / p) for p in products}
+    keys = {s.id: k for s, k in zip(plan.specs, plan.keys, strict=True) if s.document == doc}
+    plan.manifest[doc] = document_entry(plan.doc_keys[doc], files, fragments, keys)
 
 
 def _build_into(
@@ -115,16 +172,17 @@ def _build_into(
     events: Events | None,
     log: Callable[[str], None],
 ) -> None:
-    """Execute, assemble and print into ``staging``, then publish to ``output/``."""
-    from mdm.build.assemble import notebook_fragment, render_document, write_pdf
-    from mdm.build.privacy import check_exports, check_manifest
-    from mdm.build.run import execute_sections
-    from mdm.data.provenance import sha256_file
-    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
+    """Execute the sections; assemble each document as soon as its own are done; publish.
+
+    The first document is printed while the next one's sections still run.
+    """
+    from mdm.build.privacy import check_manifest
+    from mdm.build.run import SectionRun
+    from mdm.build.uptodate import STAMP, stamp
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()
-    report.sections = execute_sections(
+    with SectionRun(
         plan.specs,
         staging / "notebooks",
         project.root,
@@ -134,47 +192,18 @@ def _build_into(
         force=options.force,
         keys=plan.keys,
         events=events,
-    )
-    report.seconds["execute"] = time.perf_counter() - mark
-    for doc, doc_key in plan.stale:
-        mark = time.perf_counter()
-        fragments = [notebook_fragment(r) for r in report.sections if r.spec.document == doc]
-        if project.document(doc).decision_record:
-            html = render_document(
-                project,
-                doc,
-                fragments,
-                badges=badges(project, plan.reviews, doc, fragments),
-                appendix=[
-                    (
-                        DECISION_RECORD_ANCHOR,
-                        "Decision record",
-                        decision_record(project, plan.reviews, doc, fragments),
-                    )
-                ],
-            )
-        else:
-            html = render_document(project, doc, fragments)
-        products, printed = [], {}
-        if "html" in options.formats:
-            (staging / f"{doc}.html").write_text(html, encoding="utf-8")
-            products.append(f"{doc}.html")
-        report.seconds[f"{doc}.html"] = time.perf_counter() - mark
-        if "pdf" in options.formats:
-            mark = time.perf_counter()
-            printed[staging / f"{doc}.pdf"] = write_pdf(html, staging / f"{doc}.pdf")
-            products.append(f"{doc}.pdf")
-            report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
-        audience = project.document(doc).audience
-        check_exports(project, audience, [staging / p for p in products], printed)
-        plan.manifest[doc] = {
-            "key": doc_key,
-            "files": {p: sha256_file(staging / p) for p in products},
-            "sections": {f.spec.id: {"title": f.title, "digest": f.digest} for f in fragments},
-        }
-        log(f"assembled {doc}")
-    (staging / MANIFEST).write_text(json.dumps(plan.manifest, indent=2), encoding="utf-8")
-    check_manifest(project, staging / MANIFEST)  # published too
+        warm=not options.fresh_kernels,
+    ) as run:
+        for doc, results in run.documents():
+            report.seconds["execute"] = time.perf_counter() - mark  # the last one: all sections ran
+            _assemble(staging, plan, doc, results, options, report)
+            log(f"assembled {doc}")
+    report.sections = [run.results[i] for i in range(len(plan.specs))]
+    report.seconds["sections"] = time.perf_counter() - mark
+    check_manifest(project, write_manifest(staging, plan.manifest))  # published too
+    asked = options.documents or tuple(project.documents)
+    done = stamp(project.root, plan.read, options.formats, options.documents, asked)
+    (staging / STAMP).write_text(json.dumps(done, indent=1), encoding="utf-8")
     report.outputs = _publish(staging, output, [doc for doc, _ in plan.stale])
 
 
@@ -197,41 +226,42 @@ def build(
     return report
 
 
-def _build_documents(
-    options: BuildOptions, events: Events | None, log: Callable[[str], None]
-) -> BuildReport:
-    from mdm.build.cache import code_fingerprint, combine, section_key
+def _plan(options: BuildOptions, report: BuildReport) -> _Plan:
+    """Key every section of the documents asked for; the stale documents are what must be built."""
+    from mdm.build.cache import code_fingerprint, combine, section_keys
     from mdm.data.provenance import sha256_file
 
-    report = BuildReport()
-    started = time.perf_counter()
     project, reviews = check(options.project_dir)
     documents = options.documents or tuple(project.documents)
     for doc in documents:
         project.document(doc)  # unknown id: error before any kernel starts
-    output = project.output
-    plan = _Plan(project, reviews, manifest=_read_manifest(output))
+    plan = _Plan(project, reviews, manifest=read_manifest(project.output))
     reviewed = [f"{p.name}:{sha256_file(p)}" for p in review_files(project)]
+    plan.read.update(review_files(project))
     for doc in documents:
         doc_specs = project.sections(doc)
-        doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]
+        plan.read.update(p for s in doc_specs for p in (s.notebook, *s.inputs))
+        doc_keys = section_keys(project, doc_specs)
         doc_key = combine([code_fingerprint(), ",".join(options.formats), *reviewed, *doc_keys])
         entry = plan.manifest.get(doc, {})
-        if not options.force and entry.get("key") == doc_key and _intact(output, entry):
+        if not options.force and entry.get("key") == doc_key and _intact(project.output, entry):
             report.up_to_date.append(doc)
             continue
         plan.stale.append((doc, doc_key))
         plan.specs += doc_specs
         plan.keys += doc_keys
-    if not plan.stale:
-        report.seconds["check"] = report.seconds["total"] = time.perf_counter() - started
-        return report
-    # something must be rebuilt: check its data here, before any kernel starts
-    problems = check_data(project)
-    if problems:
-        raise DataError(problems=problems)
-    report.seconds["check"] = time.perf_counter() - started
+    return plan
 
+
+def _build_staged(
+    plan: _Plan,
+    options: BuildOptions,
+    report: BuildReport,
+    events: Events | None,
+    log: Callable[[str], None],
+) -> None:
+    """Build in a staging folder inside ``output/``, under the build lock; always remove it."""
+    output = plan.project.output
     with build_lock(output):
         try:
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
@@ -248,5 +278,22 @@ def _build_documents(
             ) from err
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_documents(
+    options: BuildOptions, events: Events | None, log: Callable[[str], None]
+) -> BuildReport:
+    """The recipe: plan, check the data that will be read, build what is stale."""
+    report = BuildReport()
+    started = time.perf_counter()
+    plan = _plan(options, report)
+    if plan.stale:
+        # something must be rebuilt: check its data here, before any kernel starts
+        problems = check_data(plan.project)
+        if problems:
+            raise DataError(problems=problems)
+    report.seconds["check"] = time.perf_counter() - started
+    if plan.stale:
+        _build_staged(plan, options, report, events, log)
     report.seconds["total"] = time.perf_counter() - started
     return report

@@ -2,28 +2,51 @@
 
 A preview runs one notebook (reusing the last preview when nothing it depends
 on changed), converts it exactly as a build would (same template, same
-sanitiser) and writes ``output/preview/<section>.html``. With ``--watch`` it
-polls the section's inputs and rebuilds when one changes.
+sanitiser) and writes ``output/preview/<document>-<section>.html``.
+
+With ``--watch`` it keeps one warm kernel for the section, polls the section's
+inputs, and rebuilds when one changes; the page is also served on 127.0.0.1,
+where it reloads itself when the section was rebuilt (a small script polls
+``/version``; nothing is fetched from elsewhere).
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.server
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from mdm.build.assemble import notebook_fragment
+from mdm.build.cache import section_keys
+from mdm.build.kernels import Seat, running
 from mdm.build.lock import build_lock
 from mdm.build.pipeline import check
-from mdm.build.run import execute_sections
+from mdm.build.run import SectionResult, execute_sections, run_section
 from mdm.errors import ConfigError, MdmError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import render
 
-__all__ = ["preview", "watch"]
+__all__ = ["PREVIEW", "Previewer", "preview", "serve", "watch"]
 
 PREVIEW = "preview"
+# reloads the page when the preview server's version changes; inserted only into served pages
+RELOAD_SCRIPT = """<script>
+(function () {
+  var seen = null;
+  function poll() {
+    fetch("/version", {cache: "no-store"}).then(function (r) { return r.text(); })
+      .then(function (v) {
+        if (seen !== null && v !== seen) { location.reload(); return; }
+        seen = v; setTimeout(poll, 250);
+      }, function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+</script>
+"""
 
 
 def _spec(project: Project, topic: str, document: str | None) -> SectionSpec:
@@ -38,14 +61,12 @@ def _spec(project: Project, topic: str, document: str | None) -> SectionSpec:
     )
 
 
-def preview(project_dir: Path, topic: str, document: str | None = None) -> Path:
-    """Build one section into ``output/preview/<section>.html``; return its path."""
-    project, _ = check(project_dir)
-    spec = _spec(project, topic, document)
+def _page(project: Project, spec: SectionSpec, run: Callable[[str], SectionResult]) -> Path:
+    """Run the section (``run`` takes its key) and write its preview page."""
     folder = project.output / PREVIEW
+    [key] = section_keys(project, [spec])
     with build_lock(project.output):
-        # the preview folder is its own cache: the previous preview is reused when unchanged
-        [result] = execute_sections([spec], folder, project.root, previous=folder)
+        result = run(key)
         fragment = notebook_fragment(result)
         page = render("preview.html.j2", project=project, fragment=fragment)
         target = folder / f"{spec.document}-{spec.id}.html"
@@ -53,10 +74,59 @@ def preview(project_dir: Path, topic: str, document: str | None = None) -> Path:
     return target
 
 
-def _inputs(project_dir: Path, topic: str, document: str | None) -> list[Path]:
+def preview(project_dir: Path, topic: str, document: str | None = None) -> Path:
+    """Build one section into ``output/preview/<document>-<section>.html``; return its path."""
     project, _ = check(project_dir)
     spec = _spec(project, topic, document)
-    return [spec.notebook, *spec.inputs]
+    folder = project.output / PREVIEW
+    # the preview folder is its own cache: the previous preview is reused when unchanged
+    return _page(
+        project,
+        spec,
+        lambda key: execute_sections([spec], folder, project.root, previous=folder, keys=[key])[0],
+    )
+
+
+class Previewer:
+    """One section previewed again and again in the same warm kernel."""
+
+    def __init__(self, project_dir: Path, topic: str, document: str | None = None) -> None:
+        self.project_dir, self.topic, self.document = project_dir, topic, document
+        self.seat: Seat | None = None
+        self.inputs: list[Path] = []
+        self.version = 0
+        self.page: Path | None = None
+        self.stamp: tuple[tuple[str, int], ...] | None = None
+
+    def build(self) -> Path:
+        """Preview now; on an error, the last good page stays (and the error is raised)."""
+        before = self.inputs
+        # stamped before reading: an edit made while the preview builds triggers the next one
+        self.stamp = _stamp(before)
+        project, _ = check(self.project_dir)
+        spec = _spec(project, self.topic, self.document)
+        self.inputs = [spec.notebook, *spec.inputs]
+        if self.inputs != before:  # a params edit changed what the section reads
+            self.stamp = _stamp(self.inputs)
+        if self.seat is None:
+            self.seat = Seat(str(project.root))
+        seat, folder = self.seat, project.output / PREVIEW
+        self.page = _page(
+            project,
+            spec,
+            lambda key: run_section(spec, folder, project.root, seat, key=key, previous=folder),
+        )
+        self.version += 1
+        return self.page
+
+    def changed(self) -> bool:
+        """Whether an input changed since the last build started (always, before the first)."""
+        return self.stamp is None or _stamp(self.inputs) != self.stamp
+
+    def close(self) -> None:
+        if self.seat is not None:
+            self.seat.discard()
+            self.seat = None
 
 
 def _stamp(paths: list[Path]) -> tuple[tuple[str, int], ...]:
@@ -68,21 +138,66 @@ def watch(
     topic: str,
     document: str | None,
     say: Callable[[str], None],
-    interval: float = 0.5,
+    interval: float = 0.1,
+    previewer: Previewer | None = None,
 ) -> None:
     """Preview now and again whenever an input of the section changes; Ctrl-C stops."""
-    inputs = _inputs(project_dir, topic, document)
-    seen = None
-    while True:
-        # stamp before building: an edit made while the preview builds triggers the next one
-        stamp = _stamp(inputs)
-        if stamp != seen:
-            seen = stamp
-            try:
-                say(str(preview(project_dir, topic, document)))
-            except MdmError as err:  # keep watching: the author is mid-edit
-                say(f"error: {err}")
-            with contextlib.suppress(MdmError):
-                # a params edit may change what the section reads; a new list rebuilds once more
-                inputs = _inputs(project_dir, topic, document)
-        time.sleep(interval)
+    previewer = previewer or Previewer(project_dir, topic, document)
+    try:
+        while True:
+            if previewer.changed():
+                try:
+                    say(str(previewer.build()))
+                except MdmError as err:  # keep watching: the author is mid-edit
+                    say(f"error: {err}")
+            time.sleep(interval)
+    except BaseException:  # Ctrl-C, perhaps mid-section: stop the kernel at once
+        running.kill_all()
+        raise
+    finally:
+        with contextlib.suppress(Exception):  # a killed kernel is already gone
+            previewer.close()
+
+
+def _handler(previewer: Previewer) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/version":
+                self._send(str(previewer.version).encode(), "text/plain")
+            elif self.path in ("/", "/index.html") and previewer.page is not None:
+                page = previewer.page.read_text(encoding="utf-8")
+                page = page.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+                self._send(page.encode("utf-8"), "text/html; charset=utf-8")
+            else:
+                self.send_error(404, "only / and /version are served")
+
+        def _send(self, body: bytes, kind: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the page polls several times a second."""
+
+    return Handler
+
+
+@contextlib.contextmanager
+def serve(previewer: Previewer, port: int = 0) -> Iterator[str]:
+    """Serve ``previewer``'s page on 127.0.0.1 (``port`` 0: any free port); yield its URL."""
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(previewer))
+    except OSError as err:
+        raise ConfigError(
+            f"--port: cannot serve the preview on 127.0.0.1:{port}: {err.strerror or err}"
+        ) from err
+    thread = threading.Thread(target=server.serve_forever, name="mdm-preview", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,9 +1,11 @@
-"""Execute section notebooks with papermill, several at a time.
+"""Execute section notebooks with papermill, several at a time, in warm kernels.
 
-Each section is one papermill run in its own kernel. Runs are independent, so
-they go through a thread pool (the kernels are separate processes; the
-threads only wait on them). Results come back in the order of ``specs``
-whatever order they finish in.
+Each section is one papermill run. Runs are independent, so worker threads
+take them from a queue, one kernel per worker (the kernels are separate
+processes; the threads only wait on them). A worker keeps its kernel across
+sections (:mod:`mdm.build.kernels`). A document is handed out as soon as its
+last section is done, so it can be assembled while the next one's sections
+still run; results always come in the order of ``specs``.
 """
 
 from __future__ import annotations
@@ -12,125 +14,31 @@ import ast
 import contextlib
 import json
 import os
+import queue
 import shutil
-import signal
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from mdm.build.cache import KEY_FIELD, read_key, section_key
-from mdm.errors import CellTimeoutError, KernelDiedError, NotebookError
+from mdm.build.kernels import ENGINE, Seat, register_engine, running
+from mdm.errors import BuildError, CellTimeoutError, KernelDiedError, NotebookError
 from mdm.params.project import SectionSpec
 
 __all__ = [
     "SectionResult",
+    "SectionRun",
     "check_parameters",
     "declared_parameters",
     "default_jobs",
     "execute_sections",
+    "run_section",
 ]
 
 DEFAULT_CELL_TIMEOUT = 600
-ENGINE = "mdm"
-
-
-class _Running(threading.local):
-    """Kernels alive now (shared), and the cell each worker thread is running (per thread)."""
-
-    kernels: ClassVar[set[Any]] = set()
-    lock: ClassVar[threading.Lock] = threading.Lock()
-    current_cell: tuple[int, str] | None = None
-
-    def register(self, km: Any) -> None:
-        with self.lock:
-            self.kernels.add(km)
-
-    def forget(self, km: Any) -> None:
-        with self.lock:
-            self.kernels.discard(km)
-
-    def kill_all(self) -> None:
-        """Kill every running kernel's process group: they run in sessions of their own."""
-        with self.lock:
-            kernels = list(self.kernels)
-        for km in kernels:
-            pid = getattr(getattr(km, "provisioner", None), "pid", None)
-            if pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-
-
-_running = _Running()
-
-
-def _register_engine() -> None:
-    """A papermill engine whose kernels write their stderr to a log file, not our terminal.
-
-    papermill starts kernels with the parent's stderr, so every kernel's start-up
-    warnings would interleave with the build log; the log file keeps them for
-    when a kernel dies.
-    """
-    from nbclient import NotebookClient
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-
-    if ENGINE in papermill_engines._engines:
-        return
-
-    class Client(PapermillNotebookClient):  # type: ignore[misc]
-        kernel_log: Path | None = None
-        kernel_cwd: str | None = None
-
-        def start_new_kernel(self, **kwargs: object) -> None:
-            assert self.kernel_log is not None
-            with self.kernel_log.open("ab") as log:
-                NotebookClient.start_new_kernel(
-                    self, stdout=log, stderr=log, cwd=self.kernel_cwd, **kwargs
-                )
-            _running.register(self.km)
-
-        def execute(self, **kwargs: Any) -> Any:
-            try:
-                return super().execute(**kwargs)
-            finally:
-                if self.km is not None:
-                    _running.forget(self.km)
-
-        def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
-            _running.current_cell = (cell_index, cell.source)
-            return super().execute_cell(cell, cell_index, *args, **kwargs)
-
-    class Engine(NBClientEngine):  # type: ignore[misc]
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: object,
-            kernel_name: str,
-            *,
-            kernel_log: Path,
-            kernel_cwd: str,
-            start_timeout: int = 60,
-            execution_timeout: int | None = None,
-            **_: object,
-        ) -> object:
-            client = Client(
-                nb_man,
-                kernel_name=kernel_name,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                log=logger,
-                log_output=False,
-            )
-            client.kernel_log = kernel_log
-            client.kernel_cwd = kernel_cwd
-            return client.execute()
-
-    papermill_engines.register(ENGINE, Engine)
 
 
 @dataclass(frozen=True)
@@ -225,16 +133,14 @@ def check_parameters(spec: SectionSpec, root: Path) -> None:
         )
 
 
-def _failure(
-    spec: SectionSpec, shown: str, target: Path, kernel_log: Path, err: Exception
-) -> NotebookError:
+def _failure(spec: SectionSpec, shown: str, kernel_log: Path, err: Exception) -> NotebookError:
     """The one-line error for a section whose kernel died, timed out or would not start."""
     from nbclient.exceptions import CellTimeoutError as Timeout
     from nbclient.exceptions import DeadKernelError
 
     where_ = f"section {spec.id} ({spec.document}): {shown}"
-    if _running.current_cell is not None:
-        index, source = _running.current_cell
+    if running.current_cell is not None:
+        index, source = running.current_cell
         first_line = next((ln for ln in source.splitlines() if ln.strip()), "")
         # the index counts papermill's injected cell, which precedes any cell an author wrote
         # after the parameters cell: so it equals the 1-based position the author sees
@@ -244,9 +150,12 @@ def _failure(
             f"{where_}: cell ran longer than the timeout; raise --timeout or make the cell faster"
         )
     if isinstance(err, DeadKernelError):
+        text = (
+            kernel_log.read_text(encoding="utf-8", errors="replace") if kernel_log.exists() else ""
+        )
         log = [
             line
-            for line in kernel_log.read_text(encoding="utf-8", errors="replace").splitlines()
+            for line in text.splitlines()
             if line.strip() and "running over TCP without encryption" not in line
         ]
         last = f"; kernel's last words: {log[-1][:120]}" if log else ""
@@ -267,7 +176,7 @@ def _author_position(executed: Path, index: int) -> int:
 
 def _close_thread_loop() -> None:
     # jupyter_core keeps one event loop per thread for nbclient; a worker thread
-    # ends with the pool, so close its loop here rather than leak it
+    # ends with the run, so close its loop here rather than leak it
     from jupyter_core.utils import ensure_event_loop
 
     loop = ensure_event_loop()
@@ -275,19 +184,28 @@ def _close_thread_loop() -> None:
         loop.close()
 
 
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    spec: SectionSpec
+    target: Path
+    key: str
+
+
 def _execute(
-    spec: SectionSpec, target: Path, root: Path, timeout: int, key: str, events: Events | None
+    job: _Job, root: Path, timeout: int, seat: Seat, events: Events | None
 ) -> SectionResult:
+    """Run one section in the seat's kernel; on a fault the kernel is replaced, the error raised."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    spec, target = job.spec, job.target
     if events:
         events.started(spec)
     start = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     shown = _shown(spec.notebook, root)
-    kernel_log = target.with_suffix(".kernel.log")
     try:
         nb = papermill.execute_notebook(
             str(spec.notebook),
@@ -297,23 +215,28 @@ def _execute(
             progress_bar=False,
             request_save_on_cell_execute=False,
             # not papermill's cwd=: it chdirs the whole process, which races between the
-            # threads and can leave the build inside a folder that is later deleted
+            # threads and can leave the build inside a folder that is later deleted; the
+            # kernel starts in the project and each reset goes back there
             execution_timeout=timeout,
-            kernel_log=kernel_log,
-            kernel_cwd=str(root),
+            seat=seat,
+            kernel_log=target.with_suffix(".kernel.log"),
         )
     except PapermillExecutionError as err:
+        seat.section_done(failed=False)  # the cell failed, the kernel is fine
         first_line = next((ln for ln in err.source.splitlines() if ln.strip()), "")
         raise NotebookError(
-            f"section {spec.id} ({spec.document}): {shown}, cell {_author_position(target, err.cell_index)} "
+            f"section {spec.id} ({spec.document}): {shown}, cell "
+            f"{_author_position(target, err.cell_index)} "
             f"[{first_line.strip()[:60]}]: {err.ename}: {err.evalue}"
         ) from err
     except Exception as err:
-        raise _failure(spec, shown, target, kernel_log, err) from err
+        kernel_log = seat.kernel.log if seat.kernel else target.with_suffix(".kernel.log")
+        seat.section_done(failed=True)
+        raise _failure(spec, shown, kernel_log, err) from err
     finally:
-        _running.current_cell = None
-        _close_thread_loop()
-    nb.metadata["mdm"] = {KEY_FIELD: key, "section": spec.id, "document": spec.document}
+        running.current_cell = None
+    seat.section_done(failed=False)
+    nb.metadata["mdm"] = {KEY_FIELD: job.key, "section": spec.id, "document": spec.document}
     nbformat.write(nb, target)
     result = SectionResult(spec, target, time.perf_counter() - start)
     if events:
@@ -321,63 +244,178 @@ def _execute(
     return result
 
 
+def _reuse(job: _Job, previous: Path | None) -> SectionResult | None:
+    """The last build's notebook of this section, copied into place, when its key matches."""
+    old = previous / job.spec.document / f"{job.spec.id}.ipynb" if previous else None
+    if old is None or read_key(old) != job.key:
+        return None
+    job.target.parent.mkdir(parents=True, exist_ok=True)
+    if old != job.target:  # a preview reuses its own folder in place
+        shutil.copyfile(old, job.target)
+    return SectionResult(job.spec, job.target, 0.0, cached=True)
+
+
+class SectionRun:
+    """The sections of a build, executed by worker threads with a warm kernel each.
+
+    Use as a context manager: leaving it stops the workers and their kernels (at
+    once, killing them, when leaving on an error or an interrupt).
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[SectionSpec],
+        outdir: Path,
+        root: Path,
+        *,
+        jobs: int | None = None,
+        timeout: int = DEFAULT_CELL_TIMEOUT,
+        previous: Path | None = None,
+        force: bool = False,
+        keys: Sequence[str] | None = None,
+        events: Events | None = None,
+        warm: bool = True,
+    ) -> None:
+        for spec in specs:
+            check_parameters(spec, root)
+        self.specs, self.root, self.timeout = list(specs), root, timeout
+        self.events, self.warm = events, warm
+        self.results: dict[int, SectionResult] = {}
+        self._todo: queue.Queue[_Job] = queue.Queue()
+        self._done: queue.Queue[tuple[int, SectionResult | Exception]] = queue.Queue()
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+        keys = keys or [section_key(s.notebook, s.parameters, s.inputs, root) for s in specs]
+        if events:
+            events.planned(len(specs))
+        jobs_ = [
+            _Job(i, spec, outdir / spec.document / f"{spec.id}.ipynb", key)
+            for i, (spec, key) in enumerate(zip(specs, keys, strict=True))
+        ]
+        for job in jobs_:
+            reused = _reuse(job, None if force else previous)
+            if reused is None:
+                self._todo.put(job)
+            else:
+                self.results[job.index] = reused
+                if events:
+                    events.finished(reused)
+        self._workers_wanted = max(1, min(jobs or default_jobs(), self._todo.qsize()))
+
+    def __enter__(self) -> SectionRun:
+        if not self._todo.empty():
+            register_engine()
+            for number in range(self._workers_wanted):
+                worker = threading.Thread(
+                    target=self._work, name=f"mdm-kernel-{number + 1}", daemon=True
+                )
+                self._workers.append(worker)
+                worker.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._stop.set()
+        if kind is not None:  # Ctrl-C, SIGTERM or a failure: leave no kernel behind
+            running.kill_all()
+        for worker in self._workers:
+            worker.join()
+
+    def _work(self) -> None:
+        seat = Seat(str(self.root), warm=self.warm)
+        try:
+            while not self._stop.is_set():
+                try:
+                    job = self._todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    outcome: SectionResult | Exception = _execute(
+                        job, self.root, self.timeout, seat, self.events
+                    )
+                except Exception as err:  # reported by the main thread
+                    outcome = err
+                    self._stop.set()
+                self._done.put((job.index, outcome))
+        finally:
+            with contextlib.suppress(Exception):  # a kernel killed by an interrupt
+                seat.discard()
+            _close_thread_loop()
+
+    def documents(self) -> Iterator[tuple[str, list[SectionResult]]]:
+        """Each document's results, in ``specs`` order, as soon as all its sections are done.
+
+        The first failure stops the run; of the sections that failed by then, the
+        earliest in document order is the one raised.
+        """
+        order = list(dict.fromkeys(s.document for s in self.specs))
+        pending = {doc: [i for i, s in enumerate(self.specs) if s.document == doc] for doc in order}
+        while pending:
+            for doc in [d for d in order if d in pending]:
+                if all(i in self.results for i in pending[doc]):
+                    yield doc, [self.results[i] for i in pending.pop(doc)]
+            if pending:
+                self._receive()
+
+    def _receive(self) -> None:
+        """Wait for the next finished section; raise the run's failure if one failed."""
+        while True:
+            try:
+                index, outcome = self._done.get(timeout=0.2)  # stays responsive to Ctrl-C
+                break
+            except queue.Empty:
+                if not any(w.is_alive() for w in self._workers) and self._done.empty():
+                    raise BuildError("section workers stopped before every section ran") from None
+        if isinstance(outcome, Exception):
+            self._stop.set()
+            for worker in self._workers:
+                worker.join()
+            failures = {index: outcome}
+            while not self._done.empty():
+                other, late = self._done.get()
+                if isinstance(late, Exception):
+                    failures[other] = late
+            raise failures[min(failures)]
+        self.results[index] = outcome
+
+
+def run_section(
+    spec: SectionSpec,
+    outdir: Path,
+    root: Path,
+    seat: Seat,
+    *,
+    key: str,
+    previous: Path | None = None,
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+) -> SectionResult:
+    """Run one section in the calling thread, in ``seat``'s kernel (kept for the next call).
+
+    For a caller that keeps a kernel across runs of its own, such as ``mdm preview --watch``;
+    reused from ``previous`` when its key matches, as in :func:`execute_sections`.
+    """
+    check_parameters(spec, root)
+    job = _Job(0, spec, outdir / spec.document / f"{spec.id}.ipynb", key)
+    reused = _reuse(job, previous)
+    if reused is not None:
+        return reused
+    register_engine()
+    return _execute(job, root, timeout, seat, None)
+
+
 def execute_sections(
     specs: Sequence[SectionSpec],
     outdir: Path,
     root: Path,
-    *,
-    jobs: int | None = None,
-    timeout: int = DEFAULT_CELL_TIMEOUT,
-    previous: Path | None = None,
-    force: bool = False,
-    keys: Sequence[str] | None = None,
-    events: Events | None = None,
+    **options: Any,
 ) -> list[SectionResult]:
-    """Run every section into ``outdir/<document>/<section>.ipynb``, in ``specs`` order.
+    """Run every section into ``outdir/<document>/<section>.ipynb``; results in ``specs`` order.
 
     A section whose key matches the notebook of the same name under ``previous``
     (the last good build) is copied from there instead of run, unless ``force``.
-    The first failure cancels what has not started and is raised.
+    The first failure stops what has not started and is raised. ``options`` are
+    :class:`SectionRun`'s.
     """
-    for spec in specs:
-        check_parameters(spec, root)
-    if events:
-        events.planned(len(specs))
-    results: dict[int, SectionResult] = {}
-    todo: list[tuple[int, SectionSpec, Path, str]] = []
-    keys = keys or [section_key(s.notebook, s.parameters, s.inputs) for s in specs]
-    for index, (spec, key) in enumerate(zip(specs, keys, strict=True)):
-        target = outdir / spec.document / f"{spec.id}.ipynb"
-        old = previous / spec.document / f"{spec.id}.ipynb" if previous else None
-        if not force and old is not None and read_key(old) == key:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if old != target:  # a preview reuses its own folder in place
-                shutil.copyfile(old, target)
-            results[index] = SectionResult(spec, target, 0.0, cached=True)
-            if events:
-                events.finished(results[index])
-        else:
-            todo.append((index, spec, target, key))
-    if todo:
-        _register_engine()
-        workers = max(1, min(jobs or default_jobs(), len(todo)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mdm-kernel") as pool:
-            futures = {
-                pool.submit(_execute, spec, target, root, timeout, key, events): index
-                for index, spec, target, key in todo
-            }
-            try:
-                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            except BaseException:  # Ctrl-C or SIGTERM: stop everything, leave no kernel behind
-                for future in futures:
-                    future.cancel()
-                _running.kill_all()
-                raise
-            for future in pending:
-                future.cancel()
-            failed = [f for f in done if f.exception() is not None]
-            if failed:
-                # the earliest section in document order is the one reported
-                raise min(failed, key=futures.__getitem__).exception()  # type: ignore[misc]
-            results.update((futures[f], f.result()) for f in done)
-    return [results[i] for i in range(len(specs))]
+    with SectionRun(specs, outdir, root, **options) as run:
+        for _ in run.documents():
+            pass
+    return [run.results[i] for i in range(len(specs))]

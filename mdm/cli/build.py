@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from mdm.cli._common import Handler, SubParsers, project_option
 
@@ -63,6 +64,11 @@ def _add_build(commands: SubParsers) -> None:
         action="store_true",
         help="run every section again, even those unchanged since the last build",
     )
+    build.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new kernel for every section instead of reusing one per job (slower)",
+    )
 
 
 def _add_preview(commands: SubParsers) -> None:
@@ -77,7 +83,15 @@ def _add_preview(commands: SubParsers) -> None:
     preview.add_argument(
         "--watch",
         action="store_true",
-        help="rebuild whenever the section's notebook or inputs change (Ctrl-C stops)",
+        help="rebuild whenever the section's notebook or inputs change, in a warm kernel, and "
+        "serve the page on 127.0.0.1, reloading itself on each rebuild (Ctrl-C stops)",
+    )
+    preview.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --watch: the port to serve the page on (default: any free port)",
     )
 
 
@@ -94,20 +108,26 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from mdm.build.pipeline import FORMATS, BuildOptions, build
-    from mdm.build.progress import make_progress
+    from mdm.build.uptodate import FORMATS
 
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
     if args.release and args.document:
         raise SystemExit("mdm build: --release builds every document; drop --document")
+    formats = FORMATS if args.format == "both" else (args.format,)
+    if not args.force and not args.release and _up_to_date(args, formats):
+        return 0
+    from mdm.build.pipeline import BuildOptions, build
+    from mdm.build.progress import make_progress
+
     options = BuildOptions(
         project_dir=args.project,
         documents=tuple(args.document),
-        formats=FORMATS if args.format == "both" else (args.format,),
+        formats=formats,
         jobs=args.jobs,
         timeout=args.timeout,
         force=args.force,
+        fresh_kernels=args.fresh_kernels,
         release=args.release,
     )
     progress = make_progress()
@@ -124,11 +144,30 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _up_to_date(args: argparse.Namespace, formats: tuple[str, ...]) -> bool:
+    """The no-change fast path, before the project is loaded: a few file digests."""
+    from mdm.build.uptodate import up_to_date
+
+    documents = up_to_date(args.project, formats, args.document)
+    for doc in documents or []:
+        print(f"{doc}: up to date", file=sys.stderr, flush=True)
+    return documents is not None
+
+
 def _preview(args: argparse.Namespace) -> int:
-    from mdm.build.preview import preview, watch
+    from mdm.build.preview import Previewer, preview, serve, watch
 
     if args.watch:
-        watch(args.project, args.topic, args.document, say=lambda line: print(line, flush=True))
+        previewer = Previewer(args.project, args.topic, args.document)
+        with serve(previewer, args.port) as url:
+            print(f"serving {url} (reloads itself on every rebuild)", flush=True)
+            watch(
+                args.project,
+                args.topic,
+                args.document,
+                say=lambda line: print(line, flush=True),
+                previewer=previewer,
+            )
     else:
         print(preview(args.project, args.topic, args.document))
     return 0

@@ -48,8 +48,9 @@ class Change(TypedDict):
 def change(series: pd.Series, as_of: pd.Timestamp | None = None) -> Change:
     """Change between the last two periods of a period-indexed series (missing values skipped).
 
-    With ``as_of`` (usually the last event's time), periods not yet over on that date
-    are dropped first, so a part-year is never compared with a whole one.
+    With ``as_of``, periods not yet over at that instant are dropped first, so a part-year
+    is never compared with a whole one (values in prose use the end of their reference day,
+    :func:`mdm.report.evidence.value_of`).
     ``change_pct`` is None when the previous value is zero.
     """
     values = (complete_periods(series, as_of) if as_of is not None else series).dropna()

@@ -29,8 +29,12 @@ __all__ = [
     "SectionDiff",
     "compare",
     "diff_builds",
+    "parse_sections",
+    "read_sections",
     "render_diff",
     "resolve_build",
+    "section_changes",
+    "words",
 ]
 
 _BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "figcaption", "blockquote", "dt", "dd"}
@@ -100,10 +104,16 @@ class _Sections(HTMLParser):
             self._text.append(data)
 
 
-def _read(html_file: Path) -> dict[str, tuple[str, list[str]]]:
+def parse_sections(html: str) -> dict[str, tuple[str, list[str]]]:
+    """Section id → (title, sentences) of HTML with ``<section data-section=...>`` blocks."""
     parser = _Sections()
-    parser.feed(html_file.read_text(encoding="utf-8"))
+    parser.feed(html)
     return parser.sections
+
+
+def read_sections(html_file: Path) -> dict[str, tuple[str, list[str]]]:
+    """Section id → (title, sentences) of an assembled document, as readers see it."""
+    return parse_sections(html_file.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -148,7 +158,7 @@ class DocumentDiff:
 
 def compare(document: str, old: Path, new: Path, old_name: str, new_name: str) -> DocumentDiff:
     """Section-by-section differences between two HTML builds of ``document``."""
-    before, after = _read(old), _read(new)
+    before, after = read_sections(old), read_sections(new)
     diffs = []
     for sid in list(after) + [s for s in before if s not in after]:
         if sid not in before:
@@ -156,11 +166,12 @@ def compare(document: str, old: Path, new: Path, old_name: str, new_name: str) -
         elif sid not in after:
             diffs.append(SectionDiff(sid, before[sid][0], "removed", removed=before[sid][1]))
         else:
-            diffs.append(_section(sid, after[sid][0], before[sid][1], after[sid][1]))
+            diffs.append(section_changes(sid, after[sid][0], before[sid][1], after[sid][1]))
     return DocumentDiff(document, old_name, new_name, diffs)
 
 
-def _section(sid: str, title: str, old: list[str], new: list[str]) -> SectionDiff:
+def section_changes(sid: str, title: str, old: list[str], new: list[str]) -> SectionDiff:
+    """What changed in one section, from its sentences before and after."""
     diff = SectionDiff(sid, title, "unchanged")
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op == "delete":
@@ -177,7 +188,7 @@ def _section(sid: str, title: str, old: list[str], new: list[str]) -> SectionDif
     return diff
 
 
-def _words(old: str, new: str) -> Html:
+def words(old: str, new: str) -> Html:
     """A rewritten sentence, word by word: <del>/<ins>, numbers marked."""
     import html
 
@@ -197,7 +208,7 @@ def _words(old: str, new: str) -> Html:
 
 def render_diff(diff: DocumentDiff) -> str:
     """The diff as a self-contained HTML page."""
-    return render("diff.html.j2", diff=diff, words=_words)
+    return render("diff.html.j2", diff=diff, words=words)
 
 
 def resolve_build(spec: str, project_dir: Path, document: str, workdir: Path) -> Path:

@@ -12,7 +12,7 @@ from mdm.build.assemble import Fragment
 from mdm.params.models import Role
 from mdm.params.project import Project
 from mdm.report.render import Html, render
-from mdm.review.records import Reviews, section_status
+from mdm.review.records import AgreementState, Reviews, section_status
 
 __all__ = ["DECISION_RECORD_ANCHOR", "badges", "decision_record"]
 
@@ -50,8 +50,14 @@ def decision_record(
     for person, _ in project.holders(Role.AGREEMENT):
         record = current.get(person.id)
         signed = stale = 0
-        if record is not None:
-            for section, digest in record.sections.items():
+        # a new request leaves the earlier sign-off standing for unchanged sections
+        counted = (
+            reviews.last_sign_off(doc_id, person.id)
+            if record is not None and record.state is AgreementState.REQUESTED
+            else record
+        )
+        if counted is not None:
+            for section, digest in counted.sections.items():
                 if section in built:
                     signed += digest == built[section]["digest"]
                     stale += digest != built[section]["digest"]
@@ -67,6 +73,6 @@ def decision_record(
         deciders=[p.name for p, _ in project.holders(Role.DECISION_MAKER)],
         names={i: s.name for i, s in project.stakeholders.items()},
         agreements=rows,
-        feedback=[(titles.get(f.section, f.section), f) for f in open_items],
+        feedback=[(titles.get(f.section, f.section) or "Whole document", f) for f in open_items],
         closed=closed,
     )

@@ -14,6 +14,10 @@ Records live in ``params/reviews/`` (all optional):
   An unresolved objection (or an escalation) blocks an approval.
 
 Later records supersede earlier ones for the same stakeholder and document.
+
+The rules live here once: :func:`feedback_problems`, :func:`agreement_problems` and
+:func:`decision_problems` say what is wrong with one record, as data (field path,
+message). ``mdm check`` points them at the file and line; ``mdm review`` at its options.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -40,7 +44,12 @@ __all__ = [
     "DecisionState",
     "Feedback",
     "Reviews",
+    "Rules",
     "SectionStatus",
+    "Violation",
+    "agreement_problems",
+    "decision_problems",
+    "feedback_problems",
     "load_reviews",
     "review_files",
     "section_status",
@@ -110,7 +119,8 @@ class Feedback(_Record):
     by: Id
     document: Id
     version: Annotated[str, StringConstraints(min_length=1)]
-    section: str
+    #: a section id; empty for a comment on the whole document
+    section: str = ""
     date: dt.date
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     status: Literal["open", "addressed", "declined"] = "open"
@@ -140,7 +150,7 @@ class Agreement(_Record):
             raise FieldError(
                 ("sections",),
                 "expected the digests of the sections signed off "
-                "(`mdm status --json` lists them), found none",
+                "(`mdm review agree` fills them in), found none",
             )
         return self
 
@@ -182,6 +192,15 @@ class Reviews:
                 latest[record.by] = record
         return latest
 
+    def last_sign_off(self, document: str, who: str) -> Agreement | None:
+        """The latest record in which ``who`` signed sections of ``document`` off, if any."""
+        signed = [
+            r
+            for r in self.agreements
+            if r.document == document and r.by == who and r.state.signs_off
+        ]
+        return signed[-1] if signed else None
+
     def decision(self, document: str) -> Decision | None:
         matching = [d for d in self.decisions if d.document == document]
         return matching[-1] if matching else None
@@ -201,40 +220,148 @@ def review_files(project: Project) -> list[Path]:
     return sorted((project.root / REVIEWS_DIR).glob("*.yaml"))
 
 
-def _read(project: Project, name: str, model: type[_Record]) -> tuple[Located | None, _Record]:
+R = TypeVar("R", bound=_Record)
+
+
+def _read(
+    project: Project, name: str, model: type[R], problems: list[Problem]
+) -> tuple[Located | None, R]:
+    """One record file, parsed and validated; its problems go to ``problems``."""
     path = project.root / REVIEWS_DIR / name
     if not path.is_file():
         return None, model()
     shown = Path(REVIEWS_DIR) / name
-    doc = read_yaml(confine(path, project.root, shown), display=shown)  # a link out: refused
-    return doc, validate(model, doc)
+    try:
+        doc = read_yaml(confine(path, project.root, shown), display=shown)  # a link out: refused
+        return doc, validate(model, doc)
+    except MdmError as err:
+        problems.extend(err.problems)
+        return None, model()
 
 
 def load_reviews(project: Project) -> Reviews:
     """Read and check ``params/reviews/*.yaml``; every problem is reported at once."""
-    problems: list[Problem | str] = []
-    loaded: dict[str, tuple[Located | None, _Record]] = {}
-    for name, model in (
-        ("feedback.yaml", _FeedbackFile),
-        ("agreements.yaml", _AgreementsFile),
-        ("decisions.yaml", _DecisionsFile),
-    ):
-        try:
-            loaded[name] = _read(project, name, model)
-        except MdmError as err:
-            problems.extend(err.problems)
+    problems: list[Problem] = []
+    fb_doc, fb = _read(project, "feedback.yaml", _FeedbackFile, problems)
+    ag_doc, ag = _read(project, "agreements.yaml", _AgreementsFile, problems)
+    de_doc, de = _read(project, "decisions.yaml", _DecisionsFile, problems)
     if problems:
         raise ConfigError(problems=problems)
-    fb_doc, fb = loaded["feedback.yaml"]
-    ag_doc, ag = loaded["agreements.yaml"]
-    de_doc, de = loaded["decisions.yaml"]
-    assert isinstance(fb, _FeedbackFile) and isinstance(ag, _AgreementsFile)
-    assert isinstance(de, _DecisionsFile)
     reviews = Reviews(list(fb.feedback), list(ag.agreements), list(de.decisions))
     problems += _check(project, reviews, fb_doc, ag_doc, de_doc)
     if problems:
         raise ConfigError(problems=problems)
     return reviews
+
+
+#: a broken rule: where in the record (its field path) and what is wrong
+Violation = tuple[tuple[str | int, ...], str]
+Record = Feedback | Agreement | Decision
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the review rules check records against, taken from the project once."""
+
+    stakeholders: frozenset[str]
+    documents: tuple[str, ...]
+    holders: dict[Role, frozenset[str]]
+    sections: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, project: Project) -> Rules:
+        return cls(
+            frozenset(project.stakeholders),
+            tuple(project.documents),
+            {role: frozenset(s.id for s, _ in project.holders(role)) for role in Role},
+            {d: sorted(s.id for s in project.sections(d)) for d in project.documents},
+        )
+
+
+def _refs(rules: Rules, record: Record) -> list[Violation]:
+    problems: list[Violation] = []
+    if record.by not in rules.stakeholders:
+        problems.append((("by",), f"{record.by!r} is not a stakeholder"))
+    if record.document not in rules.documents:
+        known = ", ".join(rules.documents)
+        problems.append((("document",), f"expected one of {known}, got {record.document!r}"))
+    return problems
+
+
+def feedback_problems(rules: Rules, record: Feedback) -> list[Violation]:
+    """What is wrong with a comment: unknown stakeholder, document or section."""
+    problems = _refs(rules, record)
+    sections = rules.sections.get(record.document)
+    if sections is not None and record.section and record.section not in sections:
+        problems.append(
+            (
+                ("section",),
+                f"expected a section of {record.document} ({', '.join(sections)}), "
+                f"got {record.section!r}",
+            )
+        )
+    return problems
+
+
+def agreement_problems(
+    rules: Rules, record: Agreement, previous: AgreementState | None
+) -> list[Violation]:
+    """What is wrong with an agreement record that follows state ``previous`` in its log."""
+    problems = _refs(rules, record)
+    if record.by in rules.stakeholders and record.by not in rules.holders[Role.AGREEMENT]:
+        problems.append(
+            (
+                ("by",),
+                f"{record.by!r} does not hold the agreement role in params/stakeholders.yaml",
+            )
+        )
+    allowed = _NEXT.get(previous, _AFTER_SIGN_OFF)
+    if record.state not in allowed:
+        problems.append(
+            (
+                ("state",),
+                f"{previous.value if previous else 'no record'} cannot become "
+                f"{record.state.value}; expected one of "
+                f"{', '.join(sorted(s.value for s in allowed))}",
+            )
+        )
+    sections = rules.sections.get(record.document)
+    for section in record.sections:
+        if sections is not None and section not in sections:
+            problems.append(
+                (
+                    ("sections", section),
+                    f"expected a section of {record.document}, got {section!r}",
+                )
+            )
+    return problems
+
+
+def decision_problems(
+    rules: Rules, record: Decision, agreements: list[Agreement]
+) -> list[Violation]:
+    """What is wrong with a decision, given every agreement record (an objection blocks approval)."""
+    problems = _refs(rules, record)
+    if record.by in rules.stakeholders and record.by not in rules.holders[Role.DECISION_MAKER]:
+        problems.append((("by",), f"{record.by!r} is not the decision_maker"))
+    if record.state not in {DecisionState.APPROVED, DecisionState.APPROVED_WITH_CHANGES}:
+        return problems
+    # the state each stakeholder was in on the day of the decision
+    then = {r.by: r for r in agreements if r.document == record.document and r.date <= record.date}
+    for who, agreement in then.items():
+        if agreement.state.blocks_approval:
+            problems.append((("state",), _blocked(record, who, agreement)))
+    return problems
+
+
+def _blocked(decision: Decision, who: str, objection: Agreement) -> str:
+    details = [f"section {', '.join(objection.sections)}"] if objection.sections else []
+    details.append(objection.date.isoformat())
+    said = f": {objection.note.strip()}" if objection.note.strip() else ""
+    return (
+        f"{decision.state.value} is blocked: {who} has an unresolved {objection.state.value} "
+        f"on {decision.document} ({', '.join(details)}{said}); resolve it first"
+    )
 
 
 def _check(
@@ -243,83 +370,35 @@ def _check(
     fb_doc: Located | None,
     ag_doc: Located | None,
     de_doc: Located | None,
-) -> list[str]:
-    problems: list[str] = []
-    holders = {role: {s.id for s, _ in project.holders(role)} for role in Role}
-    sections = {d: {s.id for s in project.sections(d)} for d in project.documents}
+) -> list[Problem]:
+    problems: list[Problem] = []
+    rules = Rules.of(project)
 
-    def say(doc: Located | None, loc: tuple[str | int, ...], text: str) -> None:
-        assert doc is not None
-        problems.append(f"{doc.path}:{doc.line_of(loc)}: {'.'.join(map(str, loc))}: {text}")
+    def say(doc: Located | None, key: str, index: int, found: list[Violation]) -> None:
+        for loc, text in found:
+            where_ = (key, index, *loc)
+            line = doc.line_of(where_) if doc is not None else None
+            shown = doc.path if doc is not None else Path(REVIEWS_DIR) / f"{key}.yaml"
+            problems.append(Problem(text, str(shown), line, ".".join(map(str, where_))))
 
-    def check_refs(
-        doc: Located | None, key: str, index: int, record: Feedback | Agreement | Decision
-    ) -> None:
-        who, document = record.by, record.document
-        if who not in project.stakeholders:
-            say(doc, (key, index, "by"), f"{who!r} is not a stakeholder")
-        if document not in project.documents:
-            say(
-                doc,
-                (key, index, "document"),
-                f"expected one of {', '.join(project.documents)}, got {document!r}",
-            )
-
+    seen: set[str] = set()
     for i, item in enumerate(reviews.feedback):
-        check_refs(fb_doc, "feedback", i, item)
-        if item.document in sections and item.section not in sections[item.document]:
-            say(
-                fb_doc,
-                ("feedback", i, "section"),
-                f"expected a section of {item.document} "
-                f"({', '.join(sorted(sections[item.document]))}), got {item.section!r}",
-            )
+        found = feedback_problems(rules, item)
+        if item.id in seen:
+            found.append((("id",), f"expected a unique id, got {item.id!r} a second time"))
+        seen.add(item.id)
+        say(fb_doc, "feedback", i, found)
     state: dict[tuple[str, str], AgreementState] = {}
     for i, record in enumerate(reviews.agreements):
-        check_refs(ag_doc, "agreements", i, record)
-        if record.by in project.stakeholders and record.by not in holders[Role.AGREEMENT]:
-            say(
-                ag_doc,
-                ("agreements", i, "by"),
-                f"{record.by!r} does not hold the agreement role in params/stakeholders.yaml",
-            )
-        previous = state.get((record.by, record.document))
-        allowed = _NEXT.get(previous, _AFTER_SIGN_OFF)
-        if record.state not in allowed:
-            say(
-                ag_doc,
-                ("agreements", i, "state"),
-                f"{previous.value if previous else 'no record'} cannot become {record.state.value}; "
-                f"expected one of {', '.join(sorted(s.value for s in allowed))}",
-            )
-        state[(record.by, record.document)] = record.state
-        for section in record.sections:
-            if record.document in sections and section not in sections[record.document]:
-                say(
-                    ag_doc,
-                    ("agreements", i, "sections", section),
-                    f"expected a section of {record.document}, got {section!r}",
-                )
+        say(ag_doc, "agreements", i, agreement_problems(rules, record, state.get(_log(record))))
+        state[_log(record)] = record.state
     for i, decision in enumerate(reviews.decisions):
-        check_refs(de_doc, "decisions", i, decision)
-        if decision.by in project.stakeholders and decision.by not in holders[Role.DECISION_MAKER]:
-            say(de_doc, ("decisions", i, "by"), f"{decision.by!r} is not the decision_maker")
-        if decision.state in {DecisionState.APPROVED, DecisionState.APPROVED_WITH_CHANGES}:
-            # the state each stakeholder was in on the day of the decision
-            then = {
-                r.by: r
-                for r in reviews.agreements
-                if r.document == decision.document and r.date <= decision.date
-            }
-            for who, record in then.items():
-                if record.state.blocks_approval:
-                    say(
-                        de_doc,
-                        ("decisions", i, "state"),
-                        f"{decision.state.value} is blocked: {who} has an unresolved "
-                        f"{record.state.value} on {decision.document} (resolve it first)",
-                    )
+        say(de_doc, "decisions", i, decision_problems(rules, decision, reviews.agreements))
     return problems
+
+
+def _log(record: Agreement) -> tuple[str, str]:
+    return record.by, record.document
 
 
 @dataclass(frozen=True)
@@ -357,10 +436,17 @@ def section_status(
         signed, stale, waiting, objections = [], [], [], []
         for who in required:
             record = agreements.get(who)
-            if record is None or record.state is AgreementState.REQUESTED:
+            if record is not None and record.state is AgreementState.REQUESTED:
+                # asking again does not withdraw a sign-off: unchanged sections stay signed
+                record = reviews.last_sign_off(document, who)
+            if record is None:
                 waiting.append(who)
             elif record.state.blocks_approval:
-                objections.append(who)
+                # an objection names its sections; one that names none is on the whole document
+                if not record.sections or section in record.sections:
+                    objections.append(who)
+                else:
+                    waiting.append(who)
             elif section not in record.sections:
                 waiting.append(who)
             elif record.sections[section] == info["digest"]:

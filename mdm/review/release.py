@@ -18,7 +18,7 @@ from typing import Any
 
 from mdm import __version__
 from mdm.build.cache import tool_versions
-from mdm.build.pipeline import MANIFEST
+from mdm.build.manifest import MANIFEST, read_manifest
 from mdm.data.provenance import sha256_file
 from mdm.errors import BuildError
 from mdm.params.project import Project, load_project
@@ -56,12 +56,9 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
     target = project.output / RELEASES / check_version(version)
     if target.exists():
         raise BuildError(f"{target}: release {version} exists; releases are never overwritten")
-    try:
-        built = json.loads((project.output / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise BuildError(
-            f"{project.output / MANIFEST}: no build to release; run `mdm build` first"
-        ) from err
+    built = read_manifest(project.output)
+    if not built:
+        raise BuildError(f"{project.output / MANIFEST}: no build to release; run `mdm build` first")
     staging = project.output / RELEASES / f".{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

@@ -1,49 +1,50 @@
-"""Where each document stands with its reviewers, from the last build and the review records."""
+"""Where each document stands with its reviewers, from the last build and the review records.
+
+:func:`project_status` gives the facts (stakeholder ids, for scripts: ``mdm status --json``);
+:func:`status_table` tells people: a summary line per document first, then only the
+sections whose state differs from the document's (every section with ``verbose``).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from mdm.build.pipeline import MANIFEST, check
+from mdm.build.check import check
+from mdm.build.manifest import built_sections, read_manifest
 from mdm.params.models import Role
 from mdm.params.project import Project
 from mdm.review.records import Reviews, section_status
 
-__all__ = ["project_status", "status_table"]
+__all__ = ["project_status", "status_table", "summary"]
 
 
-def _manifest(project: Project) -> dict[str, Any]:
-    import json
-
-    try:
-        data = json.loads((project.output / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def project_status(project_dir: Any) -> dict[str, Any]:
+def project_status(project_dir: Path) -> dict[str, Any]:
     """A JSON-ready summary: per document, its decision, who must still agree, each section."""
     project, reviews = check(project_dir)
-    built = _manifest(project)
+    manifest = read_manifest(project.output)
     return {
         "project": project.info.name,
-        "documents": {
-            doc: _document(project, reviews, doc, built.get(doc, {})) for doc in project.documents
-        },
+        "names": {i: s.name for i, s in project.stakeholders.items()},
+        "documents": {doc: _document(project, reviews, doc, manifest) for doc in project.documents},
     }
 
 
 def _document(
-    project: Project, reviews: Reviews, doc: str, entry: dict[str, Any]
+    project: Project, reviews: Reviews, doc: str, manifest: dict[str, Any]
 ) -> dict[str, Any]:
     decision = reviews.decision(doc)
-    sections = section_status(project, reviews, doc, entry.get("sections", {}))
+    built = {
+        s.id: {"title": s.title, "digest": s.digest} for s in built_sections(manifest, doc).values()
+    }
+    sections = section_status(project, reviews, doc, built)
     current = reviews.current_agreements(doc)
+    holders = [person.id for person, _ in project.holders(Role.AGREEMENT)]
     return {
         "version": project.document(doc).version,
-        "built": bool(entry.get("sections")),
+        "built": bool(built),
         "decision": None
         if decision is None
         else {
@@ -53,41 +54,80 @@ def _document(
             "version": decision.version,
         },
         "agreements": {
-            person.id: current[person.id].state.value if person.id in current else "not asked"
-            for person, _ in project.holders(Role.AGREEMENT)
+            who: current[who].state.value if who in current else "not asked" for who in holders
         },
-        "waiting_for": sorted({w for s in sections for w in s.waiting_for + s.needs_rereview}),
+        "agreed": [w for w in holders if sections and all(w in s.signed for s in sections)],
+        "waiting_for": [
+            w for w in holders if any(w in s.waiting_for + s.needs_rereview for s in sections)
+        ],
+        "objections": [
+            {"by": r.by, "sections": list(r.sections), "note": r.note, "date": r.date.isoformat()}
+            for r in current.values()
+            if r.state.blocks_approval
+        ],
         "open_feedback": len(reviews.open_feedback(doc)),
         "sections": [{**asdict(s), "state": s.state} for s in sections],
     }
 
 
-def status_table(status: dict[str, Any]) -> str:
-    """The status as aligned plain text, readable in a terminal and in CI logs."""
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(doc: str, info: dict[str, Any], names: dict[str, str]) -> str:
+    """``proposal 0.3: 1 of 5 agreed; waiting for …; 2 open comments; 1 objection on …``."""
+    titles = {s["section"]: s["title"] for s in info["sections"]}
+    parts = [f"{len(info['agreed'])} of {len(info['agreements'])} agreed"]
+    if info["waiting_for"]:
+        parts.append("waiting for " + ", ".join(names.get(w, w) for w in info["waiting_for"]))
+    parts.append(_plural(info["open_feedback"], "open comment"))
+    if info["objections"]:
+        on = [titles.get(s, s) for o in info["objections"] for s in o["sections"]]
+        where_ = f" on {', '.join(dict.fromkeys(on))}" if on else ""
+        parts.append(_plural(len(info["objections"]), "objection") + where_)
+    decision = info["decision"]
+    if decision:
+        said = decision["state"].replace("_", " ")
+        parts.append(f"{said} by {names.get(decision['by'], decision['by'])} ({decision['date']})")
+    else:
+        parts.append("decision pending")
+    return f"{doc} {info['version']}: " + "; ".join(parts)
+
+
+def _rows(info: dict[str, Any], names: dict[str, str], verbose: bool) -> list[str]:
+    """The sections whose state differs from the document's (all of them with ``verbose``)."""
+    sections = info["sections"]
+    usual = Counter(s["state"] for s in sections).most_common(1)[0][0]
+    shown = sections if verbose else [s for s in sections if s["state"] != usual]
+    lines = []
+    if shown:
+        width = max(len(s["title"]) for s in shown)
+        lines.append(f"  {'section':<{width}}  {'state':<18}  agreed  open  still to agree")
+    order = list(info["agreements"])  # the order of params/stakeholders.yaml
+    for s in shown:
+        people = s["signed"] + s["needs_rereview"] + s["waiting_for"] + s["objections"]
+        rest = sorted(s["waiting_for"] + s["needs_rereview"] + s["objections"], key=order.index)
+        who = ", ".join(names.get(w, w) for w in rest) or "-"
+        agreed = f"{len(s['signed'])}/{len(people)}"
+        lines.append(
+            f"  {s['title']:<{width}}  {s['state']:<18}  {agreed:>6}  "
+            f"{s['open_feedback']:>4}  {who}"
+        )
+    if not verbose:
+        lines.append(f"  {'other sections' if shown else 'every section'}: {usual}")
+    return lines
+
+
+def status_table(status: dict[str, Any], verbose: bool = False) -> str:
+    """The status for people, as plain text readable in a terminal and in CI logs."""
+    names: dict[str, str] = status.get("names", {})
     lines = [status["project"]]
     for doc, info in status["documents"].items():
-        decision = info["decision"]
-        said = (
-            f"{decision['state'].replace('_', ' ')} ({decision['date']}, v{decision['version']})"
-            if decision
-            else "pending"
-        )
-        lines += [
-            "",
-            f"{doc} (version {info['version']}): decision {said}; {info['open_feedback']} open comments",
-        ]
+        lines += ["", summary(doc, info, names)]
         if not info["built"]:
             lines.append(
                 "  not built yet: run `mdm build` to see the sign-off state of its sections"
             )
             continue
-        width = max(len(s["title"]) for s in info["sections"])
-        lines.append(f"  {'section':<{width}}  {'state':<18}  agreed  open  still to agree")
-        for s in info["sections"]:
-            agreed = f"{len(s['signed'])}/{len(s['signed']) + len(s['needs_rereview']) + len(s['waiting_for']) + len(s['objections'])}"
-            rest = ", ".join(s["waiting_for"] + s["needs_rereview"] + s["objections"]) or "-"
-            lines.append(
-                f"  {s['title']:<{width}}  {s['state']:<18}  {agreed:>6}  "
-                f"{s['open_feedback']:>4}  {rest}"
-            )
+        lines += _rows(info, names, verbose)
     return "\n".join(lines)
