@@ -502,3 +502,42 @@ def test_rename_topic_never_rewrites_a_file_outside_the_project(tiny: Path, outs
         rename_topic(tiny, "book-sales", "fundraising")
     assert log.read_text() == "topic,amount\nbook-sales,12\n"
     assert (tiny / "params/topics/book-sales.yaml").is_file()
+
+
+def test_events_report_a_problem_in_each_column_at_once(tmp_path: Path) -> None:
+    from mdm.data import load_events
+
+    events = write(
+        tmp_path / "events.csv",
+        "contributor_id,timestamp,community,area,activity_type,country,is_bot\n"
+        "c1,2017-03-01T14:05:00,SUMO,support,answer,DE,false\n"
+        "c2,2017-03-02T14:05:00Z,SUMO,support,answer,Germany,false\n"
+        "c3,2017-03-03T14:05:00Z,SUMO,support,answer,FR,perhaps\n",
+    )
+    with pytest.raises(DataError) as err:
+        load_events(events, "data/events.csv")
+    assert str(err.value).splitlines() == [
+        "data/events.csv:2: timestamp: expected ISO 8601 with a UTC offset "
+        "(e.g. 2017-03-01T14:05:00+05:30 or ...Z), got '2017-03-01T14:05:00'",
+        "data/events.csv:3: country: expected an ISO 3166 alpha-2 country code such as DE, "
+        "got 'Germany'",
+        "data/events.csv:4: is_bot: expected true or false (or 1 or 0), got 'perhaps'",
+    ]
+
+
+def test_build_refuses_a_symlinked_note_before_any_kernel_starts(tiny: Path, outside: Path) -> None:
+    from mdm.build.pipeline import BuildOptions, build
+
+    (tiny / "data/notes").mkdir(parents=True)
+    (tiny / "data/notes/diary.md").symlink_to(outside / "diary.md")
+    with pytest.raises(DataError, match=r"^data/notes/diary\.md: refused: a symbolic link"):
+        build(BuildOptions(project_dir=tiny))
+    assert not (tiny / "output/proposal.html").exists()
+
+
+def test_review_record_symlinked_outside_the_project_is_refused(tiny: Path, outside: Path) -> None:
+    write(outside / "feedback.yaml", "feedback: []\n")
+    (tiny / "params/reviews").mkdir()
+    (tiny / "params/reviews/feedback.yaml").symlink_to(outside / "feedback.yaml")
+    with pytest.raises(ConfigError, match=r"^params/reviews/feedback\.yaml: refused: a symbolic"):
+        check(tiny)

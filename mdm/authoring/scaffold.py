@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Literal
 
 from mdm.authoring.edits import write_atomic, yaml_scalar
 from mdm.errors import ConfigError
@@ -20,7 +21,13 @@ _PLACEHOLDER = "{{ project_name }}"
 # --- mdm init ------------------------------------------------------------------------------
 
 
-def init_project(target: Path, name: str | None = None, with_notebooks: bool = False) -> list[Path]:
+def init_project(
+    target: Path,
+    name: str | None = None,
+    with_notebooks: bool = False,
+    *,
+    jupytext: Literal["py", "md"] | None = None,
+) -> list[Path]:
     """Write a new project that checks and builds at once into ``target``; return the paths written.
 
     Files the folder already has (a README, a data file) are kept; a ``.gitignore`` gets
@@ -48,10 +55,22 @@ def init_project(target: Path, name: str | None = None, with_notebooks: bool = F
             (staging / "notebooks").mkdir()
             for notebook in sorted(bundled_notebooks().glob("*.ipynb")):
                 shutil.copyfile(notebook, staging / "notebooks" / notebook.name)
+        if jupytext:
+            _pair_with_text(staging, jupytext)
         load_project(staging)  # the scaffold must always be a valid project
         return _move_into(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _pair_with_text(staging: Path, form: Literal["py", "md"]) -> None:
+    """``jupytext.toml``, and a text twin of each notebook copied into ``notebooks/``."""
+    from mdm.authoring.notebooks import jupytext_config, text_twin
+
+    (staging / "jupytext.toml").write_text(jupytext_config(form), encoding="utf-8")
+    for notebook in sorted((staging / "notebooks").glob("*.ipynb")):
+        twin = notebook.with_suffix(f".{form}")
+        twin.write_text(text_twin(notebook, form), encoding="utf-8")
 
 
 def _title_from(folder: Path) -> str:

@@ -68,9 +68,18 @@ def _changed(project_dir: Path, changes: dict[Path, str | None]) -> list[Path]:
 
 
 def new_topic(
-    project_dir: Path, topic_id: str, title: str, question: str, number: int | None = None
+    project_dir: Path,
+    topic_id: str,
+    title: str,
+    question: str,
+    number: int | None = None,
+    notebook: str | None = None,
 ) -> list[Path]:
-    """Add ``params/topics/<id>.yaml``, last or at ``number`` (active topics from there move down one)."""
+    """Add ``params/topics/<id>.yaml``, last or at ``number`` (active topics from there move down one).
+
+    With ``notebook`` (a document id; "" for the first document) the topic also gets its own
+    notebook for that document, ``notebooks/<id>-<document>``, made from the shared one.
+    """
     _check_id(topic_id, "id")
     title, question = _one_line(title, "title"), _one_line(question, "question")
     project = load_project(project_dir)
@@ -90,7 +99,28 @@ def new_topic(
                 text = read(project.root / rel, rel)
                 changes[rel] = set_key(text, rel, "number", str(topic.number + 1), "number")
         changes[_topic_file(topic_id)] = _new_topic_text(number, title, question)
+        if notebook is not None:
+            changes.update(_own_notebook(project, topic_id, notebook, changes))
     return _changed(project_dir, changes)
+
+
+def _own_notebook(
+    project: Project, topic_id: str, doc_id: str, changes: dict[Path, str | None]
+) -> dict[Path, str | None]:
+    """The topic's own notebook for ``doc_id``, and its topic file naming it."""
+    from mdm.authoring.notebooks import topic_notebook
+
+    document = project.document(doc_id or next(iter(project.documents)))
+    shared = project.notebook_file(document.topic_notebook).source
+    name = f"{topic_id}-{document.id}"
+    rel = Path("notebooks") / f"{name}{shared.suffix}"
+    if (project.root / rel).exists():
+        raise ConfigError(f"{rel}: exists already; mdm new-topic --notebook never overwrites one")
+    topic_text = changes[_topic_file(topic_id)] or ""
+    return {
+        rel: topic_notebook(shared, topic_id),
+        _topic_file(topic_id): topic_text + f"notebooks:\n  {document.id}: {name}\n",
+    }
 
 
 def _new_topic_text(number: int, title: str, question: str) -> str:
@@ -190,6 +220,8 @@ def _reference_files(project: Project, old: str) -> Iterator[tuple[Path, Edit]]:
     yield from each(public, _csv_edit)
     notebooks = root / "notebooks"
     yield from each(sorted(notebooks.glob("*.ipynb")) if notebooks.is_dir() else [], _notebook_edit)
+    texts = sorted(p for ext in ("py", "md") for p in notebooks.glob(f"*.{ext}"))
+    yield from each(texts if notebooks.is_dir() else [], _text_notebook_edit)
 
 
 def _csv_edit(text: str, shown: Path, old: str, new: str) -> str:
@@ -200,6 +232,12 @@ def _notebook_edit(text: str, shown: Path, old: str, new: str) -> str:
     # the parameters cell's default, as notebook JSON stores it: "topic = \"old\"\n"
     pattern = re.compile(r'(?<![\w])(topic\s*=\s*(?:\\"|\'))' + re.escape(old) + r'(\\"|\')')
     return pattern.sub(lambda m: m[1] + new + m[2], text)
+
+
+def _text_notebook_edit(text: str, shown: Path, old: str, new: str) -> str:
+    # a jupytext notebook's parameters cell as written: topic = "old"
+    pattern = re.compile(r"""(?m)^(\s*topic\s*=\s*(["']))""" + re.escape(old) + r"(\2)")
+    return pattern.sub(lambda m: m[1] + new + m[3], text)
 
 
 def merge_topic(project_dir: Path, source: str, target: str) -> list[Path]:

@@ -1,7 +1,9 @@
 """Assemble executed section notebooks into one HTML document, and print it to PDF.
 
 Each notebook becomes an HTML fragment through nbconvert (mdm's template,
-code inputs removed, stderr and author notes dropped); the fragments are
+code inputs removed, author notes dropped, ``{{ name }}`` in Markdown cells
+replaced with the values the notebook published, and of the code cells' outputs
+only those mdm's section API displayed kept); the fragments are
 sanitised, wrapped in a cover and a table of contents built from each
 section's own heading, and written as one self-contained file. WeasyPrint
 turns that file into a PDF with page numbers, a TOC with page references and
@@ -21,7 +23,7 @@ from typing import Any
 
 from mdm import __version__
 from mdm.build.run import SectionResult
-from mdm.errors import BuildError
+from mdm.errors import BuildError, NotebookError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import Html, render
 
@@ -91,16 +93,58 @@ def _exporter() -> Any:
     return exporter
 
 
+def _shown_output(output: Any) -> bool:
+    """Whether a code cell's output reaches readers: only what mdm's section API displayed.
+
+    Everything else an author's cell prints (print() text, warnings, tracebacks,
+    DataFrame reprs, bare pyplot images, published values) stays in the notebook.
+    """
+    from mdm.report.published import SHOWN
+
+    return output.output_type in ("display_data", "execute_result") and all(
+        output.get("metadata", {}).get(k) == v for k, v in SHOWN.items()
+    )
+
+
+def _author_cells(nb: Any) -> list[tuple[int, Any]]:
+    """(position as the author counts it, cell): papermill's injected cell is not counted."""
+    cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    return list(enumerate(cells, start=1))
+
+
+def _fill_markdown(nb: Any, result: SectionResult) -> None:
+    """Replace ``{{ name }}`` in the Markdown cells with the values the notebook published."""
+    from mdm.report.published import fill, published_values
+
+    values = published_values(o for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    for position, cell in _author_cells(nb):
+        if cell.cell_type != "markdown" or REMOVE_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+        cell.source, unknown = fill(cell.source, values)
+        if unknown:
+            spec = result.spec
+            raise NotebookError(
+                f"section {spec.id} ({spec.document}): {_shown_notebook(spec)}, cell {position} "
+                f"[{first[:60]}]: unknown value {{{{ {unknown[0]} }}}} (published: "
+                f"{', '.join(values) or 'none'}); publish it from a code cell with "
+                f"section.value({unknown[0]!r}, ...)"
+            )
+
+
+def _shown_notebook(spec: SectionSpec) -> str:
+    root = Path(spec.parameters.get("project_dir", "."))
+    try:
+        return str(spec.notebook.relative_to(root))
+    except ValueError:
+        return str(spec.notebook)
+
+
 def _reader_outputs(nb: Any, section: str) -> None:
-    """Keep only what a reader should see: no stderr, no tracebacks, no papermill metadata."""
+    """Keep only what a reader should see: mdm's outputs, no papermill metadata."""
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [
-                o
-                for o in cell.outputs
-                if o.output_type != "error"
-                and not (o.output_type == "stream" and o.name == "stderr")
-            ]
+            cell.outputs = [o for o in cell.outputs if _shown_output(o)]
     # a code cell that shows nothing (parameters, imports) would leave an empty wrapper behind
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
     for index, cell in enumerate(nb.cells):
@@ -117,6 +161,7 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     from mdm.build.sanitize import sanitize_fragment
 
     nb = nbformat.read(result.path, as_version=4)
+    _fill_markdown(nb, result)
     _reader_outputs(nb, result.spec.id)
     body, _ = _exporter().from_notebook_node(nb, resources={"mdm_fragment": True})
     body = sanitize_fragment(body)

@@ -27,6 +27,12 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         action="store_true",
         help="also copy mdm's notebooks into DIR/notebooks/ to customise them",
     )
+    init.add_argument(
+        "--jupytext",
+        choices=("py", "md"),
+        help="pair notebooks with text files (py: percent scripts, md: MyST) in jupytext.toml; "
+        "with --with-notebooks, write the text files too",
+    )
 
     new = commands.add_parser("new-topic", help="add a topic area: params/topics/ID.yaml")
     new.add_argument("topic_id", metavar="ID", help="lower-case letters, digits and '-'")
@@ -37,6 +43,14 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         type=int,
         metavar="N",
         help="its place (default: last); active topics from N on move down by one",
+    )
+    new.add_argument(
+        "--notebook",
+        nargs="?",
+        const="",
+        metavar="DOCUMENT",
+        help="also give it its own notebook in DOCUMENT (default: the first document), "
+        "copied from the shared topic notebook: notebooks/ID-DOCUMENT",
     )
     project_option(new)
 
@@ -69,14 +83,18 @@ def register(commands: SubParsers) -> dict[str, Handler]:
 def _init(args: argparse.Namespace) -> int:
     from mdm.authoring.scaffold import init_project
 
-    return print_paths(init_project(args.directory, args.name, args.with_notebooks))
+    return print_paths(
+        init_project(args.directory, args.name, args.with_notebooks, jupytext=args.jupytext)
+    )
 
 
 def _new_topic(args: argparse.Namespace) -> int:
     from mdm.authoring.topics import new_topic
 
     return print_paths(
-        new_topic(args.project, args.topic_id, args.title, args.question, args.number)
+        new_topic(
+            args.project, args.topic_id, args.title, args.question, args.number, args.notebook
+        )
     )
 
 

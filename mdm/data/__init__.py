@@ -19,23 +19,63 @@ describes every file.
 
 from __future__ import annotations
 
-from mdm.data._tables import check_topic_refs
-from mdm.data.discussions import DISCUSSION_COLUMNS, load_discussions
-from mdm.data.events import EVENT_COLUMNS, EVENT_FRAME_COLUMNS, OPTIONAL_EVENT_COLUMNS, load_events
-from mdm.data.notes import Note, Source, load_notes
-from mdm.data.provenance import InputFile, describe_input, file_digest
-from mdm.data.quotes import (
-    CONSENT_LEVELS,
-    QUOTE_COLUMNS,
-    Audience,
-    Consent,
-    Quote,
-    forbidden_names,
-    load_quotes,
-    load_register,
-    visible_quotes,
-)
-from mdm.data.survey import RESPONSE_COLUMNS, Question, Survey, load_survey
+import typing as _typing
+from importlib import import_module as _import_module
+
+# name -> the module that defines it: imported on first use, so that reading one kind of input
+# (or hashing a file with provenance) does not load every reader and their libraries
+_LAZY = {
+    "check_topic_refs": "mdm.data._tables",
+    "DISCUSSION_COLUMNS": "mdm.data.discussions",
+    "load_discussions": "mdm.data.discussions",
+    "EVENT_COLUMNS": "mdm.data.events",
+    "EVENT_FRAME_COLUMNS": "mdm.data.events",
+    "OPTIONAL_EVENT_COLUMNS": "mdm.data.events",
+    "load_events": "mdm.data.events",
+    "Note": "mdm.data.notes",
+    "Source": "mdm.data.notes",
+    "load_notes": "mdm.data.notes",
+    "InputFile": "mdm.data.provenance",
+    "describe_input": "mdm.data.provenance",
+    "file_digest": "mdm.data.provenance",
+    "CONSENT_LEVELS": "mdm.data.quotes",
+    "QUOTE_COLUMNS": "mdm.data.quotes",
+    "Audience": "mdm.data.quotes",
+    "Consent": "mdm.data.quotes",
+    "Quote": "mdm.data.quotes",
+    "forbidden_names": "mdm.data.quotes",
+    "load_quotes": "mdm.data.quotes",
+    "load_register": "mdm.data.quotes",
+    "visible_quotes": "mdm.data.quotes",
+    "RESPONSE_COLUMNS": "mdm.data.survey",
+    "Question": "mdm.data.survey",
+    "Survey": "mdm.data.survey",
+    "load_survey": "mdm.data.survey",
+}
+
+if _typing.TYPE_CHECKING:
+    from mdm.data._tables import check_topic_refs
+    from mdm.data.discussions import DISCUSSION_COLUMNS, load_discussions
+    from mdm.data.events import (
+        EVENT_COLUMNS,
+        EVENT_FRAME_COLUMNS,
+        OPTIONAL_EVENT_COLUMNS,
+        load_events,
+    )
+    from mdm.data.notes import Note, Source, load_notes
+    from mdm.data.provenance import InputFile, describe_input, file_digest
+    from mdm.data.quotes import (
+        CONSENT_LEVELS,
+        QUOTE_COLUMNS,
+        Audience,
+        Consent,
+        Quote,
+        forbidden_names,
+        load_quotes,
+        load_register,
+        visible_quotes,
+    )
+    from mdm.data.survey import RESPONSE_COLUMNS, Question, Survey, load_survey
 
 __all__ = [
     "CONSENT_LEVELS",
@@ -65,3 +105,11 @@ __all__ = [
     "load_survey",
     "visible_quotes",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'mdm.data' has no attribute {name!r}")
+    value = getattr(_import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

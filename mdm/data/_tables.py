@@ -12,10 +12,12 @@ import io
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from mdm.errors import DataError, MdmError, Problem, where
+
+if TYPE_CHECKING:  # only annotations: reading a file or hashing it needs no pydantic
+    from pydantic import ValidationError
 
 __all__ = [
     "MAX_PROBLEMS",

@@ -52,9 +52,11 @@ class Quote(Model):
     @model_validator(mode="after")
     def _attribution(self) -> Quote:
         if (self.consent == "attributed") != bool(self.attribution.strip()):
+            # the name itself stays out of the message: without consent it must not reach a log
+            given = "a name in attribution" if self.attribution.strip() else "no attribution"
             raise ValueError(
                 f"attribution: expected a name exactly when consent is attributed, got consent "
-                f"{self.consent!r} and attribution {self.attribution!r}"
+                f"{self.consent!r} and {given}"
             )
         return self
 

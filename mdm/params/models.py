@@ -38,11 +38,13 @@ __all__ = [
     "MetricSpec",
     "Milestone",
     "Model",
+    "NumberFormat",
     "ProjectInfo",
     "Role",
     "RoleAssignment",
     "Stakeholder",
     "StakeholdersFile",
+    "TableSpec",
     "Topic",
     "TopicStatus",
     "ValueSpec",
@@ -330,11 +332,50 @@ class ValueSpec(MetricKeys):
         return self
 
 
+NumberFormat = Literal["count", "decimal", "share", "hours", "change", "change_pct", "text"]
+"""How a table column or a published value is written (docs/notebooks.md has examples)."""
+ValueName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]
+
+
+def _data_file(value: str) -> str:
+    if not value.startswith("data/") or not value.lower().endswith((".csv", ".parquet")):
+        raise ValueError(f"expected a .csv or .parquet file under data/, got {value!r}")
+    return value
+
+
+DataFile = Annotated[ProjectPath, AfterValidator(_data_file)]
+
+
+class TableSpec(Model):
+    """A table from any CSV or Parquet file under ``data/``: columns, order, totals, formats."""
+
+    file: DataFile
+    columns: list[Text] | dict[Text, Text] = []
+    """The columns to show, in order (a mapping gives each a heading); empty: every column."""
+    sort: Text | None = None
+    descending: bool = False
+    totals: bool | list[Text] = False
+    """A totals row: for every numeric column shown, or for the columns listed."""
+    formats: dict[Text, NumberFormat] = {}
+    limit: Annotated[int, Field(ge=1)] | None = None
+    title: str = ""
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """Column → heading, in display order (empty: every column of the file)."""
+        if isinstance(self.columns, dict):
+            return dict(self.columns)
+        return {c: c for c in self.columns}
+
+
 class Evidence(Model):
     """What a topic section shows besides its narrative."""
 
-    values: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec] = {}
+    values: dict[ValueName, ValueSpec] = {}
     charts: list[MetricSpec] = []
+    tables: list[TableSpec] = []
+    files: list[DataFile] = []
+    """Other data files the topic's own notebook reads (through ``section.data``)."""
     quotes: bool | None = None
     """Show interview quotes on this topic; unset: when the quotes file exists."""
     max_quotes: Annotated[int, Field(ge=0, le=20)] = 4
@@ -364,9 +405,14 @@ class Topic(Model):
     investment: str = ""
     structures: str = ""
     processes: str = ""
+    notebooks: dict[Id, Id] = {}
+    """Document id → the notebook (``notebooks/<name>``) that renders this topic there."""
 
     @model_validator(mode="after")
     def _references(self) -> Topic:
+        if self.notebooks:
+            # its own notebook may publish more values (section.value); they are checked when it runs
+            return self
         for key in (
             "summary",
             "findings",

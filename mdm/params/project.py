@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mdm.errors import ConfigError, MdmError, Problem, where
 from mdm.params.loader import Located, confine, did_you_mean, read_yaml, validate
@@ -26,6 +26,9 @@ from mdm.params.models import (
     Topic,
     TopicStatus,
 )
+
+if TYPE_CHECKING:
+    from mdm.build.notebooks import NotebookFile
 
 __all__ = [
     "INPUT_FILES",
@@ -101,18 +104,26 @@ class Project:
     def holders(self, role: Role) -> list[tuple[Stakeholder, RoleAssignment]]:
         return [(self.stakeholders[a.who], a) for a in self.roles if a.role is role]
 
-    def notebook(self, name: str) -> Path:
-        """The project's own ``notebooks/<name>.ipynb``, else mdm's default."""
-        own = self.root / "notebooks" / f"{name}.ipynb"
-        if own.is_file():
-            return confine(own, self.root, f"notebooks/{name}.ipynb")
-        default = bundled_notebooks() / f"{name}.ipynb"
-        if default.is_file():
-            return default
-        raise ConfigError(
-            f"{where(DOCUMENTS_FILE)}: notebook {name!r} not found in "
-            f"{self.root / 'notebooks'} nor among mdm's notebooks"
-        )
+    def notebook(self, name: str, shown: str = DOCUMENTS_FILE) -> Path:
+        """The notebook papermill runs for ``name``: the project's own, else mdm's default."""
+        return self.notebook_file(name, shown).path
+
+    def notebook_file(self, name: str, shown: str = DOCUMENTS_FILE) -> NotebookFile:
+        """The project's ``notebooks/<name>`` (``.ipynb`` or jupytext text), else mdm's default.
+
+        ``shown`` is the params file that names the notebook, for the error.
+        """
+        from mdm.build.notebooks import find_notebook, runnable
+
+        own = self.root / "notebooks"
+        files = [confine(f, self.root, f"notebooks/{f.name}") for f in find_notebook(own, name)]
+        files = files or find_notebook(bundled_notebooks(), name)
+        if not files:
+            raise ConfigError(
+                f"{where(shown)}: notebook {name!r} not found in "
+                f"{self.root / 'notebooks'} (as .ipynb, .py or .md) nor among mdm's notebooks"
+            )
+        return runnable(files, name, self.root)
 
     def document(self, doc_id: str) -> Document:
         try:
@@ -172,13 +183,15 @@ class Project:
 
         Only listed and hashed here; every one is confined to the project when it is read.
         """
-        used, data = self.uses(topic), self.info.data
+        used, data, evidence = self.uses(topic), self.info.data, topic.evidence
         files = [
             self.root / getattr(data, key)
             for name in INPUT_FILES
             if name in used and name != "notes"
             for key in INPUT_FILES[name]
         ]
+        files += [self.root / t.file for t in evidence.tables]
+        files += [self.root / f for f in evidence.files]
         notes = self.root / data.notes
         return files + (sorted(notes.glob("*.md")) if "notes" in used else [])
 
@@ -190,7 +203,14 @@ class Project:
             self.root / getattr(paths, k) for k in keys if (self.root / getattr(paths, k)).is_file()
         ]
         notes = self.root / paths.notes
-        return files + (sorted(notes.glob("*.md")) if notes.is_dir() else [])
+        files += sorted(notes.glob("*.md")) if notes.is_dir() else []
+        # the data files topics declare for their tables and own notebooks
+        declared = (
+            self.root / f
+            for t in self.active_topics()
+            for f in [*(s.file for s in t.evidence.tables), *t.evidence.files]
+        )
+        return list(dict.fromkeys([*files, *(p for p in declared if p.is_file())]))
 
     def sections(self, doc_id: str) -> list[SectionSpec]:
         """The notebook runs that make up ``doc_id``, in document order."""
@@ -216,20 +236,32 @@ class Project:
         topics = (
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
-        notebook = self.notebook(doc.topic_notebook)
         # back matter (roadmap, sources appendix) may list every input file
         back = matter(doc.back, (*self.files, *self.data_files()))
-        specs += [
-            SectionSpec(
-                doc.id,
-                f"topic-{t.id}",
-                f"{t.number}. {t.title}",
-                notebook,
-                {"project_dir": root, "document": doc.id, "topic": t.id},
-                (*shared, self.root / TOPICS_DIR / f"{t.id}.yaml", *self.topic_inputs(t)),
+        resolved: dict[str, NotebookFile] = {}  # a shared text notebook is read once
+        for t in topics:
+            name = t.notebooks.get(doc.id, doc.topic_notebook)
+            shown = f"{TOPICS_DIR}/{t.id}.yaml" if doc.id in t.notebooks else DOCUMENTS_FILE
+            if name not in resolved:
+                resolved[name] = self.notebook_file(name, shown)
+            notebook = resolved[name]
+            # the text an author edits keys the section too, and `mdm preview --watch` watches it
+            source = (notebook.source,) if notebook.source != notebook.path else ()
+            specs.append(
+                SectionSpec(
+                    doc.id,
+                    f"topic-{t.id}",
+                    f"{t.number}. {t.title}",
+                    notebook.path,
+                    {"project_dir": root, "document": doc.id, "topic": t.id},
+                    (
+                        *shared,
+                        self.root / TOPICS_DIR / f"{t.id}.yaml",
+                        *source,
+                        *self.topic_inputs(t),
+                    ),
+                )
             )
-            for t in topics
-        ]
         return specs + back
 
 
@@ -348,7 +380,7 @@ def _cross_check(
                     problems.append(_unknown(DOCUMENTS_FILE, at_line, field_, t_id, known))
     if info is not None:
         problems += _timeline_problems(info, known_topics, people, line)
-    return problems
+    return problems + _notebook_documents(topics, docs, line)
 
 
 def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line) -> list[str]:
@@ -391,4 +423,23 @@ def _timeline_problems(
                     f"{where(PROJECT_FILE, at_line, f'timeline.{index}.owners')}: "
                     f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
                 )
+    return problems
+
+
+def _notebook_documents(
+    topics: dict[str, Topic], docs: DocumentsFile | None, line: Any
+) -> list[str]:
+    """A topic's ``notebooks`` may only name documents that exist."""
+    if docs is None:
+        return []
+    documents = [d.id for d in docs.documents]
+    problems = []
+    for t in topics.values():
+        shown = f"{TOPICS_DIR}/{t.id}.yaml"
+        problems += [
+            f"{where(shown, line(shown, 'notebooks', doc_id), 'notebooks')}: expected a "
+            f"document id, got {doc_id!r} (documents: {', '.join(documents)})"
+            for doc_id in t.notebooks
+            if doc_id not in documents
+        ]
     return problems

@@ -19,7 +19,7 @@ from mdm.report.render import Html
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "figure_html", "new_figure"]
+__all__ = ["PALETTE", "figure_html", "house_style", "new_figure"]
 
 # Colour-blind safe (Okabe-Ito), in the order series are drawn.
 # (yellow last: it has too little contrast on white for a line or a label)
@@ -57,6 +57,38 @@ def new_figure(width: float = 7.5, height: float = 3.6) -> Figure:
     with _style():
         fig = Figure(figsize=(width, height), layout="constrained")
         fig.add_subplot()
+    return fig
+
+
+def house_style(fig: Figure) -> Figure:
+    """Restyle a figure drawn elsewhere (pyplot, pandas, seaborn) as mdm's charts look.
+
+    Spines, grid, title weight and legend frame follow the house style; series drawn in
+    matplotlib's default colours take the palette's colours in the same order, while
+    colours the author chose are kept.
+    """
+    from matplotlib import colors
+
+    defaults = [colors.to_hex(f"C{i}") for i in range(10)]
+    recolour = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(defaults)}
+    for ax in fig.axes:
+        ax.spines[["top", "right"]].set_visible(False)
+        if not ax.images:  # a grid over a heatmap hides its cells
+            ax.grid(True, alpha=_STYLE["grid.alpha"])
+            ax.set_axisbelow(True)
+        ax.title.set_fontsize(_STYLE["axes.titlesize"])
+        ax.title.set_fontweight(_STYLE["axes.titleweight"])
+        for line in ax.get_lines():
+            line.set_color(recolour.get(colors.to_hex(line.get_color()), line.get_color()))
+        for patch in ax.patches:
+            face = colors.to_hex(patch.get_facecolor())
+            if face in recolour:
+                patch.set_facecolor(recolour[face])
+        legend = ax.get_legend()
+        if legend is not None and ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False)  # drawn again: its swatches have the old colours
+        elif legend is not None:
+            legend.set_frame_on(False)
     return fig
 
 

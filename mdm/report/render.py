@@ -24,6 +24,12 @@ class Html(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        # the metadata marks the output as mdm's: documents show no other code-cell output
+        return {"text/html": str(self), "text/plain": repr(self)}, {"mdm": "section"}
+
     def __html__(self) -> str:
         # markupsafe protocol: Jinja inserts an Html value as markup, unescaped
         return str(self)

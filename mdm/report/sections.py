@@ -7,20 +7,27 @@ that looks the same in JupyterLab as in the assembled document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm.params.models import REFERENCE, Document, Milestone, Role, Topic
+from mdm.errors import ConfigError, DataError, NotebookError
+from mdm.params.models import Document, Milestone, NumberFormat, Role, TableSpec, Topic
 from mdm.params.project import Project, load_project
 from mdm.report.evidence import Research, chart_for, value_of, value_texts
-from mdm.report.figures import figure_html
+from mdm.report.figures import figure_html, house_style, new_figure
+from mdm.report.published import MarkdownPreview, fill, format_number, values_output
 from mdm.report.render import Html, render
 from mdm.report.timeline import timeline_alt, timeline_chart
 
 if TYPE_CHECKING:
-    from mdm.data import Question
+    import pandas as pd
+    from matplotlib.figure import Figure as MplFigure
+
+    from mdm.data import InputFile, Question
+    from mdm.params.project import SectionSpec
 
 __all__ = [
     "Overview",
@@ -33,11 +40,85 @@ __all__ = [
     "topic",
 ]
 
+_VALUE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _forget_pyplot(fig: MplFigure) -> None:
+    """Close a pyplot figure, so the inline backend does not display it a second time, raw."""
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        if fig in map(plt.figure, plt.get_fignums()):
+            plt.close(fig)
+
 
 @dataclass(frozen=True)
 class _Context:
     project: Project
     document: Document
+    published: dict[str, str] = field(default_factory=dict, kw_only=True, repr=False)
+    """Values this notebook published so far (``value``), by name, as prose shows them."""
+
+    def value(self, name: str, value: object, format: NumberFormat | None = None) -> None:
+        """Publish ``value`` as ``{{ name }}`` for this section's Markdown cells and prose.
+
+        Numbers are written as evidence values are (``format``: count, decimal, share,
+        hours, change, change_pct, text; default from the value's type). JupyterLab
+        shows ``name = text`` under the cell; the document shows the value where it is used.
+        """
+        from IPython.display import display
+
+        if not isinstance(name, str) or not _VALUE_NAME.match(name):
+            raise NotebookError(
+                f"section.value: expected a name of lower-case letters, digits and '_', got {name!r}"
+            )
+        text = format_number(value, format, what=f"section.value({name!r})")
+        self.published[name] = text
+        display(values_output(name, text), raw=True)  # type: ignore[no-untyped-call]
+
+    def figure(
+        self, fig: MplFigure, alt: str = "", *, source: str | None = None, caption: str = ""
+    ) -> Html:
+        """Any matplotlib figure, in the house style, with alt text (required) and a caption.
+
+        ``source`` names the data file it was drawn from (see :meth:`TopicSection.data`):
+        the caption then gives its rows and hash, as mdm's own charts do.
+        """
+        if not isinstance(alt, str) or not alt.strip():
+            raise NotebookError(
+                "section.figure: expected alt text describing what the figure shows, "
+                'got none; call section.figure(fig, alt="...")'
+            )
+        if source is not None:
+            caption = self._source_caption(source, caption)
+        html = figure_html(house_style(fig), alt=alt, caption=caption)
+        _forget_pyplot(fig)
+        return html
+
+    def _source_caption(self, source: str, caption: str) -> str:
+        from mdm.data import describe_input
+        from mdm.report.tables import check_readable
+
+        info = describe_input(check_readable(self.project, source), source)
+        rows = f"{info.rows:,} rows, " if info.rows is not None else ""
+        lead = f"{caption.rstrip('.')}. " if caption else ""
+        return f"{lead}Source: {info.path} ({rows}sha256 {info.digest})."
+
+    def new_figure(self, width: float = 7.5, height: float = 3.6) -> MplFigure:
+        """An empty figure in the house style, for a chart of your own."""
+        return new_figure(width, height)
+
+    def show_markdown(self, notebook: str | Path | None = None) -> MarkdownPreview:
+        """This notebook's Markdown cells as the document will show them, values filled in.
+
+        For JupyterLab (save the notebook first: the saved file is read). ``notebook``
+        defaults to the notebook JupyterLab is running; the preview never reaches a document.
+        """
+        from mdm.report.published import markdown_preview
+
+        return markdown_preview(notebook, self.published)
 
 
 def _context(project_dir: str | Path, document: str) -> _Context:
@@ -108,11 +189,22 @@ class TopicSection(_Context):
             for key, text in value_texts(name, value_of(self.research, spec)).items()
         }
 
-    def _prose(self, text: str) -> str:
-        return REFERENCE.sub(lambda m: self.values[m[1]], text)
+    def _prose(self, text: str, key: str) -> str:
+        """The topic's ``key`` text with values from its evidence and from this notebook."""
+        values = {**self.values, **self.published} if "{{" in text else {}
+        filled, unknown = fill(text, values)
+        if unknown:
+            known = ", ".join(values) or "none"
+            raise ConfigError(
+                f"{self._shown}: {key}: unknown value {unknown[0]!r} in {{{{ }}}} (evidence.values "
+                f"and section.value calls before this cell define: {known})"
+            )
+        return filled
 
     def header(self) -> Html:
-        topic = self.topic.model_copy(update={"summary": self._prose(self.topic.summary)})
+        topic = self.topic.model_copy(
+            update={"summary": self._prose(self.topic.summary, "summary")}
+        )
         return render("topic_header.html.j2", topic=topic, anchor=self.anchor)
 
     def findings(self) -> Html:
@@ -120,7 +212,70 @@ class TopicSection(_Context):
             "findings.html.j2",
             heading="Key findings",
             kind="findings",
-            text=self._prose(self.topic.findings),
+            text=self._prose(self.topic.findings, "findings"),
+        )
+
+    def _declared(self, file: str) -> None:
+        evidence = self.topic.evidence
+        if file not in {t.file for t in evidence.tables} | set(evidence.files):
+            raise DataError(
+                f"{self._shown}: evidence.files: the notebook reads {file}, which this topic "
+                "does not declare; add it under evidence.files (or evidence.tables) so that "
+                "the build runs this section again when the file changes"
+            )
+
+    def data(self, file: str) -> pd.DataFrame:
+        """A CSV or Parquet file under ``data/`` that this topic declares, as a DataFrame."""
+        from mdm.report.tables import check_readable, read_table
+
+        self._declared(file)
+        return read_table(check_readable(self.project, file), file)
+
+    def table(
+        self,
+        file: str,
+        *,
+        columns: list[str] | dict[str, str] | None = None,
+        sort: str | None = None,
+        descending: bool = False,
+        totals: bool | list[str] = False,
+        formats: dict[str, NumberFormat] | None = None,
+        limit: int | None = None,
+        title: str = "",
+    ) -> Html:
+        """A table from a declared data file; the arguments are those of ``evidence.tables``."""
+        from pydantic import ValidationError
+
+        try:
+            spec = TableSpec(
+                file=file,
+                columns=columns or [],
+                sort=sort,
+                descending=descending,
+                totals=totals,
+                formats=formats or {},
+                limit=limit,
+                title=title,
+            )
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            where_ = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"section.table: {where_}: {first['msg']}") from err
+        self._declared(file)
+        return self._table(spec, f"section.table({file!r})")
+
+    def _table(self, spec: TableSpec, where_: str) -> Html:
+        from mdm.report.tables import table_html
+
+        return table_html(self.project, spec, where_).html
+
+    def tables(self) -> Html:
+        """The tables under the topic's ``evidence.tables``."""
+        return Html(
+            "".join(
+                self._table(spec, f"{self._shown}: evidence.tables.{index}")
+                for index, spec in enumerate(self.topic.evidence.tables)
+            )
         )
 
     def charts(self) -> Html:
@@ -176,8 +331,8 @@ class TopicSection(_Context):
         return render(
             "proposals.html.j2",
             topic=self.topic,
-            structures=self._prose(self.topic.structures),
-            processes=self._prose(self.topic.processes),
+            structures=self._prose(self.topic.structures, "structures"),
+            processes=self._prose(self.topic.processes, "processes"),
         )
 
     def roadmap(self) -> Html:
@@ -191,13 +346,13 @@ class TopicSection(_Context):
                 "findings.html.j2",
                 heading="Recommendations",
                 kind="recommendations",
-                text=self._prose(self.topic.recommendations),
+                text=self._prose(self.topic.recommendations, "recommendations"),
             )
             + render(
                 "findings.html.j2",
                 heading="Investment ask",
                 kind="investment",
-                text=self._prose(self.topic.investment),
+                text=self._prose(self.topic.investment, "investment"),
             )
         )
 
@@ -300,6 +455,7 @@ class Sources(_Context):
             path = self.project.root / note.path
             files.append(InputFile(note.path, "notes", None, file_digest(path)))
         topics = self.project.sections(self.document.id)
+        files += _declared_files(self.project, topics)
         used = dict.fromkeys(
             spec.metric
             for section in topics
@@ -315,6 +471,20 @@ class Sources(_Context):
             min_group=self.project.info.data.min_group,
             data_note=self.project.info.data_note,
         )
+
+
+def _declared_files(project: Project, specs: list[SectionSpec]) -> list[InputFile]:
+    """The data files this document's topics declare (tables, own notebooks), once each."""
+    from mdm.data import describe_input
+
+    declared = dict.fromkeys(
+        f
+        for spec in specs
+        if "topic" in spec.parameters
+        for t in [project.topics[spec.parameters["topic"]]]
+        for f in [*(s.file for s in t.evidence.tables), *t.evidence.files]
+    )
+    return [describe_input(project.root / f, f) for f in declared]
 
 
 def overview(project_dir: str | Path, document: str) -> Overview:

@@ -32,7 +32,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import Field, StringConstraints, model_validator
 
 from mdm.errors import ConfigError, MdmError, Problem
-from mdm.params.loader import FieldError, Located, read_yaml, validate
+from mdm.params.loader import FieldError, Located, confine, read_yaml, validate
 from mdm.params.models import Id, Model, Role
 from mdm.params.project import Project
 
@@ -230,8 +230,9 @@ def _read(
     path = project.root / REVIEWS_DIR / name
     if not path.is_file():
         return None, model()
+    shown = Path(REVIEWS_DIR) / name
     try:
-        doc = read_yaml(path, display=Path(REVIEWS_DIR) / name)
+        doc = read_yaml(confine(path, project.root, shown), display=shown)  # a link out: refused
         return doc, validate(model, doc)
     except MdmError as err:
         problems.extend(err.problems)

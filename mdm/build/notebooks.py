@@ -1,0 +1,130 @@
+"""Which file a section's notebook is, and a form of it that papermill can run.
+
+A notebook named ``metrics-analysis`` is ``notebooks/metrics-analysis.ipynb`` or, kept as
+text with jupytext, ``notebooks/metrics-analysis.py`` (percent format) or
+``notebooks/metrics-analysis.md`` (MyST Markdown). A text notebook is converted to
+``output/.jupytext/<name>.ipynb`` before it runs; the file is rewritten only when its
+content changes, so the build's cache sees the same notebook for the same text.
+
+When a notebook is paired (both files exist), the text file holds the cells, as
+jupytext itself has it; an ``.ipynb`` whose cells differ from the text and that is
+newer was edited without jupytext, and is an error rather than a silent choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mdm.errors import NotebookError
+
+__all__ = ["CONVERTED", "TEXT_FORMS", "NotebookFile", "find_notebook", "runnable"]
+
+TEXT_FORMS = (".py", ".md")
+CONVERTED = Path("output") / ".jupytext"
+_KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+@dataclass(frozen=True)
+class NotebookFile:
+    """What papermill runs (``path``) and the file the author edits (``source``)."""
+
+    path: Path
+    source: Path
+
+
+def find_notebook(folder: Path, name: str) -> list[Path]:
+    """The files of notebook ``name`` in ``folder``: its ``.ipynb`` and text forms that exist."""
+    candidates = [folder / f"{name}.ipynb", *(folder / f"{name}{ext}" for ext in TEXT_FORMS)]
+    return [p for p in candidates if p.is_file()]
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _read_text_notebook(path: Path, root: Path) -> Any:
+    import jupytext
+
+    try:
+        nb = jupytext.read(path)
+    except Exception as err:  # jupytext raises many kinds; all mean "cannot read"
+        raise NotebookError(
+            f"{_shown(path, root)}: cannot read as a jupytext notebook: {err}"
+        ) from err
+    # jupytext gives cells random ids: fixed ones keep the converted file, and so the cache key, stable
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index + 1}"
+    nb.metadata.setdefault("kernelspec", dict(_KERNEL))
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    return nb
+
+
+def _cells(nb: Any) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [
+        (c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", ())))
+        for c in nb.cells
+        if c.source.strip()
+    ]
+
+
+def _check_paired(ipynb: Path, text: Path, text_nb: Any, root: Path) -> bool:
+    """True when the ``.ipynb`` has the text's cells; an error when it was edited on its own."""
+    import nbformat
+
+    try:
+        own = nbformat.read(ipynb, as_version=4)
+    except (OSError, ValueError) as err:
+        raise NotebookError(f"{_shown(ipynb, root)}: cannot read notebook: {err}") from err
+    ours, theirs = _cells(own), _cells(text_nb)
+    if ours == theirs:
+        return True
+    if ipynb.stat().st_mtime <= text.stat().st_mtime:
+        return False  # the text is newer: jupytext will update the .ipynb when it is opened
+    first = next(
+        (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+        min(len(ours), len(theirs)),
+    )
+    raise NotebookError(
+        f"{_shown(ipynb, root)}: cell {first + 1}: differs from its paired "
+        f"{_shown(text, root)} and was saved after it; sync them with "
+        f"`jupytext --sync {_shown(ipynb, root)}` (or delete the stale file)"
+    )
+
+
+def _write_if_changed(nb: Any, target: Path) -> None:
+    import nbformat
+
+    text = nbformat.writes(nb) + "\n"
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)  # atomic: a parallel check never reads half a notebook
+
+
+def runnable(files: list[Path], name: str, root: Path) -> NotebookFile:
+    """The notebook papermill runs for the files of notebook ``name`` (from :func:`find_notebook`)."""
+    ipynb = next((p for p in files if p.suffix == ".ipynb"), None)
+    texts = [p for p in files if p.suffix in TEXT_FORMS]
+    if len(texts) > 1:
+        raise NotebookError(
+            f"{_shown(texts[0], root)}: notebook {name!r} has two text forms "
+            f"({', '.join(_shown(p, root) for p in texts)}); keep one"
+        )
+    if not texts:
+        if ipynb is None:
+            raise NotebookError(f"{root / 'notebooks'}: notebook {name!r} not found")
+        return NotebookFile(ipynb, ipynb)
+    text = texts[0]
+    nb = _read_text_notebook(text, root)
+    if ipynb is not None and _check_paired(ipynb, text, nb, root):
+        return NotebookFile(ipynb, text)
+    target = root / CONVERTED / f"{name}.ipynb"
+    _write_if_changed(nb, target)
+    return NotebookFile(target, text)
