@@ -22,9 +22,13 @@ def executed(path: Path, *cells: nbformat.NotebookNode) -> Path:
     return path
 
 
-def html_output(html: str, **cell: object) -> nbformat.NotebookNode:
+def html_output(html: str, *, mdm: bool = True, **cell: object) -> nbformat.NotebookNode:
+    """A code cell that displayed ``html``: through mdm's section API, or (``mdm=False``) not."""
     code = nbformat.v4.new_code_cell("section.findings()", **cell)
-    code.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+    metadata = {"mdm": "section"} if mdm else {}
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": html}, metadata=metadata)
+    ]
     return code
 
 
@@ -42,12 +46,19 @@ def test_a_fragment_keeps_what_readers_see_and_drops_the_rest(tiny: Path, tmp_pa
         error,
         stderr,
         html_output('<p onclick="steal()">clicked</p><script>steal()</script>'),
+        html_output("<table><tr><td>raw DataFrame repr</td></tr></table>", mdm=False),
     )
     fragment = notebook_fragment(SectionResult(spec, path, 0.0))
     assert (fragment.anchor, fragment.title) == ("book-sales", "Book sales")
     text = BeautifulSoup(fragment.html, "html.parser").get_text(" ", strip=True)
     assert "Found." in text and "clicked" in text
-    for hidden in ("draft thoughts", "ZeroDivisionError", "DeprecationWarning", "topic = 'x'"):
+    for hidden in (
+        "draft thoughts",
+        "ZeroDivisionError",
+        "DeprecationWarning",
+        "topic = 'x'",
+        "repr",
+    ):
         assert hidden not in fragment.html
     assert "onclick" not in fragment.html and "<script" not in fragment.html
 
