@@ -60,7 +60,7 @@ _LAZY = {
     "merge_topic": "mdm.authoring.topics",
 }
 # public name -> a module offered as it is
-_MODULES = {"sections": "mdm.report.sections"}
+_MODULES = {"sections": "mdm.report.sections", "review": "mdm.review"}
 
 __all__ = [
     "BuildError",
@@ -92,11 +92,13 @@ __all__ = [
     "project_status",
     "release",
     "rename_topic",
+    "review",
     "sections",
     "watch",
 ]
 
 if TYPE_CHECKING:
+    from mdm import review
     from mdm.authoring.scaffold import init_project
     from mdm.authoring.topics import merge_topic, new_topic, rename_topic
     from mdm.build.check import check

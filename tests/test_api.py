@@ -19,6 +19,15 @@ def test_all_lists_every_public_name_and_each_resolves() -> None:
         assert getattr(mdm, name) is not None, name
 
 
+def test_the_review_steps_are_offered_by_mdm_review() -> None:
+    from mdm.review import commands
+
+    assert sorted(mdm.review._LAZY) == sorted(mdm.review.__all__)
+    assert mdm.review.agree is commands.agree
+    for name in mdm.review.__all__:
+        assert callable(getattr(mdm.review, name)), name
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match=r"^module 'mdm' has no attribute 'bulid'$"):
         mdm.bulid  # noqa: B018
