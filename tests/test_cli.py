@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,18 @@ def test_check_reports_every_data_problem_at_once(tmp_path: Path) -> None:
         "mdm check: error: data/discussions.csv:4: participants: expected a whole number ≥ 0, "
         "got 'lots'"
     )
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tiny: Path) -> None:
+    """``mdm status | head``: the reader closes the pipe before mdm has written."""
+    command = [sys.executable, "-m", "mdm", "status", "--project", str(tiny), "--verbose"]
+    reader = subprocess.run(
+        f"{shlex.join(command)} | true; echo ${{PIPESTATUS[0]}}",  # the reader is gone at once
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in reader.stderr and "BrokenPipeError" not in reader.stderr
+    assert reader.stdout.strip() in {"0", "141"}

@@ -8,6 +8,7 @@ and ``mdm check`` start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -63,3 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 128 + int(signum)
+    except BrokenPipeError:
+        # the reader went away (``mdm status | head``): nothing more to say to it; stop quietly
+        # and keep Python from complaining again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
