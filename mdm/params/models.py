@@ -35,6 +35,7 @@ __all__ = [
     "ProjectInfo",
     "Role",
     "RoleAssignment",
+    "Source",
     "Stakeholder",
     "StakeholdersFile",
     "Topic",
@@ -112,6 +113,15 @@ class DataPaths(_Model):
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
 
 
+class Source(_Model):
+    """Where imported activity belongs: Perceval origins matching ``origin`` (a glob)."""
+
+    origin: Text
+    community: Text
+    area: Text
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+
+
 class ProjectInfo(_Model):
     """``params/project.yaml``: what the project is."""
 
@@ -125,6 +135,10 @@ class ProjectInfo(_Model):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     timeline: list[Milestone] = []
     data: DataPaths = DataPaths()
+    sources: list[Source] = []
+    """Perceval origin → community and area, first match wins (``mdm import perceval``)."""
+    bots: list[Text] = []
+    """Accounts (emails, usernames or globs) whose activity is marked ``is_bot`` on import."""
 
 
 class Role(StrEnum):

@@ -1,0 +1,244 @@
+"""One person, one contributor: identities unified across tools, then pseudonymised.
+
+Identities (``email:ADDRESS``, ``user:HOST:USERNAME``) seen on one event, listed
+together in the team's alias file, or unified by an earlier import belong to one
+person. That person's ``contributor_id`` is a keyed hash (HMAC-SHA256) of the
+alias-file person, else of their smallest identity; the key is created on the
+first import under ``data/private/`` and never leaves it. Everything that could
+name someone (identities and names) is kept only in ``data/private/``, for the
+next import and for the privacy guard (:func:`protected_strings`).
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hmac
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from hashlib import sha256
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mdm.errors import DataError, where
+from mdm.sources.perceval import Actor
+
+if TYPE_CHECKING:
+    from mdm.params.project import Project
+
+__all__ = [
+    "ALIASES",
+    "KEY",
+    "REGISTER",
+    "Identities",
+    "load_key",
+    "protected_strings",
+    "write_register",
+]
+
+PRIVATE = "data/private"
+KEY = f"{PRIVATE}/pseudonym.key"
+ALIASES = f"{PRIVATE}/identities.csv"
+"""The team's own alias file: ``person,identity`` (an email or ``HOST:USERNAME``)."""
+REGISTER = f"{PRIVATE}/imported-identities.csv"
+"""What imports saw: ``contributor_id,kind,value``; read by the next import and the guard."""
+_REGISTER_COLUMNS = ("contributor_id", "kind", "value")
+_BOT_PREFIXES = ("dependabot", "renovate", "github-actions", "greenkeeper", "snyk-bot")
+_MIN_PROTECTED = 3  # shorter strings (and numeric user ids) match too much ordinary text
+
+
+def load_key(root: Path, create: bool) -> bytes:
+    """The project's pseudonym key; made (mode 0600) on first use when ``create``."""
+    path = root / KEY
+    if path.is_file():
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(key) < 16:
+            raise DataError(f"{KEY}:1: expected a hex key of at least 16 bytes, got {len(key)}")
+        return key
+    key = secrets.token_bytes(32)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(key.hex() + "\n")
+    return key
+
+
+def _alias_key(value: str, shown: str, line: int) -> str:
+    """``someone@example.org`` → ``email:...``; ``github.com:login`` → ``user:github.com:login``."""
+    value = value.strip().lower()
+    for prefix in ("email:", "user:"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+    if ":" in value:
+        host, _, username = value.partition(":")
+        if host and username:
+            return f"user:{host}:{username}"
+    elif "@" in value:
+        return f"email:{value}"
+    raise DataError(
+        f"{where(shown, line, 'identity')}: expected an email address or HOST:USERNAME "
+        f"(e.g. github.com:octocat), got {value!r}"
+    )
+
+
+class Identities:
+    """A union-find over identity keys, with the names and bot marks seen with them."""
+
+    def __init__(self, bots: Sequence[str] = ()) -> None:
+        self._node: dict[str, int] = {}
+        self._parent: list[int] = []
+        self._names: list[set[str]] = []
+        self._person: dict[int, str] = {}
+        self._bot: set[int] = set()
+        self._bots = [b.lower() for b in bots]
+
+    def _add(self, key: str) -> int:
+        node = self._node.get(key)
+        if node is None:
+            node = self._node[key] = len(self._parent)
+            self._parent.append(node)
+            self._names.append(set())
+        return node
+
+    def _find(self, node: int) -> int:
+        parent = self._parent
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:  # path compression keeps later finds short
+            parent[node], node = root, parent[node]
+        return root
+
+    def _union(self, a: int, b: int) -> None:
+        a, b = self._find(a), self._find(b)
+        if a != b:
+            self._parent[max(a, b)] = min(a, b)
+
+    def see(self, actor: Actor) -> int:
+        """Record an event's person; their node (-1 when the tool gave no identity)."""
+        if not actor.keys:
+            return -1
+        first = self._add(actor.keys[0])
+        for key in actor.keys[1:]:
+            self._union(first, self._add(key))
+        if actor.names:
+            self._names[first].update(actor.names)
+        if actor.bot:
+            self._bot.add(first)
+        return first
+
+    def link(self, keys: Iterable[str], person: str | None = None, names: Iterable[str] = ()) -> None:
+        """Keys known to be one person (alias file, earlier import)."""
+        nodes = [self._add(k) for k in keys]
+        for node in nodes[1:]:
+            self._union(nodes[0], node)
+        if nodes:
+            self._names[nodes[0]].update(names)
+            if person:
+                self._person[nodes[0]] = person
+
+    def read_aliases(self, path: Path, shown: str) -> None:
+        """The team's alias file (optional): rows ``person,identity``."""
+        from mdm.data._tables import csv_rows
+
+        for line, row in csv_rows(path, shown, ("person", "identity"), allow_empty=True):
+            person = row["person"].strip()
+            if not person:
+                raise DataError(f"{where(shown, line, 'person')}: expected a value, found none")
+            self.link([_alias_key(row["identity"], shown, line)], person=person)
+        by_person: dict[str, list[int]] = {}
+        for node, person in self._person.items():
+            by_person.setdefault(person, []).append(node)
+        for nodes in by_person.values():
+            for node in nodes[1:]:
+                self._union(nodes[0], node)
+
+    def read_register(self, path: Path, shown: str) -> dict[str, list[str]]:
+        """An earlier import's register: its unifications hold. Returns old id → its keys."""
+        from mdm.data._tables import csv_rows
+
+        groups: dict[str, list[str]] = {}
+        names: dict[str, list[str]] = {}
+        for line, row in csv_rows(path, shown, _REGISTER_COLUMNS, allow_empty=True):
+            cid, kind, value = row["contributor_id"], row["kind"], row["value"]
+            if kind == "name":
+                names.setdefault(cid, []).append(value)
+            elif kind in ("email", "user"):
+                groups.setdefault(cid, []).append(f"{kind}:{value}")
+            else:
+                raise DataError(
+                    f"{where(shown, line, 'kind')}: expected email, user or name, got {kind!r}"
+                )
+        for cid, keys in groups.items():
+            self.link(keys, names=names.get(cid, ()))
+        return groups
+
+    def _is_bot(self, keys: list[str], names: set[str]) -> bool:
+        handles = [k.rsplit(":", 1)[-1] if k.startswith("user:") else k[6:] for k in keys]
+        handles += [n.lower() for n in names]
+        for handle in handles:
+            if handle.endswith("[bot]") or "[bot]@" in handle or handle.startswith(_BOT_PREFIXES):
+                return True
+            if any(fnmatch.fnmatchcase(handle, pattern) for pattern in self._bots):
+                return True
+        return False
+
+    def resolve(self, key: bytes) -> tuple[list[str], list[bool], dict[str, tuple[str, ...]]]:
+        """Per node: contributor id and bot mark; and per contributor: their register rows."""
+        members: dict[int, list[str]] = {}
+        for identity, node in self._node.items():
+            members.setdefault(self._find(node), []).append(identity)
+        names: dict[int, set[str]] = {}
+        bots: set[int] = {self._find(n) for n in self._bot}
+        persons: dict[int, str] = {}
+        for node, found in enumerate(self._names):
+            if found:
+                names.setdefault(self._find(node), set()).update(found)
+        for node, person in self._person.items():
+            root = self._find(node)
+            persons[root] = min(person, persons.get(root, person))
+        ids: dict[int, str] = {}
+        rows: dict[str, tuple[str, ...]] = {}
+        for root, identities in members.items():
+            canonical = f"person:{persons[root]}" if root in persons else min(identities)
+            cid = "p" + hmac.new(key, canonical.encode(), sha256).hexdigest()[:15]
+            ids[root] = cid
+            if root not in bots and self._is_bot(identities, names.get(root, set())):
+                bots.add(root)
+            rows[cid] = (*sorted(identities), *(f"name:{n}" for n in sorted(names.get(root, ()))))
+        roots = [self._find(n) for n in range(len(self._parent))]
+        return [ids[r] for r in roots], [r in bots for r in roots], rows
+
+
+def write_register(path: Path, rows: dict[str, tuple[str, ...]]) -> None:
+    """Replace the register atomically (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(_REGISTER_COLUMNS)
+        for cid in sorted(rows):
+            for entry in rows[cid]:
+                kind, _, value = entry.partition(":")
+                writer.writerow((cid, kind, value))
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def protected_strings(project: Project) -> set[str]:
+    """Every email, username and name an import saw: none may appear in an export."""
+    from mdm.data._tables import csv_rows
+
+    path = project.root / REGISTER
+    if not path.is_file():
+        return set()
+    found = set()
+    for _, row in csv_rows(path, REGISTER, _REGISTER_COLUMNS, allow_empty=True):
+        value = row["value"].strip()
+        if row["kind"] == "user":
+            value = value.split(":", 1)[-1]
+        if len(value) >= _MIN_PROTECTED and not value.isdigit():
+            found.add(value)
+    return found
