@@ -31,7 +31,10 @@ def _text(path: Path) -> str:
 def check_exports(project: Project, audience: str, files: Iterable[Path]) -> None:
     """Raise PrivacyError if any file contains a register name not cleared for ``audience``."""
     from mdm.data import forbidden_names, load_quotes, load_register
+    from mdm.sources.identities import check_imported
 
+    files = list(files)
+    check_imported(project, files, _text)  # people behind imported activity (mdm import)
     paths = project.info.data
     register_path = project.root / paths.pseudonyms
     if not register_path.is_file():

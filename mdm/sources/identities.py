@@ -15,8 +15,9 @@ import csv
 import fnmatch
 import hmac
 import os
+import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ __all__ = [
     "KEY",
     "REGISTER",
     "Identities",
+    "check_imported",
     "load_key",
     "protected_strings",
     "write_register",
@@ -227,18 +229,51 @@ def write_register(path: Path, rows: dict[str, tuple[str, ...]]) -> None:
     os.replace(temporary, path)
 
 
-def protected_strings(project: Project) -> set[str]:
-    """Every email, username and name an import saw: none may appear in an export."""
+def protected_strings(project: Project) -> dict[str, str]:
+    """Every email, username and name an import saw (lower case) → its contributor id.
+
+    Stakeholders' names are left out: params/stakeholders.yaml names them on purpose.
+    """
     from mdm.data._tables import csv_rows
 
     path = project.root / REGISTER
     if not path.is_file():
-        return set()
-    found = set()
+        return {}
+    public = {" ".join(s.name.lower().split()) for s in project.stakeholders.values()}
+    found = {}
     for _, row in csv_rows(path, REGISTER, _REGISTER_COLUMNS, allow_empty=True):
-        value = row["value"].strip()
+        value = row["value"].strip().lower()
         if row["kind"] == "user":
             value = value.split(":", 1)[-1]
-        if len(value) >= _MIN_PROTECTED and not value.isdigit():
-            found.add(value)
+        value = " ".join(value.split())
+        if len(value) >= _MIN_PROTECTED and not value.isdigit() and value not in public:
+            found[value] = row["contributor_id"]
     return found
+
+
+_TOKEN = re.compile(r"[\w.+\-@\[\]']+")
+
+
+def check_imported(project: Project, files: Iterable[Path], text_of: Callable[[Path], str]) -> None:
+    """Raise PrivacyError if an exported file contains an identity from imported activity.
+
+    Text is cut into words and every run of up to as many words as the longest name is
+    looked up, so a register of many thousands of people costs one pass per file.
+    """
+    from mdm.errors import PrivacyError
+
+    protected = protected_strings(project)
+    if not protected:
+        return
+    longest = max(len(p.split()) for p in protected)
+    for path in files:
+        words = [w.strip(".'-").lower() for w in _TOKEN.findall(text_of(path))]
+        for start in range(len(words)):
+            for size in range(1, min(longest, len(words) - start) + 1):
+                cid = protected.get(" ".join(words[start : start + size]))
+                if cid is not None:
+                    # the message names the pseudonym, never the person
+                    raise PrivacyError(
+                        f"{path.name}: contains an email, username or name of contributor "
+                        f"{cid} from imported activity ({REGISTER}); nothing was published"
+                    )
