@@ -267,7 +267,8 @@ def _event_ids(path: Path, rows: int) -> pa.ChunkedArray:
         if "event_id" in pq.read_schema(path).names:
             return pq.read_table(path, columns=["event_id"])["event_id"].cast(pa.string())
     else:
-        header = _open(path).readline().decode("utf-8-sig")
+        with _open(path) as stream:
+            header = stream.readline().decode("utf-8-sig")
         if "event_id" in [h.strip() for h in header.split(",")]:
             options = pa_csv.ConvertOptions(
                 include_columns=["event_id"], column_types={"event_id": pa.string()}
