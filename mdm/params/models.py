@@ -120,6 +120,8 @@ class Source(_Model):
     community: Text
     area: Text
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    collect: list[Text] = []
+    """``mdm collect`` runs ``perceval`` with these arguments, e.g. ``[kitsune, URL]``."""
 
 
 class ProjectInfo(_Model):
