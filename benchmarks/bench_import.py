@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,14 +28,23 @@ WORK = REPO / "benchmarks" / "work" / "import"
 ZONES = [timezone(timedelta(minutes=m)) for m in (-480, -300, -180, 0, 60, 120, 330, 540)]
 
 
-def _envelope(backend: str, category: str, origin: str, uuid: str, updated: float,
-              data: dict[str, object]) -> str:  # fmt: skip
+def _envelope(
+    backend: str, category: str, origin: str, uuid: str, updated: float, data: dict[str, object]
+) -> str:
     item = {
-        "backend_name": backend, "backend_version": "1.0.0", "category": category,
-        "classified_fields_filtered": None, "data": data, "origin": origin,
-        "perceval_version": "1.6.1", "search_fields": {"item_id": uuid[:12]}, "tag": origin,
-        "timestamp": updated + 10, "updated_on": updated, "uuid": uuid,
-    }  # fmt: skip
+        "backend_name": backend,
+        "backend_version": "1.0.0",
+        "category": category,
+        "classified_fields_filtered": None,
+        "data": data,
+        "origin": origin,
+        "perceval_version": "1.6.1",
+        "search_fields": {"item_id": uuid[:12]},
+        "tag": origin,
+        "timestamp": updated + 10,
+        "updated_on": updated,
+        "uuid": uuid,
+    }
     return json.dumps(item, separators=(",", ":"), sort_keys=True)
 
 
@@ -45,7 +54,7 @@ def _person(rng: random.Random, people: int) -> int:
 
 def _item(index: int, rng: random.Random, people: int) -> str:
     uuid = f"{index:040x}"
-    when = datetime(2015, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=index * 97)
+    when = datetime(2015, 1, 1, tzinfo=UTC) + timedelta(seconds=index * 97)
     local = when.astimezone(rng.choice(ZONES))
     who = _person(rng, people)
     updated = when.timestamp()
@@ -54,32 +63,67 @@ def _item(index: int, rng: random.Random, people: int) -> str:
         stamp = local.strftime("%a %b %-d %H:%M:%S %Y %z")
         committer = _person(rng, people) if rng.random() < 0.2 else who
         data = {
-            "Author": f"Person {who} <p{who}@example.org>", "AuthorDate": stamp,
-            "Commit": f"Person {committer} <p{committer}@example.org>", "CommitDate": stamp,
-            "commit": uuid, "files": [{"action": "M", "added": "3", "file": "README.md",
-                                       "removed": "1"}],
-            "message": "Update the docs", "parents": [f"{index - 1:040x}"], "refs": [],
-        }  # fmt: skip
+            "Author": f"Person {who} <p{who}@example.org>",
+            "AuthorDate": stamp,
+            "Commit": f"Person {committer} <p{committer}@example.org>",
+            "CommitDate": stamp,
+            "commit": uuid,
+            "files": [{"action": "M", "added": "3", "file": "README.md", "removed": "1"}],
+            "message": "Update the docs",
+            "parents": [f"{index - 1:040x}"],
+            "refs": [],
+        }
         return _envelope("Git", "commit", "https://example.org/code.git", uuid, updated, data)
     iso = local.isoformat()
-    replies = [(_person(rng, people), (when + timedelta(hours=h + 1)).isoformat()) for h in range(2)]
+    replies = [
+        (_person(rng, people), (when + timedelta(hours=h + 1)).isoformat()) for h in range(2)
+    ]
     if kind == 7:
-        data = {"number": index, "id": index, "created_at": iso, "user": {"login": f"u{who}"},
-                "user_data": {"login": f"u{who}", "name": f"Person {who}", "email": None},
-                "comments_data": [{"id": index * 10 + i, "created_at": t,
-                                   "user": {"login": f"u{p}"}} for i, (p, t) in enumerate(replies)]}  # fmt: skip
+        data = {
+            "number": index,
+            "id": index,
+            "created_at": iso,
+            "user": {"login": f"u{who}"},
+            "user_data": {"login": f"u{who}", "name": f"Person {who}", "email": None},
+            "comments_data": [
+                {"id": index * 10 + i, "created_at": t, "user": {"login": f"u{p}"}}
+                for i, (p, t) in enumerate(replies)
+            ],
+        }
         return _envelope("GitHub", "issue", "https://github.com/example/site", uuid, updated, data)
     if kind == 8:
         posts = [(who, iso), (replies[0][0], replies[0][1]), (replies[1][0], replies[1][1])]
-        data = {"id": index, "post_stream": {"posts": [
-            {"id": index * 10 + i, "username": f"u{p}", "name": f"Person {p}", "created_at": t,
-             "post_number": i + 1, "user_id": p} for i, (p, t) in enumerate(posts)]}}  # fmt: skip
+        data = {
+            "id": index,
+            "post_stream": {
+                "posts": [
+                    {
+                        "id": index * 10 + i,
+                        "username": f"u{p}",
+                        "name": f"Person {p}",
+                        "created_at": t,
+                        "post_number": i + 1,
+                        "user_id": p,
+                    }
+                    for i, (p, t) in enumerate(posts)
+                ]
+            },
+        }
         return _envelope("Discourse", "topic", "https://discourse.example.org", uuid, updated, data)
-    data = {"id": index, "created": iso, "updated": iso,
-            "creator": {"username": f"u{who}", "display_name": f"Person {who}"},
-            "answers_data": [{"id": index * 10 + i, "created": t,
-                              "creator": {"username": f"u{p}", "display_name": f"Person {p}"}}
-                             for i, (p, t) in enumerate(replies)]}  # fmt: skip
+    data = {
+        "id": index,
+        "created": iso,
+        "updated": iso,
+        "creator": {"username": f"u{who}", "display_name": f"Person {who}"},
+        "answers_data": [
+            {
+                "id": index * 10 + i,
+                "created": t,
+                "creator": {"username": f"u{p}", "display_name": f"Person {p}"},
+            }
+            for i, (p, t) in enumerate(replies)
+        ],
+    }
     return _envelope("Kitsune", "question", "https://support.example.org", uuid, updated, data)
 
 
@@ -103,9 +147,20 @@ def timed(label: str, files: list[Path], root: Path) -> dict[str, object]:
     load = os.getloadavg()[0]
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "mdm", "import", "perceval", *map(str, files), "--project", str(root)],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mdm",
+            "import",
+            "perceval",
+            *map(str, files),
+            "--project",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert child.stdout is not None
     output = child.stdout.read()
     # wait4 gives this child's own usage (RUSAGE_CHILDREN's peak would span all runs)
@@ -147,8 +202,10 @@ def main() -> None:
     print("\n| run | wall (s) | CPU (s) | peak RSS (MB) | load before |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for row in rows:
-        print(f"| {row['run']} | {row['wall']:.1f} | {row['cpu']:.1f} | {row['rss']:,.0f} | "
-              f"{row['load']:.1f} |")  # fmt: skip
+        print(
+            f"| {row['run']} | {row['wall']:.1f} | {row['cpu']:.1f} | {row['rss']:,.0f} | "
+            f"{row['load']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mdm.data.events import load_events
 from tests.conftest import mdm
-from tests.perceval.repos import COMMUNITY, NAMES, add_commit, Commit, make_repo
+from tests.perceval.repos import COMMUNITY, NAMES, Commit, add_commit, make_repo
 
 
 def _declare(project: Path, repo: Path) -> None:
@@ -17,7 +17,9 @@ def _declare(project: Path, repo: Path) -> None:
         )
 
 
-def test_collect_runs_perceval_keeps_raw_items_private_and_imports(tiny: Path, tmp_path: Path) -> None:
+def test_collect_runs_perceval_keeps_raw_items_private_and_imports(
+    tiny: Path, tmp_path: Path
+) -> None:
     repo = make_repo(tmp_path / "repo", COMMUNITY)
     _declare(tiny, repo)
     dry = mdm("collect", "--project", str(tiny), "--dry-run")

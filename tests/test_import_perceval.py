@@ -153,13 +153,47 @@ def test_alias_file_unifies_one_person_with_two_emails(project: Path, community_
     assert len(ids) == 1
 
 
+def test_a_later_alias_gives_earlier_events_one_id(project: Path, community_log: Path) -> None:
+    import_perceval(project, [community_log])
+    assert events_of(project)["contributor_id"].nunique() == 5
+    (project / "data" / "private" / "identities.csv").write_text(
+        "person,identity\nana,ana@example.org\nana,ana.souza@work.example.com\n", encoding="utf-8"
+    )
+    summary = import_perceval(project, [community_log])
+    assert summary.events_added == 0 and summary.unchanged_items == len(COMMUNITY)
+    events = events_of(project)
+    assert len(events) == 7 and events["contributor_id"].nunique() == 4
+
+
+def test_bots_added_to_params_are_marked_on_earlier_events(
+    project: Path, community_log: Path
+) -> None:
+    import_perceval(project, [community_log])
+    assert events_of(project)["is_bot"].sum() == 1
+    yaml = project / "params" / "project.yaml"
+    yaml.write_text(yaml.read_text().replace('bots: ["ci-robot@*"]', 'bots: ["lena@*"]'))
+    import_perceval(project, [community_log])
+    events = events_of(project)
+    assert events["is_bot"].sum() == 2 and len(events) == 7
+
+
 def test_same_login_unifies_accounts_on_one_host(project: Path, tmp_path: Path) -> None:
     """GitHub's user record gives a login and an email: both name one contributor."""
     with serve(services.github_routes) as (base, _):
-        issues = services.perceval(tmp_path / "issues.jsonl", "github", "mozilla", "sumo-docs",
-                                   "--enterprise-url", base, "--category", "issue")  # fmt: skip
-    repo = make_repo(tmp_path / "community-repo",
-                     [Commit("Alice Andersen", "alice@example.org", "2024-03-06T10:00:00+01:00")])  # fmt: skip
+        issues = services.perceval(
+            tmp_path / "issues.jsonl",
+            "github",
+            "mozilla",
+            "sumo-docs",
+            "--enterprise-url",
+            base,
+            "--category",
+            "issue",
+        )
+    repo = make_repo(
+        tmp_path / "community-repo",
+        [Commit("Alice Andersen", "alice@example.org", "2024-03-06T10:00:00+01:00")],
+    )
     import_perceval(project, [issues, perceval_git(repo, tmp_path / "git.jsonl")])
     events = events_of(project)
     alice = events.loc[events["activity_type"].isin(["issue_opened", "commit"]), "contributor_id"]
@@ -279,7 +313,9 @@ def test_a_failed_write_leaves_the_events_file_as_it_was(
 # --- errors -------------------------------------------------------------------------------------
 
 
-def test_malformed_line_names_file_and_line(project: Path, community_log: Path, tmp_path: Path) -> None:
+def test_malformed_line_names_file_and_line(
+    project: Path, community_log: Path, tmp_path: Path
+) -> None:
     import_perceval(project, [community_log])
     before = (project / "data" / "activity.parquet").read_bytes()
     broken = tmp_path / "broken.jsonl"
@@ -291,15 +327,24 @@ def test_malformed_line_names_file_and_line(project: Path, community_log: Path, 
 
 
 def test_item_of_the_wrong_shape_names_the_field(project: Path, tmp_path: Path) -> None:
-    item = {"backend_name": "Git", "origin": "/x/community-repo", "uuid": "0" * 40,
-            "category": "commit", "data": {"Author": "A <a@example.org>"}}  # fmt: skip
+    item = {
+        "backend_name": "Git",
+        "origin": "/x/community-repo",
+        "uuid": "0" * 40,
+        "category": "commit",
+        "data": {"Author": "A <a@example.org>"},
+    }
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(item) + "\n")
-    with pytest.raises(DataError, match=rf"^{bad}:1: data: expected a Git commit item .*AuthorDate"):
+    with pytest.raises(
+        DataError, match=rf"^{bad}:1: data: expected a Git commit item .*AuthorDate"
+    ):
         import_perceval(project, [bad])
     unknown = tmp_path / "jira.jsonl"
     unknown.write_text(json.dumps({**item, "backend_name": "Jira"}) + "\n")
-    with pytest.raises(DataError, match=rf"^{unknown}:1: backend_name: expected one of git, .*'Jira'"):
+    with pytest.raises(
+        DataError, match=rf"^{unknown}:1: backend_name: expected one of git, .*'Jira'"
+    ):
         import_perceval(project, [unknown])
 
 
@@ -319,22 +364,45 @@ def test_unmapped_origins_are_one_error_listing_them_all(tiny: Path, tmp_path: P
 # --- web backends: the real Perceval classes against a local server ----------------------------
 
 
-def _collect(tmp_path: Path, name: str, routes: object, *args: str, fallback: object = None) -> Path:
+def _collect(
+    tmp_path: Path, name: str, routes: object, *args: str, fallback: object = None
+) -> Path:
     with serve(routes, fallback) as (base, _):  # type: ignore[arg-type]
-        return services.perceval(tmp_path / f"{name}.jsonl", *[a.replace("BASE", base) for a in args])
+        return services.perceval(
+            tmp_path / f"{name}.jsonl", *[a.replace("BASE", base) for a in args]
+        )
 
 
 WEB = {
     "discourse": ((services.discourse_routes, "discourse", "BASE"), None),
     "kitsune": ((services.kitsune_routes, "kitsune", "BASE"), None),
     "pontoon": (
-        (services.pontoon_routes, "pontoon", "BASE", "--project", "firefox", "--category",
-         "action", "--from-date", "2024-03-01", "--to-date", "2024-03-02"),  # fmt: skip
+        (
+            services.pontoon_routes,
+            "pontoon",
+            "BASE",
+            "--project",
+            "firefox",
+            "--category",
+            "action",
+            "--from-date",
+            "2024-03-01",
+            "--to-date",
+            "2024-03-02",
+        ),
         services.pontoon_other_days,
     ),
     "github": (
-        (services.github_routes, "github", "mozilla", "sumo-docs", "--enterprise-url", "BASE",
-         "--category", "issue"),  # fmt: skip
+        (
+            services.github_routes,
+            "github",
+            "mozilla",
+            "sumo-docs",
+            "--enterprise-url",
+            "BASE",
+            "--category",
+            "issue",
+        ),
         None,
     ),
 }
@@ -382,10 +450,15 @@ def test_github_pull_request_items_add_reviews_to_the_same_thread(
         pulls = services.perceval(tmp_path / "pulls.jsonl", *common, "pull_request")
     summary = import_perceval(project, [issues, pulls])
     events = events_of(project)
-    pull = events[events["activity_type"].isin(
-        ["pull_request_opened", "review", "review_comment", "merge"])]  # fmt: skip
+    pull = events[
+        events["activity_type"].isin(["pull_request_opened", "review", "review_comment", "merge"])
+    ]
     assert pull["activity_type"].astype(str).value_counts().to_dict() == {
-        "pull_request_opened": 1, "review": 1, "review_comment": 1, "merge": 1}  # fmt: skip
+        "pull_request_opened": 1,
+        "review": 1,
+        "review_comment": 1,
+        "merge": 1,
+    }
     assert pull["thread_id"].nunique() == 1
     assert summary.events_read - summary.events_added == 1  # the opening, in both items
     # the pull request was opened by dependabot: its thread counts only with bots
@@ -402,10 +475,14 @@ def test_remo_events_and_activity_reports(project: Path, tmp_path: Path) -> None
     summary = import_perceval(project, files)
     events = events_of(project)
     assert events["activity_type"].value_counts().to_dict() == {
-        "event_organised": 1, "activity_report": 1}  # fmt: skip
+        "event_organised": 1,
+        "activity_report": 1,
+    }
     assert events["contributor_id"].nunique() == 1 and summary.people == 1
     assert sorted(events["timestamp"].dt.strftime("%Y-%m-%d %H:%M")) == [
-        "2024-03-09 16:00", "2024-03-10 00:00"]  # fmt: skip
+        "2024-03-09 16:00",
+        "2024-03-10 00:00",
+    ]
     assert_nothing_personal([project / "data" / "activity.parquet"], services.PEOPLE)
 
 
@@ -442,8 +519,7 @@ def test_cli_dry_run_reports_unmapped_origins_and_fails(tiny: Path, community_lo
 def test_imported_activity_builds_and_stays_private(project: Path, community_log: Path) -> None:
     topic = project / "params" / "topics" / "homework-clubs.yaml"
     topic.write_text(
-        topic.read_text()
-        + "evidence:\n  values:\n    people: {metric: contributors, freq: Y}\n"
+        topic.read_text() + "evidence:\n  values:\n    people: {metric: contributors, freq: Y}\n"
         "  charts:\n    - {metric: contributors, freq: Y, title: Contributors per year}\n"
         "findings: '{{ people }} people contributed in the last full year.'\n",
         encoding="utf-8",
@@ -459,8 +535,9 @@ def test_imported_activity_builds_and_stays_private(project: Path, community_log
     assert "people contributed in the last full year" in html.read_text()
     assert_nothing_personal(sorted((project / "output").rglob("*.html")), NAMES)
     # a committer's name put into the narrative is caught by the privacy guard
-    topic.write_text(topic.read_text().replace("people contributed", "people (thanks, Lena "
-                                                "Fischer) contributed"))  # fmt: skip
+    topic.write_text(
+        topic.read_text().replace("people contributed", "people (thanks, Lena Fischer) contributed")
+    )
     leaked = mdm("build", "--project", str(project))
     assert leaked.returncode == 9, leaked.stderr
     assert "from imported activity" in leaked.stderr and "Lena" not in leaked.stderr

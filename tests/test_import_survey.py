@@ -14,8 +14,17 @@ from tests.conftest import FIXTURES, mdm
 
 EXPORT = FIXTURES / "data" / "survey_google_forms.csv"
 MAPPING = FIXTURES / "data" / "survey_google_forms.yaml"
-PEOPLE = ["rosa@example.org", "Rosa", "Lindqvist", "tom@example.net", "Tom Okoro", "Okoro",
-          "yuki@example.jp", "Yuki", "Sato"]  # fmt: skip
+PEOPLE = [
+    "rosa@example.org",
+    "Rosa",
+    "Lindqvist",
+    "tom@example.net",
+    "Tom Okoro",
+    "Okoro",
+    "yuki@example.jp",
+    "Yuki",
+    "Sato",
+]
 
 
 @pytest.fixture
@@ -39,10 +48,19 @@ def test_likert_multi_single_and_free_text_columns(project: Path) -> None:
     assert survey.questions["anything_else"].text == "Anything else?"
     assert survey.questions["recognised"].topics == ("book-sales",)
     shares = survey.likert_shares(["recognised"]).iloc[0]
-    assert shares.to_dict() == {"Strongly disagree": 0.0, "Disagree": 0.25, "Neutral": 0.25,
-                                "Agree": 0.25, "Strongly agree": 0.25}  # fmt: skip
-    assert survey.choice_counts("areas").to_dict() == {"Localization": 2, "Support": 3,
-                                                       "Events": 1, "Code": 0}  # fmt: skip
+    assert shares.to_dict() == {
+        "Strongly disagree": 0.0,
+        "Disagree": 0.25,
+        "Neutral": 0.25,
+        "Agree": 0.25,
+        "Strongly agree": 0.25,
+    }
+    assert survey.choice_counts("areas").to_dict() == {
+        "Localization": 2,
+        "Support": 3,
+        "Events": 1,
+        "Code": 0,
+    }
     assert survey.choice_counts("first_heard")["A friend"] == 2
     free = survey.free_text("anything_else")
     assert free[1] == "<script>alert(1)</script> the forum is slow"  # untrusted text, kept as is
@@ -72,7 +90,13 @@ def test_reimport_replaces_the_mapped_questions_and_keeps_others(project: Path) 
     import_survey(project, EXPORT)
     import_survey(project, EXPORT)
     loaded = survey_of(project)
-    assert list(loaded.questions) == ["hours", "recognised", "areas", "first_heard", "anything_else"]
+    assert list(loaded.questions) == [
+        "hours",
+        "recognised",
+        "areas",
+        "first_heard",
+        "anything_else",
+    ]
     assert len(loaded.responses) == 1 + 17
     assert loaded.choice_counts("hours")["1-5"] == 1
 
@@ -98,7 +122,9 @@ def test_every_column_must_be_mapped_or_ignored(project: Path) -> None:
 
 def test_an_identifying_column_cannot_be_mapped(project: Path) -> None:
     mapping = project / "data" / "survey" / "import.yaml"
-    mapping.write_text(mapping.read_text() + "  - {column: Email Address, id: mail, kind: free_text}\n")
+    mapping.write_text(
+        mapping.read_text() + "  - {column: Email Address, id: mail, kind: free_text}\n"
+    )
     with pytest.raises(DataError, match=r"mail: column 'Email Address' identifies people"):
         import_survey(project, EXPORT)
 

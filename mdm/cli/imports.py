@@ -53,7 +53,9 @@ def register(commands: SubParsers) -> dict[str, Handler]:
 
 
 def _dry_run(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    sub.add_argument(
+        "--dry-run", action="store_true", help="report what would change; write nothing"
+    )
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mdm.errors import ConfigError, DataError
@@ -50,14 +50,16 @@ def collect(root: Path | str, dry_run: bool = False) -> list[str]:
     command = _perceval()
     folder = project.root / RAW
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     files, report = [], []
     for number, source in enumerate(runs, 1):
         out = folder / f"{stamp}-{number:02d}-{source.collect[0]}.jsonl"
         _run(command, source.collect, out)
         files.append(out)
-        report.append(f"collected {sum(1 for _ in out.open('rb'))} items: perceval "
-                      f"{' '.join(source.collect)} → {out.relative_to(project.root)}")  # fmt: skip
+        report.append(
+            f"collected {sum(1 for _ in out.open('rb'))} items: perceval "
+            f"{' '.join(source.collect)} → {out.relative_to(project.root)}"
+        )
     return report + import_perceval(project.root, files).lines()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hmac
+import io
 import os
 import re
 import secrets
@@ -36,6 +37,7 @@ __all__ = [
     "check_imported",
     "load_key",
     "protected_strings",
+    "register_text",
     "write_register",
 ]
 
@@ -96,6 +98,11 @@ class Identities:
         self._bot: set[int] = set()
         self._bots = [b.lower() for b in bots]
 
+    @property
+    def size(self) -> int:
+        """How many identities are known."""
+        return len(self._node)
+
     def _add(self, key: str) -> int:
         node = self._node.get(key)
         if node is None:
@@ -131,7 +138,9 @@ class Identities:
             self._bot.add(first)
         return first
 
-    def link(self, keys: Iterable[str], person: str | None = None, names: Iterable[str] = ()) -> None:
+    def link(
+        self, keys: Iterable[str], person: str | None = None, names: Iterable[str] = ()
+    ) -> None:
         """Keys known to be one person (alias file, earlier import)."""
         nodes = [self._add(k) for k in keys]
         for node in nodes[1:]:
@@ -169,9 +178,9 @@ class Identities:
                 names.setdefault(cid, []).append(value)
             elif kind in ("email", "user"):
                 groups.setdefault(cid, []).append(f"{kind}:{value}")
-            else:
+            elif kind != "bot":  # bot marks are recomputed from identities and params
                 raise DataError(
-                    f"{where(shown, line, 'kind')}: expected email, user or name, got {kind!r}"
+                    f"{where(shown, line, 'kind')}: expected email, user, name or bot, got {kind!r}"
                 )
         for cid, keys in groups.items():
             self.link(keys, names=names.get(cid, ()))
@@ -209,23 +218,34 @@ class Identities:
             ids[root] = cid
             if root not in bots and self._is_bot(identities, names.get(root, set())):
                 bots.add(root)
-            rows[cid] = (*sorted(identities), *(f"name:{n}" for n in sorted(names.get(root, ()))))
+            rows[cid] = (
+                *sorted(identities),
+                *(f"name:{n}" for n in sorted(names.get(root, ()))),
+                *(("bot:yes",) if root in bots else ()),
+            )
         roots = [self._find(n) for n in range(len(self._parent))]
         return [ids[r] for r in roots], [r in bots for r in roots], rows
 
 
-def write_register(path: Path, rows: dict[str, tuple[str, ...]]) -> None:
-    """Replace the register atomically (a temporary file, then a rename)."""
+def register_text(rows: dict[str, tuple[str, ...]]) -> str:
+    """The register as CSV, in a stable order (an unchanged register compares equal)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_REGISTER_COLUMNS)
+    for cid in sorted(rows):
+        for entry in rows[cid]:
+            kind, _, value = entry.partition(":")
+            writer.writerow((cid, kind, value))
+    return out.getvalue()
+
+
+def write_register(path: Path, text: str) -> None:
+    """Replace the register atomically (a temporary file, then a rename), private to its owner."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(_REGISTER_COLUMNS)
-        for cid in sorted(rows):
-            for entry in rows[cid]:
-                kind, _, value = entry.partition(":")
-                writer.writerow((cid, kind, value))
-    os.chmod(temporary, 0o600)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
     os.replace(temporary, path)
 
 

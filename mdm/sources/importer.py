@@ -22,10 +22,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from mdm.errors import ConfigError, DataError, where
-from mdm.sources.identities import ALIASES, REGISTER, Identities, load_key, write_register
+from mdm.sources.identities import (
+    ALIASES,
+    REGISTER,
+    Identities,
+    load_key,
+    register_text,
+    write_register,
+)
 from mdm.sources.perceval import BACKENDS, map_item
 
 if TYPE_CHECKING:
@@ -33,7 +40,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from mdm.params.models import Source
-    from mdm.params.project import Project
 
 __all__ = ["ImportSummary", "import_perceval"]
 
@@ -70,11 +76,12 @@ class ImportSummary:
             f"{self.unchanged_items} unchanged since the last import, skipped",
             f"events: {self.events_read} read, {verb} {self.events_added} to {self.events_file}, "
             f"{self.events_read - self.events_added} already there",
-            f"people: {self.people} (from {self.identities} identities), "
-            f"of whom {self.bots} bots",
+            f"people: {self.people} (from {self.identities} identities), of whom {self.bots} bots",
         ]
         if self.without_person:
-            out.append(f"events without a person (deleted accounts), left out: {self.without_person}")
+            out.append(
+                f"events without a person (deleted accounts), left out: {self.without_person}"
+            )
         if self.span:
             out.append(f"time span: {self.span[0]} → {self.span[1]}")
         if self.unmapped:
@@ -87,9 +94,11 @@ class ImportSummary:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> BinaryIO:
     try:
-        return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+        if path.suffix == ".gz":
+            return cast(BinaryIO, gzip.open(path, "rb"))
+        return path.open("rb")
     except OSError as err:
         raise DataError(f"{path}: cannot read: {err.strerror or err}") from err
 
@@ -235,16 +244,23 @@ def _places(
 # --- the events file: read, merge, replace ------------------------------------------------------
 
 
-def _existing(path: Path, shown: str) -> pa.Table | None:
-    """The current events (checked by mdm's own loader) as an Arrow table, with event ids."""
+def _existing(path: Path, shown: str, ours: bool) -> pa.Table | None:
+    """The current events as an Arrow table, with event ids.
+
+    A file someone else wrote is checked by mdm's own loader first; the Parquet file the
+    last import wrote (``ours``: its size and time are on record) is read as it is.
+    """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from mdm.data.events import load_events
 
     if not path.is_file():
         return None
-    frame = load_events(path, shown)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if ours and path.suffix == ".parquet":
+        table = pq.read_table(path)
+    else:
+        table = pa.Table.from_pandas(load_events(path, shown), preserve_index=False)
     columns = {}
     for name in table.column_names:
         column = table[name]
@@ -254,7 +270,8 @@ def _existing(path: Path, shown: str) -> pa.Table | None:
             column = column.cast(pa.string())
         columns[name] = column
     columns["timestamp"] = columns["timestamp"].cast(pa.timestamp("ns", "UTC"))
-    columns["event_id"] = _event_ids(path, table.num_rows)
+    if "event_id" not in columns:
+        columns["event_id"] = _event_ids(path, table.num_rows)
     return pa.table(columns)
 
 
@@ -295,9 +312,9 @@ def _replace(table: pa.Table, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _csv_target(temporary: Path, path: Path) -> IO[bytes]:
+def _csv_target(temporary: Path, path: Path) -> BinaryIO:
     if path.name.endswith(".gz"):
-        return gzip.open(temporary, "wb")
+        return cast(BinaryIO, gzip.open(temporary, "wb"))
     return temporary.open("wb")
 
 
@@ -319,17 +336,18 @@ def _as_text(table: pa.Table) -> pa.Table:
     return text.set_column(index, "timestamp", pa.array(stamps.tolist(), pa.string()))
 
 
-def _known_items(root: Path, events: Path) -> set[int]:
-    """Fingerprints of items already imported, if they describe the events file as it is."""
+def _known_items(root: Path, events: Path) -> set[int] | None:
+    """Fingerprints of items already imported, if they describe the events file as it is
+    (None: the events file is not the one the last import wrote)."""
     import numpy as np
 
     path = root / ITEMS
     if not (path.is_file() and events.is_file()):
-        return set()
+        return None
     with np.load(path) as saved:
         stat = events.stat()
         if list(saved["events"]) != [stat.st_size, stat.st_mtime_ns]:
-            return set()
+            return None
         return set(saved["items"].tolist())
 
 
@@ -370,23 +388,36 @@ def import_perceval(
     )
     known = _known_items(project.root, events_path)
     collector = _Collector(identities)
-    summary.unchanged_items = _collect(files, collector, known)
+    summary.unchanged_items = _collect(files, collector, known or set())
     summary.items, summary.without_person = collector.summary_items, collector.without_person
-    places, summary.unmapped = _places(
-        collector.origins, project.info.sources, community, area
-    )
+    places, summary.unmapped = _places(collector.origins, project.info.sources, community, area)
     if summary.unmapped and not dry_run:
         raise ConfigError(_unmapped_message(summary.unmapped))
     key = load_key(project.root, create=not dry_run)
     ids, bots, rows = identities.resolve(key)
-    table = _merge(_existing(events_path, project.info.data.events), collector, places,
-                   ids, bots, old, rows, summary)  # fmt: skip
+    register = register_text(rows)
+    if not collector.batches and events_path.is_file() and _same(project.root / REGISTER, register):
+        return summary  # nothing new read, nobody unified or marked anew: nothing to rewrite
+    table = _merge(
+        _existing(events_path, project.info.data.events, ours=known is not None),
+        collector,
+        places,
+        ids,
+        bots,
+        old,
+        rows,
+        summary,
+    )
     if dry_run or table is None:
         return summary
     _replace(table, events_path)
-    write_register(project.root / REGISTER, rows)
-    _save_items(project.root, events_path, known, collector.fingerprints)
+    write_register(project.root / REGISTER, register)
+    _save_items(project.root, events_path, known or set(), collector.fingerprints)
     return summary
+
+
+def _same(path: Path, text: str) -> bool:
+    return path.is_file() and path.read_text(encoding="utf-8") == text
 
 
 def _unmapped_message(unmapped: list[str]) -> str:
@@ -413,10 +444,12 @@ def _merge(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    new = _new_events(collector, places, np.array(ids, dtype=object), np.array(bots), summary)
+    new = _new_events(collector, places, ids, np.array(bots, dtype=bool), summary)
     if existing is not None:
         existing = _renamed(existing, old, rows, ids, bots)
-        fresh = pc.invert(pc.is_in(new["event_id"], value_set=existing["event_id"].combine_chunks()))
+        fresh = pc.invert(
+            pc.is_in(new["event_id"], value_set=existing["event_id"].combine_chunks())
+        )
         new = new.filter(fresh)
     summary.events_added = new.num_rows
     if existing is None:
@@ -429,7 +462,7 @@ def _merge(
 def _new_events(
     collector: _Collector,
     places: list[tuple[str, str, str | None]],
-    ids: np.ndarray[Any, Any],
+    ids: list[str],
     bots: np.ndarray[Any, Any],
     summary: ImportSummary,
 ) -> pa.Table:
@@ -449,37 +482,56 @@ def _new_events(
         ]
     )
     raw = pa.Table.from_batches(collector.batches, schema=schema)
-    nodes = raw["node"].to_numpy()
-    origin = raw["origin"].to_numpy()
     summary.events_read = raw.num_rows
-    people = ids[nodes] if len(nodes) else np.array([], dtype=object)
-    summary.people = len(set(people.tolist()))
-    summary.bots = len(set(people[bots[nodes]].tolist())) if len(nodes) else 0
-    summary.identities = len(collector.identities._node)
+    summary.identities = collector.identities.size
+    # per node the index of its person: events carry nodes, people are counted as indices
+    person_of, people = pd.factorize(np.asarray(ids, dtype=object))
+    nodes = raw["node"].to_numpy()
+    person = person_of[nodes]
+    present = np.unique(person)
+    bot_person = np.zeros(len(people), dtype=bool)
+    bot_person[person_of[bots]] = True
+    summary.people, summary.bots = len(present), int(bot_person[present].sum())
     ns = raw["ns"].to_numpy()
     if len(ns):
         first, last = (pd.Timestamp(int(v), tz="UTC").isoformat() for v in (ns.min(), ns.max()))
         summary.span = (first, last)
-    column = np.array([p[0] for p in places] or [""], dtype=object)
-    area = np.array([p[1] for p in places] or [""], dtype=object)
-    country = np.array([p[2] for p in places] or [None], dtype=object)
+    origin = raw["origin"].combine_chunks()
+
+    def decoded(indices: Any, values: list[Any]) -> pa.Array:
+        """Values looked up by index, in Arrow (no Python object per event)."""
+        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string())).cast(
+            pa.string()
+        )
+
     table = pa.table(
         {
-            "contributor_id": pa.array(people, pa.string()),
-            "timestamp": pa.array(ns, pa.int64()).cast(pa.timestamp("ns", "UTC")),
-            "community": pa.array(column[origin], pa.string()),
-            "area": pa.array(area[origin], pa.string()),
+            "contributor_id": decoded(pa.array(person, pa.int32()), list(people)),
+            "timestamp": raw["ns"].cast(pa.timestamp("ns", "UTC")),
+            "community": decoded(origin, [p[0] for p in places]),
+            "area": decoded(origin, [p[1] for p in places]),
             "activity_type": raw["activity_type"].cast(pa.string()),
-            "country": pa.array(country[origin], pa.string()),
-            "is_bot": pa.array(bots[nodes] if len(nodes) else [], pa.bool_()),
+            "country": decoded(origin, [p[2] for p in places]),
+            "is_bot": pa.array(bot_person[person], pa.bool_()),
             "thread_id": raw["thread_id"],
             "utc_offset_minutes": raw["utc_offset_minutes"],
             "event_id": raw["event_id"],
         }
     )
-    # one item in two files (or twice in one): its events count once
-    repeated = pd.Series(table["event_id"].to_numpy(zero_copy_only=False)).duplicated()
-    return table.filter(pa.array(~repeated.to_numpy())) if repeated.any() else table
+    return _first_of_each(table)
+
+
+def _first_of_each(table: pa.Table) -> pa.Table:
+    """One item in two files (or twice in one): its events count once, the first time."""
+    import numpy as np
+    import pyarrow as pa
+
+    rows = table.num_rows
+    keyed = pa.table({"event_id": table["event_id"], "row": np.arange(rows, dtype=np.int64)})
+    first = keyed.group_by("event_id", use_threads=False).aggregate([("row", "min")])
+    if first.num_rows == rows:
+        return table
+    return table.take(np.sort(first["row_min"].to_numpy()))
 
 
 def _renamed(
@@ -507,7 +559,9 @@ def _renamed(
         after = pa.array(list(renames.values()), pa.string())
         position = pc.index_in(cids, value_set=before)
         cids = pc.if_else(position.is_valid(), pc.take(after, position.fill_null(0)), cids)
-        existing = existing.set_column(0, "contributor_id", cids)
+        existing = existing.set_column(
+            existing.schema.get_field_index("contributor_id"), "contributor_id", cids
+        )
     if bot_of:
         people = pa.array(list(bot_of), pa.string())
         marks = pa.array(list(bot_of.values()), pa.bool_())

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
@@ -50,13 +50,18 @@ class Mapped(NamedTuple):
 # --- timestamps: the instant in UTC and the offset it was written with ----------------------
 
 _NS = 1_000_000_000
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _instant(moment: datetime) -> tuple[int, int]:
     if moment.tzinfo is None:  # a date without a zone (ReMo reports): read as UTC
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     offset = moment.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     delta = moment - _EPOCH
@@ -115,8 +120,9 @@ def digest(*parts: object) -> str:
     return hashlib.blake2b(joined, digest_size=8).hexdigest()
 
 
-def _event(item: Item, key: object, when: tuple[int, int], kind: str, thread: str | None,
-           actor: Actor) -> Mapped:  # fmt: skip
+def _event(
+    item: Item, key: object, when: tuple[int, int], kind: str, thread: str | None, actor: Actor
+) -> Mapped:
     return Mapped(f"{item['uuid']}:{key}", when, kind, thread, actor)
 
 
@@ -184,8 +190,9 @@ def _github(item: Item) -> Iterator[Mapped]:
 def _gitlab_user(host: str, user: Any) -> Actor:
     user = user if isinstance(user, dict) else {}
     bot = bool(user.get("bot")) or user.get("username", "").startswith("project_")
-    return Actor(user_key(host, user.get("username")), _names(user.get("username"),
-                 user.get("name")), bot)  # fmt: skip
+    return Actor(
+        user_key(host, user.get("username")), _names(user.get("username"), user.get("name")), bot
+    )
 
 
 def _gitlab(item: Item) -> Iterator[Mapped]:
@@ -356,4 +363,3 @@ BACKENDS: dict[str, Callable[[Item], Iterator[Mapped]]] = {
 def map_item(item: Item) -> list[Mapped]:
     """The events of one Perceval item (KeyError/TypeError/ValueError on an unexpected shape)."""
     return list(BACKENDS[item["backend_name"].lower()](item))
-

@@ -112,9 +112,12 @@ def _question(spec: _Column) -> Question:
 
     try:
         return Question(
-            id=spec.id, text=spec.text or spec.column, kind=spec.kind, options=spec.options,
+            id=spec.id,
+            text=spec.text or spec.column,
+            kind=spec.kind,
+            options=spec.options,
             topics=spec.topics,
-        )  # fmt: skip
+        )
     except ValidationError as err:
         problem = err.errors()[0]
         raise DataError(f"questions: {spec.id}: {problem['msg']}") from err
@@ -155,7 +158,9 @@ def _columns(header: list[str], mapping: _Mapping, shown: str, mapping_shown: st
             f"not in {shown} (its columns: {', '.join(map(repr, header))})"
         )
     identifying = [
-        h for h in header if _IDENTIFYING.match(h) or (h not in mapped and _LOOKS_IDENTIFYING.search(h))
+        h
+        for h in header
+        if _IDENTIFYING.match(h) or (h not in mapped and _LOOKS_IDENTIFYING.search(h))
     ]
     for spec in mapping.questions:
         if spec.column in identifying:
@@ -163,7 +168,9 @@ def _columns(header: list[str], mapping: _Mapping, shown: str, mapping_shown: st
                 f"{mapping_shown}: questions: {spec.id}: column {spec.column!r} identifies "
                 "people; it is never imported"
             )
-    unmapped = [h for h in header if h not in mapped and h not in identifying and h not in mapping.ignore]
+    unmapped = [
+        h for h in header if h not in mapped and h not in identifying and h not in mapping.ignore
+    ]
     if unmapped:
         raise DataError(
             f"{mapping_shown}: expected every column of {shown} under questions: or ignore:, "
@@ -186,9 +193,13 @@ def _identifiers(record: list[str], columns: list[int]) -> re.Pattern[str] | Non
 
 
 def _answers(
-    spec: _Column, question: Question, raw: str, where_: tuple[str, int], own: re.Pattern[str] | None,
+    spec: _Column,
+    question: Question,
+    raw: str,
+    where_: tuple[str, int],
+    own: re.Pattern[str] | None,
     result: SurveyImport,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """The values one cell gives (none when blank), checked against the question's options."""
     shown, line = where_
     if question.kind == "free_text":
@@ -269,7 +280,11 @@ def _write(
     old = []
     if r_path.is_file():
         rows = csv_rows(r_path, responses_name, RESPONSE_COLUMNS, allow_empty=True)
-        old = [tuple(row[c] for c in RESPONSE_COLUMNS) for _, row in rows if row["question_id"] not in questions]
+        old = [
+            tuple(row[c] for c in RESPONSE_COLUMNS)
+            for _, row in rows
+            if row["question_id"] not in questions
+        ]
     q_path.parent.mkdir(parents=True, exist_ok=True)
     r_path.parent.mkdir(parents=True, exist_ok=True)
     q_tmp, r_tmp = q_path.with_name(f".{q_path.name}.tmp"), r_path.with_name(f".{r_path.name}.tmp")

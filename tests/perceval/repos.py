@@ -23,14 +23,28 @@ COMMUNITY = [
     Commit("Ana Souza", "ana@example.org", "2023-11-02T21:15:00-03:00"),
     Commit("Ana Souza", "ana.souza@work.example.com", "2024-01-10T09:00:00-03:00"),
     Commit("Kenji Watanabe", "kenji@example.jp", "2023-12-31T23:30:00+09:00"),
-    Commit("Kenji Watanabe", "kenji@example.jp", "2024-02-14T08:00:00+09:00",
-           committer=("Ana Souza", "ana@example.org")),  # fmt: skip
-    Commit("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com",
-           "2024-03-01T12:00:00+00:00"),  # fmt: skip
+    Commit(
+        "Kenji Watanabe",
+        "kenji@example.jp",
+        "2024-02-14T08:00:00+09:00",
+        committer=("Ana Souza", "ana@example.org"),
+    ),
+    Commit(
+        "dependabot[bot]",
+        "49699333+dependabot[bot]@users.noreply.github.com",
+        "2024-03-01T12:00:00+00:00",
+    ),
     Commit("Lena Fischer", "lena@example.de", "2024-03-05T17:45:00+01:00"),
 ]
-NAMES = ["Ana Souza", "ana@example.org", "ana.souza@work.example.com", "Kenji Watanabe",
-         "kenji@example.jp", "Lena Fischer", "lena@example.de"]  # fmt: skip
+NAMES = [
+    "Ana Souza",
+    "ana@example.org",
+    "ana.souza@work.example.com",
+    "Kenji Watanabe",
+    "kenji@example.jp",
+    "Lena Fischer",
+    "lena@example.de",
+]
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -76,8 +90,20 @@ def perceval_git_log(repo: Path, out: Path) -> Path:
     """Perceval's git backend reading a ``git log`` file (how it runs on any history)."""
     log = out.with_suffix(".log")
     log.write_text(
-        git(repo, "log", "--raw", "--numstat", "--pretty=fuller", "--decorate=full",
-            "--parents", "--reverse", "--topo-order", "-M", "-C", "-c"),  # fmt: skip
+        git(
+            repo,
+            "log",
+            "--raw",
+            "--numstat",
+            "--pretty=fuller",
+            "--decorate=full",
+            "--parents",
+            "--reverse",
+            "--topo-order",
+            "-M",
+            "-C",
+            "-c",
+        ),
         encoding="utf-8",
     )
     return perceval(out, "git", str(repo), "--git-log", str(log))

@@ -80,8 +80,12 @@ def discourse_routes(base: str) -> dict[str, Any]:
         "chunk_size": 20,
         "post_stream": {"posts": posts, "stream": [p["id"] for p in posts]},
     }
-    summary = {"id": 7, "title": topic["title"], "last_posted_at": topic["last_posted_at"],
-               "pinned": False}  # fmt: skip
+    summary = {
+        "id": 7,
+        "title": topic["title"],
+        "last_posted_at": topic["last_posted_at"],
+        "pinned": False,
+    }
 
     def latest(query: dict[str, list[str]]) -> dict[str, Any]:
         page = int(query.get("page", ["0"])[0])
@@ -114,10 +118,16 @@ def kitsune_routes(base: str) -> dict[str, Any]:
         "num_votes": 1,
     }
     answers = [
-        {"id": aid, "question": 1001, "content": "Try this.", "created": created,
-         "updated": created, "creator": {"username": user, "display_name": name}}
+        {
+            "id": aid,
+            "question": 1001,
+            "content": "Try this.",
+            "created": created,
+            "updated": created,
+            "creator": {"username": user, "display_name": name},
+        }
         for aid, user, name, created in KITSUNE_ANSWERS
-    ]  # fmt: skip
+    ]
     return {
         "/api/2/question/": {"count": 1, "next": None, "previous": None, "results": [question]},
         "/api/2/answer/": {"count": 3, "next": None, "previous": None, "results": answers},
@@ -129,10 +139,18 @@ def kitsune_routes(base: str) -> dict[str, Any]:
 
 def remo_routes(base: str) -> dict[str, Any]:
     api = f"{base}/api/remo/v1"
-    owner = {"first_name": "Dmitri", "last_name": "Volkov", "display_name": "dmitri",
-             "_url": f"{api}/users/5/"}  # fmt: skip
-    mentor = {"first_name": "Grace", "last_name": "Mentor", "display_name": "gmentor",
-              "_url": f"{api}/users/6/"}  # fmt: skip
+    owner = {
+        "first_name": "Dmitri",
+        "last_name": "Volkov",
+        "display_name": "dmitri",
+        "_url": f"{api}/users/5/",
+    }
+    mentor = {
+        "first_name": "Grace",
+        "last_name": "Mentor",
+        "display_name": "gmentor",
+        "_url": f"{api}/users/6/",
+    }
     event = {
         "name": "Firefox launch party",
         "description": "Hands-on session",
@@ -171,7 +189,9 @@ def remo_routes(base: str) -> dict[str, Any]:
 PONTOON_PROJECT = {"pk": 1, "slug": "firefox", "name": "Firefox"}
 
 
-def _pontoon_action(kind: str, date: str, user: tuple[int, str], translation: int) -> dict[str, Any]:
+def _pontoon_action(
+    kind: str, date: str, user: tuple[int, str], translation: int
+) -> dict[str, Any]:
     return {
         "type": kind,
         "date": date,
@@ -185,11 +205,19 @@ def _pontoon_action(kind: str, date: str, user: tuple[int, str], translation: in
 
 def pontoon_routes(base: str) -> dict[str, Any]:
     day = [
-        _pontoon_action("translation:created", "2024-03-01T10:00:00.000Z", (101, "Eve Example"), 7000),
-        _pontoon_action("translation:approved", "2024-03-01T16:00:00.000Z", (102, "Farid Haddad"), 7000),
-    ]  # fmt: skip
-    return {"/api/v2/user-actions/2024-03-01/project/firefox/": {"actions": day,
-            "project": PONTOON_PROJECT}}  # fmt: skip
+        _pontoon_action(
+            "translation:created", "2024-03-01T10:00:00.000Z", (101, "Eve Example"), 7000
+        ),
+        _pontoon_action(
+            "translation:approved", "2024-03-01T16:00:00.000Z", (102, "Farid Haddad"), 7000
+        ),
+    ]
+    return {
+        "/api/v2/user-actions/2024-03-01/project/firefox/": {
+            "actions": day,
+            "project": PONTOON_PROJECT,
+        }
+    }
 
 
 def pontoon_other_days(path: str, query: dict[str, list[str]]) -> dict[str, Any] | None:
@@ -202,11 +230,15 @@ def pontoon_other_days(path: str, query: dict[str, list[str]]) -> dict[str, Any]
 # --- GitHub (REST v3 under /api/v3, as GitHub Enterprise serves it) ------------------------------
 
 GITHUB_USERS = {
-    "alice": {"login": "alice", "name": "Alice Andersen", "email": "alice@example.org",
-              "type": "User"},
+    "alice": {
+        "login": "alice",
+        "name": "Alice Andersen",
+        "email": "alice@example.org",
+        "type": "User",
+    },
     "bruno": {"login": "bruno", "name": "Bruno Bianchi", "email": None, "type": "User"},
     "dependabot[bot]": {"login": "dependabot[bot]", "name": None, "email": None, "type": "Bot"},
-}  # fmt: skip
+}
 
 
 def _user(login: str) -> dict[str, Any]:
@@ -243,11 +275,21 @@ def github_routes(base: str) -> dict[str, Any]:
         "pull_request": {"url": f"{base}{repo}/pulls/2"},
     }
     comments = [
-        {"id": 11, "user": _user("dependabot[bot]"), "created_at": "2024-03-04T10:00:00Z",
-         "body": "automated", "reactions": {"total_count": 0}},
-        {"id": 12, "user": _user("bruno"), "created_at": "2024-03-04T13:00:00Z",
-         "body": "Fixed in the draft.", "reactions": {"total_count": 0}},
-    ]  # fmt: skip
+        {
+            "id": 11,
+            "user": _user("dependabot[bot]"),
+            "created_at": "2024-03-04T10:00:00Z",
+            "body": "automated",
+            "reactions": {"total_count": 0},
+        },
+        {
+            "id": 12,
+            "user": _user("bruno"),
+            "created_at": "2024-03-04T13:00:00Z",
+            "body": "Fixed in the draft.",
+            "reactions": {"total_count": 0},
+        },
+    ]
     pull = {
         **pull_issue,
         "merged_at": "2024-03-05T12:00:00Z",
@@ -259,10 +301,24 @@ def github_routes(base: str) -> dict[str, Any]:
         "head": {"ref": "dependabot/npm/markdown-it"},
     }
     del pull["pull_request"]
-    reviews = [{"id": 21, "user": _user("bruno"), "state": "APPROVED",
-                "submitted_at": "2024-03-05T11:00:00Z", "html_url": f"{base}/r/21"}]  # fmt: skip
-    review_comments = [{"id": 22, "user": _user("bruno"), "created_at": "2024-03-05T10:30:00Z",
-                        "url": f"{base}/c/22", "reactions": {"total_count": 0}}]  # fmt: skip
+    reviews = [
+        {
+            "id": 21,
+            "user": _user("bruno"),
+            "state": "APPROVED",
+            "submitted_at": "2024-03-05T11:00:00Z",
+            "html_url": f"{base}/r/21",
+        }
+    ]
+    review_comments = [
+        {
+            "id": 22,
+            "user": _user("bruno"),
+            "created_at": "2024-03-05T10:30:00Z",
+            "url": f"{base}/c/22",
+            "reactions": {"total_count": 0},
+        }
+    ]
     routes: dict[str, Any] = {
         f"{repo}/issues": [issue, pull_issue],
         f"{repo}/issues/1/comments": comments,
