@@ -134,6 +134,13 @@ def write_items(path: Path, start: int, count: int, people: int) -> None:
             out.write(_item(index, rng, people) + "\n")
 
 
+def _lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with path.open("rb") as stream:
+        return sum(1 for _ in stream)
+
+
 def project(root: Path) -> Path:
     if root.exists():
         shutil.rmtree(root)
@@ -179,18 +186,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the item files of an earlier run of this size"
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     first, newer = WORK / "items.jsonl", WORK / "newer.jsonl"
     started = time.perf_counter()
-    write_items(first, 0, args.items, args.people)
-    shutil.copy(first, newer)
-    extra = WORK / "extra.jsonl"
-    write_items(extra, args.items, args.items // 100, args.people)
-    with newer.open("a", encoding="utf-8") as out:
-        out.write(extra.read_text(encoding="utf-8"))
+    reuse = args.reuse and newer.is_file() and _lines(first) == args.items
+    if not reuse:
+        write_items(first, 0, args.items, args.people)
+        shutil.copy(first, newer)
+        extra = WORK / "extra.jsonl"
+        write_items(extra, args.items, args.items // 100, args.people)
+        with newer.open("a", encoding="utf-8") as out:
+            out.write(extra.read_text(encoding="utf-8"))
     size = first.stat().st_size / 1e6
-    print(f"{args.items:,} items, {size:,.0f} MB, written in {time.perf_counter() - started:.0f} s")
+    took = f"written in {time.perf_counter() - started:.0f} s" if not reuse else "reused"
+    print(f"{args.items:,} items, {size:,.0f} MB, {took}", flush=True)
     root = project(WORK / "project")
     rows = [
         timed("first import", [first], root),

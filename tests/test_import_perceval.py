@@ -17,7 +17,7 @@ from mdm.data.events import load_events
 from mdm.errors import ConfigError, DataError
 from mdm.metrics.responses import first_responses
 from mdm.sources.importer import import_perceval
-from tests.conftest import REPO, mdm
+from tests.conftest import FIXTURES, REPO, mdm
 from tests.perceval import services
 from tests.perceval.repos import (
     COMMUNITY,
@@ -464,6 +464,22 @@ def test_github_pull_request_items_add_reviews_to_the_same_thread(
     # the pull request was opened by dependabot: its thread counts only with bots
     with_bots = first_responses(events, bots=True)
     assert with_bots["hours"].dropna().tolist() == [4.0, 2.5]
+
+
+def test_mailing_list_threads_follow_references(project: Path, tmp_path: Path) -> None:
+    """Perceval's real mbox backend on a local archive: replies join their first message."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    shutil.copy(FIXTURES / "data" / "mailing_list_thread.mbox", archive / "l10n.mbox")
+    origin = "http://127.0.0.1:8000/l10n"  # matches the SUMO source of these tests' params
+    collected = services.perceval(tmp_path / "mbox.jsonl", "mbox", origin, str(archive))
+    import_perceval(project, [collected])
+    events = events_of(project).sort_values("timestamp")
+    assert events["activity_type"].astype(str).tolist() == ["thread_opened", "message", "message"]
+    assert events["thread_id"].nunique() == 1
+    assert events["utc_offset_minutes"].tolist() == [-180, 540, 60]
+    assert first_responses(events)["hours"].tolist() == [5.0]
+    assert_nothing_personal([project / "data" / "activity.parquet"], NAMES)
 
 
 def test_remo_events_and_activity_reports(project: Path, tmp_path: Path) -> None:
