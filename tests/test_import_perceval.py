@@ -376,6 +376,7 @@ def _collect(
 WEB = {
     "discourse": ((services.discourse_routes, "discourse", "BASE"), None),
     "kitsune": ((services.kitsune_routes, "kitsune", "BASE"), None),
+    "bugzillarest": ((services.bugzilla_routes, "bugzillarest", "BASE"), None),
     "pontoon": (
         (
             services.pontoon_routes,
@@ -411,6 +412,7 @@ WEB = {
 EXPECTED = {
     "discourse": ({"topic_opened": 1, "post": 2}, [2.0]),
     "kitsune": ({"question": 1, "answer": 3}, [3.0]),
+    "bugzillarest": ({"bug_opened": 1, "comment": 1}, [7.0]),
     "pontoon": ({"translation": 1, "translation_review": 1}, [6.0]),
     "github": ({"issue_opened": 1, "comment": 2, "pull_request_opened": 1}, [4.0]),
 }

@@ -28,6 +28,7 @@ PEOPLE = [
     "Eve Example",
     "Farid Haddad",
     "Grace Mentor",
+    "bruno@example.org",
 ]
 
 PERCEVAL = Path(sys.executable).with_name("perceval")
@@ -332,3 +333,39 @@ def github_routes(base: str) -> dict[str, Any]:
         routes[f"/api/v3/users/{login}"] = record
         routes[f"/api/v3/users/{login}/orgs"] = []
     return routes
+
+
+# --- Bugzilla (REST API under /rest) -----------------------------------------------------------
+
+
+def bugzilla_routes(base: str) -> dict[str, Any]:
+    bug = {
+        "id": 1880001,
+        "summary": "Sync article shows the old menu",
+        "creation_time": "2024-03-04T09:00:00Z",
+        "last_change_time": "2024-03-04T16:00:00Z",
+        "creator": "alice@example.org",
+        "creator_detail": {"email": "alice@example.org", "name": "alice@example.org",
+                           "real_name": "Alice Andersen"},
+        "product": "support.mozilla.org",
+        "component": "Knowledge Base Content",
+        "status": "NEW",
+    }  # fmt: skip
+    comments = [
+        {"id": 1, "count": 0, "bug_id": 1880001, "creator": "alice@example.org",
+         "creation_time": "2024-03-04T09:00:00Z", "text": "Steps to reproduce..."},
+        {"id": 2, "count": 1, "bug_id": 1880001, "creator": "bruno@example.org",
+         "creation_time": "2024-03-04T16:00:00Z", "text": "Confirmed."},
+    ]  # fmt: skip
+
+    def bugs(query: dict[str, list[str]]) -> dict[str, Any]:
+        first = int(query.get("offset", ["0"])[0]) == 0
+        return {"bugs": [bug] if first else []}
+
+    return {
+        "/rest/bug": bugs,
+        "/rest/bug/1880001/comment": {"bugs": {"1880001": {"comments": comments}}},
+        "/rest/bug/1880001/history": {"bugs": [{"id": 1880001, "history": []}]},
+        "/rest/bug/1880001/attachment": {"bugs": {"1880001": []}},
+        "/rest/version": {"version": "5.0.4"},
+    }
