@@ -16,6 +16,7 @@ import pytest
 from mdm.data.events import load_events
 from mdm.errors import ConfigError, DataError
 from mdm.metrics.responses import first_responses
+from mdm.sources import events_out
 from mdm.sources.importer import import_perceval
 from tests.conftest import FIXTURES, REPO, mdm
 from tests.perceval import services
@@ -299,11 +300,12 @@ def test_a_failed_write_leaves_the_events_file_as_it_was(
     repo = make_repo(tmp_path / "community-repo", [*COMMUNITY[:1]])
     add_commit(repo, Commit("Mo", "mo@example.org", "2024-06-01T10:00:00+00:00"), "more")
 
-    def interrupted(table: object, where: Path, **kwargs: object) -> None:
-        Path(where).write_bytes(b"PAR1 half a file")
+    def interrupted(*args: object) -> None:
+        # the existing events are in the new file by now: Ctrl-C halfway through writing it
+        assert (events.parent / ".activity.parquet.importing").stat().st_size > 0
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pq, "write_table", interrupted)
+    monkeypatch.setattr(events_out, "_new", interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_perceval(project, [perceval_git(repo, tmp_path / "more.jsonl")])
     assert events.read_bytes() == before

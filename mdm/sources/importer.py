@@ -1,13 +1,13 @@
 """``mdm import perceval``: Perceval JSON lines → the project's events file.
 
-The files are streamed line by line (plain or ``.gz``); events go into Arrow
-batches at once, so a million items never sit in memory as Python dicts. Each
-event's ``event_id`` is the Perceval item ``uuid`` and the event's key within the
-item: importing a file twice adds nothing, a newer collection adds only what is
-new. Items already imported with the same ``updated_on`` are skipped without
-parsing (their fingerprints are kept in ``data/private/``). The events file, the
-identity register and the fingerprints are each replaced atomically, events
-first: a failed import leaves the events file as it was.
+The files are streamed line by line (plain or ``.gz``); the events of each item go
+into Arrow batches spilled to a temporary Parquet file, so a million items never
+sit in memory as Python dicts. Each event's ``event_id`` is the Perceval item
+``uuid`` and the event's key within the item: importing a file twice adds
+nothing, a newer collection adds only what is new. Items already imported with
+the same ``updated_on`` are skipped without parsing (their fingerprints are kept
+in ``data/private/``). :mod:`mdm.sources.events_out` then writes the events file
+batch by batch and renames it into place: a failed import leaves it as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from mdm.errors import ConfigError, DataError, where
+from mdm.sources.events_out import (
+    Existing,
+    People,
+    Spill,
+    fresh_events,
+    spill_schema,
+    write_events,
+)
 from mdm.sources.identities import (
     ALIASES,
     REGISTER,
@@ -36,15 +45,12 @@ from mdm.sources.identities import (
 from mdm.sources.perceval import BACKENDS, map_item
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pyarrow as pa
-
     from mdm.params.models import Source
 
 __all__ = ["ImportSummary", "import_perceval"]
 
 ITEMS = "data/private/imported-items.npz"
-_BATCH = 65_536
+_BATCH = 65_536  # events per spilled batch
 _ENVELOPE = ("backend_name", "origin", "uuid", "category", "data")
 # ``perceval --json-line`` sorts keys, so an item's line ends with its update time and uuid
 _TAIL = re.compile(rb'"updated_on":([-+0-9.eE]+),"uuid":"([0-9a-f]{40})"\}\s*$')
@@ -137,12 +143,12 @@ def _item(raw: bytes, shown: str, line: int) -> dict[str, Any]:
 
 
 class _Collector:
-    """Mapped events as Arrow record batches, people as identity nodes."""
+    """Mapped events spilled in Arrow record batches, people as identity nodes."""
 
-    def __init__(self, identities: Identities) -> None:
+    def __init__(self, identities: Identities, spill: Spill) -> None:
         self.identities = identities
+        self.spill = spill
         self.origins: dict[str, int] = {}
-        self.batches: list[pa.RecordBatch] = []
         self.fingerprints: list[int] = []
         self.summary_items: Counter[str] = Counter()
         self.without_person = 0
@@ -180,17 +186,20 @@ class _Collector:
         if not self._rows[0]:
             return
         ids, stamps, offsets, kinds, threads, people, origins = self._rows
-        self.batches.append(
+        self.spill.write(
             pa.record_batch(
                 {
                     "event_id": pa.array(ids, pa.string()),
                     "ns": pa.array(stamps, pa.int64()),
                     "utc_offset_minutes": pa.array(offsets, pa.int16()),
-                    "activity_type": pa.array(kinds, pa.string()).dictionary_encode(),
+                    "activity_type": pa.array(kinds, pa.string())
+                    .dictionary_encode()
+                    .cast(pa.dictionary(pa.int32(), pa.string())),
                     "thread_id": pa.array(threads, pa.string()),
                     "node": pa.array(people, pa.int32()),
                     "origin": pa.array(origins, pa.int32()),
-                }
+                },
+                schema=spill_schema(),
             )
         )
         self._rows = ([], [], [], [], [], [], [])
@@ -217,6 +226,7 @@ def _collect(files: Sequence[Path], collector: _Collector, known: set[int]) -> i
                 collector.fingerprints.append(mark)
             collector.add(_item(raw, shown, line), shown, line)
     collector.flush()
+    collector.spill.close()
     return unchanged
 
 
@@ -241,99 +251,7 @@ def _places(
     return places, unmapped
 
 
-# --- the events file: read, merge, replace ------------------------------------------------------
-
-
-def _existing(path: Path, shown: str, ours: bool) -> pa.Table | None:
-    """The current events as an Arrow table, with event ids.
-
-    A file someone else wrote is checked by mdm's own loader first; the Parquet file the
-    last import wrote (``ours``: its size and time are on record) is read as it is.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from mdm.data.events import load_events
-
-    if not path.is_file():
-        return None
-    if ours and path.suffix == ".parquet":
-        table = pq.read_table(path)
-    else:
-        table = pa.Table.from_pandas(load_events(path, shown), preserve_index=False)
-    columns = {}
-    for name in table.column_names:
-        column = table[name]
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        if pa.types.is_large_string(column.type):
-            column = column.cast(pa.string())
-        columns[name] = column
-    columns["timestamp"] = columns["timestamp"].cast(pa.timestamp("ns", "UTC"))
-    if "event_id" not in columns:
-        columns["event_id"] = _event_ids(path, table.num_rows)
-    return pa.table(columns)
-
-
-def _event_ids(path: Path, rows: int) -> pa.ChunkedArray:
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-    import pyarrow.parquet as pq
-
-    if path.suffix == ".parquet":
-        if "event_id" in pq.read_schema(path).names:
-            return pq.read_table(path, columns=["event_id"])["event_id"].cast(pa.string())
-    else:
-        with _open(path) as stream:
-            header = stream.readline().decode("utf-8-sig")
-        if "event_id" in [h.strip() for h in header.split(",")]:
-            options = pa_csv.ConvertOptions(
-                include_columns=["event_id"], column_types={"event_id": pa.string()}
-            )
-            return pa_csv.read_csv(path, convert_options=options)["event_id"]
-    return pa.chunked_array([pa.nulls(rows, pa.string())])
-
-
-def _replace(table: pa.Table, path: Path) -> None:
-    """Write next to ``path``, then rename over it: readers see the old file or the new one."""
-    import pyarrow.csv as pa_csv
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.importing")
-    try:
-        if path.suffix == ".parquet":
-            pq.write_table(table, temporary, compression="zstd")
-        else:
-            with _csv_target(temporary, path) as out:
-                pa_csv.write_csv(_as_text(table), out)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _csv_target(temporary: Path, path: Path) -> BinaryIO:
-    if path.name.endswith(".gz"):
-        return cast(BinaryIO, gzip.open(temporary, "wb"))
-    return temporary.open("wb")
-
-
-def _as_text(table: pa.Table) -> pa.Table:
-    """Events as mdm's CSV: ISO 8601 local time with its UTC offset, no offset column."""
-    import numpy as np
-    import pyarrow as pa
-
-    ns = table["timestamp"].cast(pa.int64()).to_numpy()
-    minutes = table["utc_offset_minutes"].to_numpy().astype(np.int64)
-    local = (ns + minutes * 60_000_000_000).astype("datetime64[ns]")
-    clock = np.datetime_as_string(local, unit="s")
-    sign = np.where(minutes < 0, "-", "+")
-    hours = np.char.zfill((np.abs(minutes) // 60).astype(str), 2)
-    mins = np.char.zfill((np.abs(minutes) % 60).astype(str), 2)
-    stamps = np.char.add(np.char.add(np.char.add(np.char.add(clock, sign), hours), ":"), mins)
-    text = table.drop_columns(["utc_offset_minutes"])
-    index = text.schema.get_field_index("timestamp")
-    return text.set_column(index, "timestamp", pa.array(stamps.tolist(), pa.string()))
+# --- which items were imported already -------------------------------------------------------
 
 
 def _known_items(root: Path, events: Path) -> set[int] | None:
@@ -387,33 +305,67 @@ def import_perceval(
         else {}
     )
     known = _known_items(project.root, events_path)
-    collector = _Collector(identities)
-    summary.unchanged_items = _collect(files, collector, known or set())
-    summary.items, summary.without_person = collector.summary_items, collector.without_person
-    places, summary.unmapped = _places(collector.origins, project.info.sources, community, area)
-    if summary.unmapped and not dry_run:
-        raise ConfigError(_unmapped_message(summary.unmapped))
-    key = load_key(project.root, create=not dry_run)
-    ids, bots, rows = identities.resolve(key)
-    register = register_text(rows)
-    if not collector.batches and events_path.is_file() and _same(project.root / REGISTER, register):
-        return summary  # nothing new read, nobody unified or marked anew: nothing to rewrite
-    table = _merge(
-        _existing(events_path, project.info.data.events, ours=known is not None),
-        collector,
-        places,
-        ids,
-        bots,
-        old,
-        rows,
-        summary,
-    )
-    if dry_run or table is None:
-        return summary
-    _replace(table, events_path)
+    with tempfile.TemporaryDirectory(prefix="mdm-import-") as scratch:
+        collector = _Collector(identities, Spill(Path(scratch)))
+        summary.unchanged_items = _collect(files, collector, known or set())
+        summary.items, summary.without_person = collector.summary_items, collector.without_person
+        places, summary.unmapped = _places(collector.origins, project.info.sources, community, area)
+        if summary.unmapped and not dry_run:
+            raise ConfigError(_unmapped_message(summary.unmapped))
+        people, register = _people(identities, load_key(project.root, create=not dry_run), old)
+        _count(summary, collector.spill, people, identities.size)
+        unchanged = events_path.is_file() and _same(project.root / REGISTER, register)
+        if unchanged and not collector.spill.rows:
+            return summary  # nothing new read, nobody unified or marked anew: nothing to rewrite
+        shown = project.info.data.events
+        existing = (
+            Existing(events_path, shown, known is not None) if events_path.is_file() else None
+        )
+        keep = fresh_events(collector.spill, existing)
+        summary.events_added = int(keep.sum())
+        if dry_run or (not summary.events_added and (unchanged or existing is None)):
+            return summary
+        write_events(events_path, existing, collector.spill, keep, people, places)
     write_register(project.root / REGISTER, register)
     _save_items(project.root, events_path, known or set(), collector.fingerprints)
     return summary
+
+
+def _people(identities: Identities, key: bytes, old: dict[str, list[str]]) -> tuple[People, str]:
+    """Resolve identity nodes to contributors; and the register to write."""
+    import numpy as np
+    import pandas as pd
+
+    per_node, bot_nodes, rows = identities.resolve(key)
+    person_of, ids = pd.factorize(np.asarray(per_node, dtype=object))
+    bots = np.zeros(len(ids), dtype=bool)
+    bots[person_of[np.asarray(bot_nodes, dtype=bool)]] = True
+    current = {identity: cid for cid, keys in rows.items() for identity in keys}
+    renames = {}
+    for cid, keys in old.items():
+        now = next((current[k] for k in keys if k in current), cid)
+        if now != cid:
+            renames[cid] = now
+    people = People(person_of.astype(np.int32), [str(i) for i in ids], bots, renames)
+    return people, register_text(rows)
+
+
+def _count(summary: ImportSummary, spill: Spill, people: People, identities: int) -> None:
+    """Events read, people and bots among them, and their time span."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    summary.events_read, summary.identities = spill.rows, identities
+    if not spill.rows:
+        return
+    present = np.unique(people.person_of[spill.column("node").to_numpy()])
+    summary.people, summary.bots = len(present), int(people.bots[present].sum())
+    span = pc.min_max(spill.column("ns"))
+    summary.span = (
+        pd.Timestamp(span["min"].as_py(), tz="UTC").isoformat(),
+        pd.Timestamp(span["max"].as_py(), tz="UTC").isoformat(),
+    )
 
 
 def _same(path: Path, text: str) -> bool:
@@ -427,146 +379,3 @@ def _unmapped_message(unmapped: list[str]) -> str:
         f"every origin imported, found none for {len(unmapped)}: {listed} "
         "(or give --community and --area)"
     )
-
-
-def _merge(
-    existing: pa.Table | None,
-    collector: _Collector,
-    places: list[tuple[str, str, str | None]],
-    ids: list[str],
-    bots: list[bool],
-    old: dict[str, list[str]],
-    rows: dict[str, tuple[str, ...]],
-    summary: ImportSummary,
-) -> pa.Table | None:
-    """Existing events (re-pseudonymised if people were unified since) plus the new ones."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    new = _new_events(collector, places, ids, np.array(bots, dtype=bool), summary)
-    if existing is not None:
-        existing = _renamed(existing, old, rows, ids, bots)
-        fresh = pc.invert(
-            pc.is_in(new["event_id"], value_set=existing["event_id"].combine_chunks())
-        )
-        new = new.filter(fresh)
-    summary.events_added = new.num_rows
-    if existing is None:
-        return new if new.num_rows else None
-    if not new.num_rows and not existing.num_rows:
-        return None
-    return pa.concat_tables([existing, new], promote_options="default")
-
-
-def _new_events(
-    collector: _Collector,
-    places: list[tuple[str, str, str | None]],
-    ids: list[str],
-    bots: np.ndarray[Any, Any],
-    summary: ImportSummary,
-) -> pa.Table:
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
-    schema = pa.schema(
-        [
-            ("event_id", pa.string()),
-            ("ns", pa.int64()),
-            ("utc_offset_minutes", pa.int16()),
-            ("activity_type", pa.dictionary(pa.int32(), pa.string())),
-            ("thread_id", pa.string()),
-            ("node", pa.int32()),
-            ("origin", pa.int32()),
-        ]
-    )
-    raw = pa.Table.from_batches(collector.batches, schema=schema)
-    summary.events_read = raw.num_rows
-    summary.identities = collector.identities.size
-    # per node the index of its person: events carry nodes, people are counted as indices
-    person_of, people = pd.factorize(np.asarray(ids, dtype=object))
-    nodes = raw["node"].to_numpy()
-    person = person_of[nodes]
-    present = np.unique(person)
-    bot_person = np.zeros(len(people), dtype=bool)
-    bot_person[person_of[bots]] = True
-    summary.people, summary.bots = len(present), int(bot_person[present].sum())
-    ns = raw["ns"].to_numpy()
-    if len(ns):
-        first, last = (pd.Timestamp(int(v), tz="UTC").isoformat() for v in (ns.min(), ns.max()))
-        summary.span = (first, last)
-    origin = raw["origin"].combine_chunks()
-
-    def decoded(indices: Any, values: list[Any]) -> pa.Array:
-        """Values looked up by index, in Arrow (no Python object per event)."""
-        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string())).cast(
-            pa.string()
-        )
-
-    table = pa.table(
-        {
-            "contributor_id": decoded(pa.array(person, pa.int32()), list(people)),
-            "timestamp": raw["ns"].cast(pa.timestamp("ns", "UTC")),
-            "community": decoded(origin, [p[0] for p in places]),
-            "area": decoded(origin, [p[1] for p in places]),
-            "activity_type": raw["activity_type"].cast(pa.string()),
-            "country": decoded(origin, [p[2] for p in places]),
-            "is_bot": pa.array(bot_person[person], pa.bool_()),
-            "thread_id": raw["thread_id"],
-            "utc_offset_minutes": raw["utc_offset_minutes"],
-            "event_id": raw["event_id"],
-        }
-    )
-    return _first_of_each(table)
-
-
-def _first_of_each(table: pa.Table) -> pa.Table:
-    """One item in two files (or twice in one): its events count once, the first time."""
-    import numpy as np
-    import pyarrow as pa
-
-    rows = table.num_rows
-    keyed = pa.table({"event_id": table["event_id"], "row": np.arange(rows, dtype=np.int64)})
-    first = keyed.group_by("event_id", use_threads=False).aggregate([("row", "min")])
-    if first.num_rows == rows:
-        return table
-    return table.take(np.sort(first["row_min"].to_numpy()))
-
-
-def _renamed(
-    existing: pa.Table,
-    old: dict[str, list[str]],
-    rows: dict[str, tuple[str, ...]],
-    ids: list[str],
-    bots: list[bool],
-) -> pa.Table:
-    """Imported rows take their person's current id and bot mark (people may have merged)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    current = {key: cid for cid, keys in rows.items() for key in keys}
-    bot_of = dict(zip(ids, bots, strict=True))
-    renames = {}
-    for cid, keys in old.items():
-        now = next((current[k] for k in keys if k in current), cid)
-        if now != cid:
-            renames[cid] = now
-    imported = existing["event_id"].is_valid()
-    cids = existing["contributor_id"]
-    if renames:
-        before = pa.array(list(renames), pa.string())
-        after = pa.array(list(renames.values()), pa.string())
-        position = pc.index_in(cids, value_set=before)
-        cids = pc.if_else(position.is_valid(), pc.take(after, position.fill_null(0)), cids)
-        existing = existing.set_column(
-            existing.schema.get_field_index("contributor_id"), "contributor_id", cids
-        )
-    if bot_of:
-        people = pa.array(list(bot_of), pa.string())
-        marks = pa.array(list(bot_of.values()), pa.bool_())
-        position = pc.index_in(existing["contributor_id"], value_set=people)
-        found = pc.and_(imported, position.is_valid())
-        marked = pc.if_else(found, pc.take(marks, position.fill_null(0)), existing["is_bot"])
-        existing = existing.set_column(existing.schema.get_field_index("is_bot"), "is_bot", marked)
-    return existing
