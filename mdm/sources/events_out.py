@@ -60,8 +60,21 @@ def spill_schema() -> pa.Schema:
             ("thread_id", pa.string()),
             ("node", pa.int32()),
             ("origin", pa.int32()),
+            ("key", pa.int64()),
         ]
     )
+
+
+def event_keys(ids: list[str]) -> np.ndarray[Any, Any]:
+    """A 64-bit hash per event id, to find repeats without holding every id as text.
+
+    Python's string hash is salted per process: keys are compared only within one import,
+    where the new and the existing events are hashed alike. That two of a million ids share a
+    key by chance (and one event is taken for a repeat) has odds of about one in 30 million.
+    """
+    import numpy as np
+
+    return np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
 
 
 class Spill:
@@ -139,12 +152,18 @@ class Existing:
         if not self._ours:
             self._table = _checked(path, shown)
 
-    def event_ids(self) -> pa.Array:
+    def keys(self) -> np.ndarray[Any, Any]:
+        """:func:`event_keys` of the imported events in the file (rows with an event id)."""
+        import numpy as np
         import pyarrow.parquet as pq
 
         if self._table is not None:
-            return self._table["event_id"].combine_chunks()
-        return pq.read_table(self.path, columns=["event_id"])["event_id"].combine_chunks()
+            columns = (b["event_id"] for b in self._table.to_batches(BATCH))
+        else:
+            batches = pq.ParquetFile(self.path).iter_batches(BATCH, columns=["event_id"])
+            columns = (b["event_id"] for b in batches)
+        parts = [event_keys([v for v in c.to_pylist() if v is not None]) for c in columns]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def tables(self) -> Iterator[pa.Table]:
         import pyarrow as pa
@@ -231,16 +250,12 @@ def _new(
 def fresh_events(spill: Spill, existing: Existing | None) -> np.ndarray[Any, Any]:
     """Per spilled event: is it new? (not in the file, and the first of its id in this import)"""
     import numpy as np
-    import pyarrow.compute as pc
 
-    ids = spill.column("event_id")
-    # codes number the distinct ids in order of first appearance: a code seen before is a repeat
-    codes = pc.dictionary_encode(ids).indices.to_numpy()
-    keep = np.zeros(len(ids), dtype=bool)
-    keep[np.unique(codes, return_index=True)[1]] = True
+    keys = spill.column("key").to_numpy()
+    keep = np.zeros(len(keys), dtype=bool)
+    keep[np.unique(keys, return_index=True)[1]] = True  # the first of each id in this import
     if existing is not None:
-        known = pc.is_in(ids, value_set=existing.event_ids()).to_numpy(zero_copy_only=False)
-        keep &= ~known
+        keep &= ~np.isin(keys, existing.keys())
     return keep
 
 

@@ -30,6 +30,7 @@ from mdm.sources.events_out import (
     Existing,
     People,
     Spill,
+    event_keys,
     fresh_events,
     spill_schema,
     write_events,
@@ -152,6 +153,9 @@ class _Collector:
         self.fingerprints: list[int] = []
         self.summary_items: Counter[str] = Counter()
         self.without_person = 0
+        # for the summary, kept as items are read: the spill is not read back for it
+        self.nodes: set[int] = set()
+        self.span = (2**63 - 1, -(2**63))
         self._rows: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
 
     def add(self, item: dict[str, Any], shown: str, line: int) -> None:
@@ -186,6 +190,8 @@ class _Collector:
         if not self._rows[0]:
             return
         ids, stamps, offsets, kinds, threads, people, origins = self._rows
+        self.nodes.update(people)
+        self.span = (min(self.span[0], min(stamps)), max(self.span[1], max(stamps)))
         self.spill.write(
             pa.record_batch(
                 {
@@ -198,6 +204,7 @@ class _Collector:
                     "thread_id": pa.array(threads, pa.string()),
                     "node": pa.array(people, pa.int32()),
                     "origin": pa.array(origins, pa.int32()),
+                    "key": pa.array(event_keys(ids), pa.int64()),
                 },
                 schema=spill_schema(),
             )
@@ -313,7 +320,7 @@ def import_perceval(
         if summary.unmapped and not dry_run:
             raise ConfigError(_unmapped_message(summary.unmapped))
         people, register = _people(identities, load_key(project.root, create=not dry_run), old)
-        _count(summary, collector.spill, people, identities.size)
+        _count(summary, collector, people)
         unchanged = events_path.is_file() and _same(project.root / REGISTER, register)
         if unchanged and not collector.spill.rows:
             return summary  # nothing new read, nobody unified or marked anew: nothing to rewrite
@@ -350,22 +357,20 @@ def _people(identities: Identities, key: bytes, old: dict[str, list[str]]) -> tu
     return people, register_text(rows)
 
 
-def _count(summary: ImportSummary, spill: Spill, people: People, identities: int) -> None:
+def _count(summary: ImportSummary, collector: _Collector, people: People) -> None:
     """Events read, people and bots among them, and their time span."""
     import numpy as np
     import pandas as pd
-    import pyarrow.compute as pc
 
-    summary.events_read, summary.identities = spill.rows, identities
-    if not spill.rows:
+    summary.events_read = collector.spill.rows
+    summary.identities = collector.identities.size
+    if not collector.spill.rows:
         return
-    present = np.unique(people.person_of[spill.column("node").to_numpy()])
+    nodes = np.fromiter(collector.nodes, dtype=np.int64, count=len(collector.nodes))
+    present = np.unique(people.person_of[nodes])
     summary.people, summary.bots = len(present), int(people.bots[present].sum())
-    span = pc.min_max(spill.column("ns"))
-    summary.span = (
-        pd.Timestamp(span["min"].as_py(), tz="UTC").isoformat(),
-        pd.Timestamp(span["max"].as_py(), tz="UTC").isoformat(),
-    )
+    first, last = (pd.Timestamp(ns, tz="UTC").isoformat() for ns in collector.span)
+    summary.span = (first, last)
 
 
 def _same(path: Path, text: str) -> bool:
