@@ -207,6 +207,9 @@ def test_pseudonyms_are_keyed_and_nothing_personal_is_written(
     import_perceval(project, [community_log])
     events = project / "data" / "activity.parquet"
     assert_nothing_personal([events], NAMES)
+    # nor Perceval's uuids: unkeyed hashes of ids that, for some tools, hold a username
+    uuids = [json.loads(line)["uuid"] for line in community_log.read_text().splitlines()]
+    assert_nothing_personal([events], uuids)
     key = project / "data" / "private" / "pseudonym.key"
     assert key.stat().st_mode & 0o077 == 0
     # the same people under another project's key get other ids

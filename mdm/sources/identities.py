@@ -38,6 +38,7 @@ __all__ = [
     "load_key",
     "protected_strings",
     "register_text",
+    "save_key",
     "write_register",
 ]
 
@@ -52,21 +53,27 @@ _BOT_PREFIXES = ("dependabot", "renovate", "github-actions", "greenkeeper", "sny
 _MIN_PROTECTED = 3  # shorter strings (and numeric user ids) match too much ordinary text
 
 
-def load_key(root: Path, create: bool) -> bytes:
-    """The project's pseudonym key; made (mode 0600) on first use when ``create``."""
+def load_key(root: Path) -> tuple[bytes, bool]:
+    """The project's pseudonym key, and whether it is new (then :func:`save_key` it)."""
     path = root / KEY
-    if path.is_file():
+    if not path.is_file():
+        return secrets.token_bytes(32), True
+    try:
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        if len(key) < 16:
-            raise DataError(f"{KEY}:1: expected a hex key of at least 16 bytes, got {len(key)}")
-        return key
-    key = secrets.token_bytes(32)
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as out:
-            out.write(key.hex() + "\n")
-    return key
+    except (UnicodeDecodeError, ValueError) as err:
+        raise DataError(f"{KEY}:1: expected the key as hex digits: {err}") from err
+    if len(key) < 16:
+        raise DataError(f"{KEY}:1: expected a hex key of at least 16 bytes, got {len(key)}")
+    return key, False
+
+
+def save_key(root: Path, key: bytes) -> None:
+    """Write a new key, readable by its owner only; never over an existing one."""
+    path = root / KEY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as out:
+        out.write(key.hex() + "\n")
 
 
 def _alias_key(value: str, shown: str, line: int) -> str:

@@ -3,8 +3,8 @@
 The files are streamed line by line (plain or ``.gz``); the events of each item go
 into Arrow batches spilled to a temporary Parquet file, so a million items never
 sit in memory as Python dicts. Each event's ``event_id`` is the Perceval item
-``uuid`` and the event's key within the item: importing a file twice adds
-nothing, a newer collection adds only what is new. Items already imported with
+``uuid`` (keyed-hashed) and the event's key within the item: importing a file
+twice adds nothing, a newer collection adds only what is new. Items already imported with
 the same ``updated_on`` are skipped without parsing (their fingerprints are kept
 in ``data/private/``). :mod:`mdm.sources.events_out` then writes the events file
 batch by batch and renames it into place: a failed import leaves it as it was.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
@@ -41,6 +43,7 @@ from mdm.sources.identities import (
     Identities,
     load_key,
     register_text,
+    save_key,
     write_register,
 )
 from mdm.sources.perceval import BACKENDS, map_item
@@ -146,9 +149,10 @@ def _item(raw: bytes, shown: str, line: int) -> dict[str, Any]:
 class _Collector:
     """Mapped events spilled in Arrow record batches, people as identity nodes."""
 
-    def __init__(self, identities: Identities, spill: Spill) -> None:
+    def __init__(self, identities: Identities, spill: Spill, key: bytes) -> None:
         self.identities = identities
         self.spill = spill
+        self.key = key
         self.origins: dict[str, int] = {}
         self.fingerprints: list[int] = []
         self.summary_items: Counter[str] = Counter()
@@ -168,13 +172,18 @@ class _Collector:
             ) from err
         self.summary_items[str(item["backend_name"]).lower()] += 1
         origin = self.origins.setdefault(str(item["origin"]), len(self.origins))
+        # a uuid is an unkeyed SHA-1 of the origin and the item's id, which for some tools
+        # holds a username (ReMo report URLs) or an address (Message-ID): written keyed
+        uuid = str(item["uuid"])
+        keyed = hmac.new(self.key, uuid.encode(), sha256).hexdigest()[:24]
         ids, stamps, offsets, kinds, threads, people, origins = self._rows
         for event in events:
             node = self.identities.see(event.actor)
             if node < 0:
                 self.without_person += 1
                 continue
-            ids.append(event.event_id)
+            event_id = event.event_id
+            ids.append(keyed + event_id[len(uuid) :] if event_id.startswith(uuid) else event_id)
             stamps.append(event.when[0])
             offsets.append(event.when[1])
             kinds.append(event.activity_type)
@@ -313,13 +322,14 @@ def import_perceval(
     )
     known = _known_items(project.root, events_path)
     with tempfile.TemporaryDirectory(prefix="mdm-import-") as scratch:
-        collector = _Collector(identities, Spill(Path(scratch)))
+        key, new_key = load_key(project.root)
+        collector = _Collector(identities, Spill(Path(scratch)), key)
         summary.unchanged_items = _collect(files, collector, known or set())
         summary.items, summary.without_person = collector.summary_items, collector.without_person
         places, summary.unmapped = _places(collector.origins, project.info.sources, community, area)
         if summary.unmapped and not dry_run:
             raise ConfigError(_unmapped_message(summary.unmapped))
-        people, register = _people(identities, load_key(project.root, create=not dry_run), old)
+        people, register = _people(identities, key, old)
         _count(summary, collector, people)
         unchanged = events_path.is_file() and _same(project.root / REGISTER, register)
         if unchanged and not collector.spill.rows:
@@ -332,6 +342,8 @@ def import_perceval(
         summary.events_added = int(keep.sum())
         if dry_run or (not summary.events_added and (unchanged or existing is None)):
             return summary
+        if new_key:  # kept before the events it pseudonymised are written
+            save_key(project.root, key)
         write_events(events_path, existing, collector.spill, keep, people, places)
     write_register(project.root / REGISTER, register)
     _save_items(project.root, events_path, known or set(), collector.fingerprints)
