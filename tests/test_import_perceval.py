@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mdm.data.events import load_events
-from mdm.errors import ConfigError, DataError
+from mdm.errors import ConfigError, DataError, PrivacyError
 from mdm.metrics.responses import first_responses
 from mdm.sources import events_out
 from mdm.sources.importer import import_perceval
@@ -219,6 +219,30 @@ def test_pseudonyms_are_keyed_and_nothing_personal_is_written(
     mine = set(events_of(project)["contributor_id"])
     theirs = set(events_of(other)["contributor_id"])
     assert len(mine) == len(theirs) == 5 and not mine & theirs  # Ana counts twice: no alias file
+
+
+def test_privacy_guard_knows_imported_people_but_not_stakeholders(
+    project: Path, tmp_path: Path
+) -> None:
+    from mdm.build.privacy import check_exports
+    from mdm.params.project import load_project
+
+    repo = make_repo(
+        tmp_path / "community-repo",
+        [*COMMUNITY, Commit("Amara Okafor", "amara@example.org", "2024-04-02T10:00:00+01:00")],
+    )
+    import_perceval(project, [perceval_git(repo, tmp_path / "git.jsonl")])
+    loaded = load_project(project)
+    page = tmp_path / "page.html"
+    page.write_text("<p>Amara Okafor (a stakeholder) thanks everyone.</p>", encoding="utf-8")
+    check_exports(loaded, "leadership", [page])  # stakeholders are named on purpose
+    for leak in ("Kenji  Watanabe", "KENJI@example.jp", "reach lena@example.de."):
+        page.write_text(f"<p>Thanks to {leak}</p>", encoding="utf-8")
+        with pytest.raises(
+            PrivacyError,
+            match=r"^page\.html: contains an email, username or name of contributor p[0-9a-f]{15} from imported activity",
+        ):
+            check_exports(loaded, "leadership", [page])
 
 
 # --- idempotence, newer collections, atomic replace ---------------------------------------------
