@@ -236,6 +236,12 @@ def test_privacy_guard_knows_imported_people_but_not_stakeholders(
     page = tmp_path / "page.html"
     page.write_text("<p>Amara Okafor (a stakeholder) thanks everyone.</p>", encoding="utf-8")
     check_exports(loaded, "leadership", [page])  # stakeholders are named on purpose
+    # nor do bot marks or one-word handles the params use as words (a "homework" account)
+    register = project / "data" / "private" / "imported-identities.csv"
+    with register.open("a", encoding="utf-8") as out:
+        out.write("p0000000000000001,user,github.com:homework\n")
+    page.write_text("<p>Yes: homework clubs, yes.</p>", encoding="utf-8")
+    check_exports(load_project(project), "leadership", [page])
     for leak in ("Kenji  Watanabe", "KENJI@example.jp", "reach lena@example.de."):
         page.write_text(f"<p>Thanks to {leak}</p>", encoding="utf-8")
         with pytest.raises(

@@ -259,7 +259,9 @@ def write_register(path: Path, text: str) -> None:
 def protected_strings(project: Project) -> dict[str, str]:
     """Every email, username and name an import saw (lower case) → its contributor id.
 
-    Stakeholders' names are left out: params/stakeholders.yaml names them on purpose.
+    Stakeholders' names are left out (params/stakeholders.yaml names them on purpose), and
+    so are one-word usernames and names that the params use as words themselves: an account
+    called ``sumo`` or ``l10n`` must not stop every document that names the SUMO community.
     """
     from mdm.data._tables import csv_rows
 
@@ -267,18 +269,28 @@ def protected_strings(project: Project) -> dict[str, str]:
     if not path.is_file():
         return {}
     public = {" ".join(s.name.lower().split()) for s in project.stakeholders.values()}
+    params = set(_words(" ".join(f.read_text(encoding="utf-8") for f in project.files)))
     found = {}
     for _, row in csv_rows(path, REGISTER, _REGISTER_COLUMNS, allow_empty=True):
-        value = row["value"].strip().lower()
-        if row["kind"] == "user":
+        kind, value = row["kind"], " ".join(row["value"].lower().split())
+        if kind == "user":
             value = value.split(":", 1)[-1]
-        value = " ".join(value.split())
-        if len(value) >= _MIN_PROTECTED and not value.isdigit() and value not in public:
-            found[value] = row["contributor_id"]
+        elif kind not in ("email", "name"):
+            continue  # bot marks
+        if len(value) < _MIN_PROTECTED or value.isdigit() or value in public:
+            continue
+        if kind != "email" and " " not in value and value in params:
+            continue
+        found[value] = row["contributor_id"]
     return found
 
 
 _TOKEN = re.compile(r"[\w.+\-@\[\]']+")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words, with emails, ``[bot]`` and dotted or hyphenated handles kept whole."""
+    return [w.strip(".'-").lower() for w in _TOKEN.findall(text)]
 
 
 def check_imported(project: Project, files: Iterable[Path], text_of: Callable[[Path], str]) -> None:
@@ -294,7 +306,7 @@ def check_imported(project: Project, files: Iterable[Path], text_of: Callable[[P
         return
     longest = max(len(p.split()) for p in protected)
     for path in files:
-        words = [w.strip(".'-").lower() for w in _TOKEN.findall(text_of(path))]
+        words = _words(text_of(path))
         for start in range(len(words)):
             for size in range(1, min(longest, len(words) - start) + 1):
                 cid = protected.get(" ".join(words[start : start + size]))
