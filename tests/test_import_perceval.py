@@ -412,6 +412,19 @@ WEB = {
     "discourse": ((services.discourse_routes, "discourse", "BASE"), None),
     "kitsune": ((services.kitsune_routes, "kitsune", "BASE"), None),
     "bugzillarest": ((services.bugzilla_routes, "bugzillarest", "BASE"), None),
+    "gitlab": (
+        (
+            services.gitlab_routes,
+            "gitlab",
+            "mozilla",
+            "l10n-docs",
+            "--enterprise-url",
+            "BASE",
+            "--category",
+            "issue",
+        ),
+        None,
+    ),
     "pontoon": (
         (
             services.pontoon_routes,
@@ -448,6 +461,7 @@ EXPECTED = {
     "discourse": ({"topic_opened": 1, "post": 2}, [2.0]),
     "kitsune": ({"question": 1, "answer": 3}, [3.0]),
     "bugzillarest": ({"bug_opened": 1, "comment": 1}, [7.0]),
+    "gitlab": ({"issue_opened": 1, "comment": 1}, [3.0]),  # GitLab's own "added label" left out
     "pontoon": ({"translation": 1, "translation_review": 1}, [6.0]),
     "github": ({"issue_opened": 1, "comment": 2, "pull_request_opened": 1}, [4.0]),
 }

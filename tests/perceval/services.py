@@ -369,3 +369,29 @@ def bugzilla_routes(base: str) -> dict[str, Any]:
         "/rest/bug/1880001/attachment": {"bugs": {"1880001": []}},
         "/rest/version": {"version": "5.0.4"},
     }
+
+
+# --- GitLab (REST v4 under /api/v4, project "mozilla/l10n-docs") --------------------------------
+
+
+def gitlab_routes(base: str) -> dict[str, Any]:
+    project = "/api/v4/projects/mozilla/l10n-docs"  # the server decodes the %2F GitLab wants
+    alice = {"id": 31, "username": "alice", "name": "Alice Andersen", "state": "active"}
+    bruno = {"id": 32, "username": "bruno", "name": "Bruno Bianchi", "state": "active"}
+    issue = {"id": 7001, "iid": 1, "title": "Glossary page is out of date", "state": "opened",
+             "author": alice, "created_at": "2024-03-04T09:00:00.000Z",
+             "updated_at": "2024-03-04T12:00:00.000Z", "user_notes_count": 1}  # fmt: skip
+    notes = [
+        {"id": 81, "body": "added ~docs label", "author": bruno, "system": True,
+         "created_at": "2024-03-04T09:30:00.000Z"},
+        {"id": 82, "body": "On it.", "author": bruno, "system": False,
+         "created_at": "2024-03-04T12:00:00.000Z"},
+    ]  # fmt: skip
+    return {
+        project: {"id": 55, "path_with_namespace": "mozilla/l10n-docs"},
+        f"{project}/issues": [issue],
+        f"{project}/issues/1/notes": notes,
+        f"{project}/issues/1/award_emoji": [],
+        f"{project}/issues/1/notes/81/award_emoji": [],
+        f"{project}/issues/1/notes/82/award_emoji": [],
+    }
