@@ -199,7 +199,10 @@ def check_exports(
     for ``audience``. ``printed`` gives a file's text when the caller has it already (the
     text WeasyPrint laid out on a PDF's pages), so that it is not extracted again."""
     from mdm.data import forbidden_names, load_quotes, load_register
+    from mdm.sources.identities import check_imported
 
+    texts = {path: (printed or {}).get(path) or export_text(path) for path in files}
+    check_imported(project, texts, texts.__getitem__)  # people behind imported activity
     paths = project.info.data
     register_path = project.data_path("pseudonyms")
     if not register_path.is_file():
@@ -221,8 +224,7 @@ def check_exports(
         for pseudonym, name in register.items()
         if name in forbidden
     }
-    for path in files:
-        text = printed[path] if printed and path in printed else export_text(path)
+    for path, text in texts.items():
         found = _searchable(text, masked)
         named = [p for p, words in patterns.items() if any(w in found for w in words)]
         if named:

@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     from mdm import __version__
-    from mdm.cli import authoring, build, review
+    from mdm.cli import authoring, build, imports, review
 
     parser = argparse.ArgumentParser(
         prog="mdm",
@@ -29,7 +29,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     handlers: dict[str, Handler] = {}
     # the order of ``mdm --help``: make documents, follow their review, reshape the project
-    for group in (build, review, authoring):
+    for group in (build, review, authoring, imports):
         handlers.update(group.register(commands))
     return parser, handlers
 

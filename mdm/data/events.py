@@ -25,6 +25,8 @@ __all__ = ["EVENT_COLUMNS", "EVENT_FRAME_COLUMNS", "OPTIONAL_EVENT_COLUMNS", "lo
 EVENT_COLUMNS = ("contributor_id", "timestamp", "community", "area", "activity_type")
 OPTIONAL_EVENT_COLUMNS = ("country", "affiliation", "is_bot", "thread_id")
 EVENT_FRAME_COLUMNS = (*EVENT_COLUMNS, *OPTIONAL_EVENT_COLUMNS, "utc_offset_minutes")
+# written by ``mdm import``: the key that keeps a re-import from adding an event twice
+IMPORT_COLUMNS = ("event_id",)
 _CATEGORIES = ("community", "area", "activity_type", "country", "affiliation")
 _PATTERNS = {
     "country": (r"^[A-Z]{2}$", "an ISO 3166 alpha-2 country code such as DE"),
@@ -68,7 +70,7 @@ def _from_csv(path: Path, shown: str) -> pd.DataFrame:
     if not first_line:
         raise no_header(shown, EVENT_COLUMNS)
     header = [h.strip() for h in next(csv.reader([first_line]))]
-    check_header(shown, header, EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS)
+    check_header(shown, header, EVENT_COLUMNS, (*OPTIONAL_EVENT_COLUMNS, *IMPORT_COLUMNS))
     try:
         table = pa_csv.read_csv(
             io.BytesIO(raw),
@@ -217,7 +219,9 @@ def _read_parquet(path: Path, shown: str) -> Any:
         raise DataError(f"{shown}: cannot read Parquet: {err}") from err
     # pandas stores a non-default index as __index_level_N__; it is not data
     names = [n for n in schema.names if not n.startswith("__index_level_")]
-    check_header(shown, names, EVENT_COLUMNS, (*OPTIONAL_EVENT_COLUMNS, "utc_offset_minutes"))
+    optional = (*OPTIONAL_EVENT_COLUMNS, "utc_offset_minutes", *IMPORT_COLUMNS)
+    check_header(shown, names, EVENT_COLUMNS, optional)
+    names = [n for n in names if n not in IMPORT_COLUMNS]  # not read: metrics never use it
     text = [n for n in _CATEGORIES if n in names and pa.types.is_string(schema.field(n).type)]
     try:
         table = pq.read_table(path, columns=names, read_dictionary=text)

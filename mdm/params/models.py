@@ -42,6 +42,7 @@ __all__ = [
     "ProjectInfo",
     "Role",
     "RoleAssignment",
+    "Source",
     "Stakeholder",
     "StakeholdersFile",
     "TableSpec",
@@ -130,6 +131,17 @@ class DataPaths(Model):
     (e.g. a surname "Rose"): the privacy guard does not flag them on their own."""
 
 
+class Source(Model):
+    """Where imported activity belongs: Perceval origins matching ``origin`` (a glob)."""
+
+    origin: Text
+    community: Text
+    area: Text
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    collect: list[Text] = []
+    """``mdm collect`` runs ``perceval`` with these arguments, e.g. ``[kitsune, URL]``."""
+
+
 class ProjectInfo(Model):
     """``params/project.yaml``: what the project is."""
 
@@ -147,6 +159,10 @@ class ProjectInfo(Model):
     """The last day values refer to (docs/metrics.md); unset: the day of the last event."""
     data_note: str = ""
     """Said about the research data in the sources appendix (e.g. "synthetic and illustrative")."""
+    sources: list[Source] = []
+    """Perceval origin → community and area, first match wins (``mdm import perceval``)."""
+    bots: list[Text] = []
+    """Accounts (emails, usernames or globs) whose activity is marked ``is_bot`` on import."""
 
 
 class Role(StrEnum):

@@ -1,0 +1,1 @@
+"""Helpers that make real Perceval runs possible offline: git repositories and fake services."""
