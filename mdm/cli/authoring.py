@@ -17,6 +17,18 @@ __all__ = ["register"]
 
 def register(commands: SubParsers) -> dict[str, Handler]:
     """Add the authoring subcommands to ``commands``; return their handlers by name."""
+    _add_init(commands)
+    _add_new_topic(commands)
+    _add_rename_and_merge(commands)
+    return {
+        "init": _init,
+        "new-topic": _new_topic,
+        "rename-topic": _rename_topic,
+        "merge-topic": _merge_topic,
+    }
+
+
+def _add_init(commands: SubParsers) -> None:
     init = commands.add_parser(
         "init", help="start a new project in DIR: params, data, README (no Mozilla content)"
     )
@@ -34,6 +46,8 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         "with --with-notebooks, write the text files too",
     )
 
+
+def _add_new_topic(commands: SubParsers) -> None:
     new = commands.add_parser("new-topic", help="add a topic area: params/topics/ID.yaml")
     new.add_argument("topic_id", metavar="ID", help="lower-case letters, digits and '-'")
     new.add_argument("title", metavar="TITLE")
@@ -54,6 +68,8 @@ def register(commands: SubParsers) -> dict[str, Handler]:
     )
     project_option(new)
 
+
+def _add_rename_and_merge(commands: SubParsers) -> None:
     rename = commands.add_parser(
         "rename-topic", help="change a topic's id in its file name and everywhere it is used"
     )
@@ -71,13 +87,6 @@ def register(commands: SubParsers) -> dict[str, Handler]:
     merge.add_argument("source", metavar="SOURCE")
     merge.add_argument("target", metavar="TARGET")
     project_option(merge)
-
-    return {
-        "init": _init,
-        "new-topic": _new_topic,
-        "rename-topic": _rename_topic,
-        "merge-topic": _merge_topic,
-    }
 
 
 def _init(args: argparse.Namespace) -> int:
