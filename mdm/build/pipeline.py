@@ -181,7 +181,7 @@ def _build_into(
     log: Callable[[str], None],
 ) -> None:
     """Execute, assemble and print into ``staging``, then publish to ``output/``."""
-    from mdm.build.assemble import notebook_fragment, render_document, write_pdf
+    from mdm.build.assemble import PDF_A, notebook_fragment, render_document, write_pdf
     from mdm.build.cache import file_digest
     from mdm.build.privacy import check_exports
     from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
@@ -229,6 +229,9 @@ def _build_into(
             mark = time.perf_counter()
             write_pdf(html, staging / f"{doc}.pdf")
             products.append(f"{doc}.pdf")
+            if options.release is not None:  # releases are archived: also PDF/A
+                write_pdf(html, staging / f"{doc}.pdfa.pdf", variant=PDF_A)
+                products.append(f"{doc}.pdfa.pdf")
             report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
         check_exports(project, project.document(doc).audience, [staging / p for p in products])
         plan.manifest[doc] = {
@@ -277,7 +280,8 @@ def _build_documents(
     for doc in documents:
         doc_specs = project.sections(doc)
         doc_keys = [section_key(s.notebook, s.parameters, s.inputs) for s in doc_specs]
-        doc_key = combine([code_fingerprint(), ",".join(options.formats), *reviewed, *doc_keys])
+        formats = [*options.formats, *(["pdf/a"] if options.release is not None else [])]
+        doc_key = combine([code_fingerprint(), ",".join(formats), *reviewed, *doc_keys])
         entry = plan.manifest.get(doc, {})
         if not options.force and entry.get("key") == doc_key and _intact(output, entry):
             report.up_to_date.append(doc)

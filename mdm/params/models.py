@@ -8,7 +8,9 @@ of sections, and a timeline of milestones. The shapes mirror the params files
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -25,10 +27,16 @@ from pydantic import (
 from mdm.params.loader import at
 
 __all__ = [
+    "Ask",
     "DataPaths",
+    "Decision",
     "Document",
     "DocumentsFile",
+    "Effect",
     "Evidence",
+    "Feedback",
+    "Investment",
+    "InvestmentOption",
     "Link",
     "MetricSpec",
     "Milestone",
@@ -112,6 +120,50 @@ class DataPaths(_Model):
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
 
 
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 code such as USD or EUR."""
+AskRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")]
+"""``<topic id>/<ask id>``: one ask of one topic."""
+
+
+class InvestmentOption(_Model):
+    """A set of asks leadership may fund together (e.g. essential, recommended, full)."""
+
+    id: Id
+    title: Text
+    description: str = ""
+    asks: Annotated[list[AskRef], Field(min_length=1)]
+
+
+class Investment(_Model):
+    """``investment`` in ``params/project.yaml``: the currency, conversions and the options."""
+
+    currency: Currency
+    rates: dict[Currency, Annotated[Decimal, Field(gt=0)]] = {}
+    """Units of ``currency`` per unit of another currency an ask is given in."""
+    note: str = ""
+    """Shown with every total, e.g. that the amounts are illustrative."""
+    options: list[InvestmentOption] = []
+    recommended: Id | None = None
+
+    @model_validator(mode="after")
+    def _options(self) -> Investment:
+        ids = [o.id for o in self.options]
+        for index, option in enumerate(self.options):
+            if option.id in ids[:index]:
+                raise ValueError(
+                    at("options", index, "id")
+                    + f"expected a unique id, got {option.id!r} a second time"
+                )
+        if self.recommended is not None and self.recommended not in ids:
+            raise ValueError(
+                at("recommended")
+                + f"expected one of the options ({', '.join(ids) or 'none declared'}), "
+                f"got {self.recommended!r}"
+            )
+        return self
+
+
 class ProjectInfo(_Model):
     """``params/project.yaml``: what the project is."""
 
@@ -125,6 +177,7 @@ class ProjectInfo(_Model):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     timeline: list[Milestone] = []
     data: DataPaths = DataPaths()
+    investment: Investment | None = None
 
 
 class Role(StrEnum):
@@ -301,6 +354,53 @@ class Evidence(_Model):
         return bool(self.values or self.charts)
 
 
+class Effect(_Model):
+    """What an ask should change: one of the topic's named values, from its baseline to a target."""
+
+    value: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]
+    target: Decimal
+    by: Quarter | None = None
+
+
+class Ask(_Model):
+    """One investment ask of a topic: what, how much, when, who owns it, what it changes."""
+
+    id: Id
+    title: Text
+    amount: Annotated[Decimal, Field(ge=0)]
+    currency: Currency
+    start: Quarter
+    end: Quarter
+    kind: Literal["people", "programs", "events", "tools", "grants"]
+    owner: Id
+    priority: Literal["high", "medium", "low"] = "medium"
+    effect: Effect | None = None
+    if_not_funded: Text
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _period(self) -> Ask:
+        if quarter_index(self.end) < quarter_index(self.start):
+            raise ValueError(
+                at("end") + f"expected a quarter from {self.start} on, got {self.end}"
+            )
+        return self
+
+    @property
+    def quarters(self) -> list[str]:
+        """Every quarter the ask spans; its amount is spread evenly over them."""
+        first, last = quarter_index(self.start), quarter_index(self.end)
+        return [f"{q // 4}-Q{q % 4 + 1}" for q in range(first, last + 1)]
+
+
+def quarter_index(quarter: str) -> int:
+    """Quarters since year 0 of a validated ``YYYY-QN``, for ordering."""
+    match = _QUARTER.match(quarter)
+    if match is None:
+        raise ValueError(f"expected YYYY-QN such as 2017-Q3, got {quarter!r}")
+    return int(match[1]) * 4 + int(match[2]) - 1
+
+
 class Topic(_Model):
     """``params/topics/<id>.yaml``: one topic area; ``id`` is the file name."""
 
@@ -317,6 +417,24 @@ class Topic(_Model):
     investment: str = ""
     structures: str = ""
     processes: str = ""
+    asks: list[Ask] = []
+
+    @model_validator(mode="after")
+    def _asks(self) -> Topic:
+        ids: list[str] = []
+        for index, ask in enumerate(self.asks):
+            if ask.id in ids:
+                raise ValueError(
+                    at("asks", index, "id") + f"expected a unique id, got {ask.id!r} a second time"
+                )
+            ids.append(ask.id)
+            if ask.effect is not None and ask.effect.value not in self.evidence.values:
+                known = ", ".join(self.evidence.values) or "none: declare them under evidence.values"
+                raise ValueError(
+                    at("asks", index, "effect", "value")
+                    + f"unknown value {ask.effect.value!r} (defined: {known})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> Topic:
@@ -350,6 +468,22 @@ class Topic(_Model):
         return self
 
 
+class Decision(_Model):
+    """The decision a document asks for: what, and by when (who decides comes from the roles)."""
+
+    request: Text
+    by: dt.date
+
+
+class Feedback(_Model):
+    """How and by when readers give feedback on a document."""
+
+    channel: Text
+    url: Url | None = None
+    deadline: dt.date
+    contact: Text
+
+
 class Document(_Model):
     """One deliverable: front-matter notebooks, then one section per topic."""
 
@@ -364,6 +498,10 @@ class Document(_Model):
     topics: Literal["all"] | list[Id] = "all"
     back: list[Id] = []
     decision_record: bool = False
+    decision: Decision | None = None
+    feedback: Feedback | None = None
+    headlines: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec] = {}
+    """Impact numbers for the summary; ``title`` is the phrase after the number."""
 
 
 class DocumentsFile(_Model):

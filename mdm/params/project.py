@@ -156,7 +156,8 @@ class Project:
                 for name in names
             ]
 
-        specs = matter(doc.front, tuple(self.files))
+        # front matter may open with a summary of every topic's numbers: it reads the data too
+        specs = matter(doc.front, (*self.files, *self.data_files()))
         topics = (
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
@@ -321,5 +322,53 @@ def _cross_check(
                     problems.append(
                         f"{where(PROJECT_FILE, line(PROJECT_FILE, 'timeline', index, 'owners', pos), field_)}: "
                         f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                    )
+    return problems + _check_investment(topics, people, info, line)
+
+
+def _check_investment(
+    topics: dict[str, Topic],
+    people: StakeholdersFile | None,
+    info: ProjectInfo | None,
+    line: Any,
+) -> list[str]:
+    """Asks sum in one currency (or an explicit rate), have known owners; options name real asks."""
+    problems = []
+    plan = info.investment if info is not None else None
+    known = {s.id for s in people.stakeholders} if people is not None else None
+    currencies = {a.currency for t in topics.values() for a in t.asks}
+    for t in topics.values():
+        shown = f"{TOPICS_DIR}/{t.id}.yaml"
+        for index, ask in enumerate(t.asks):
+            loc = ("asks", index)
+            if plan is not None and ask.currency not in (plan.currency, *plan.rates):
+                problems.append(
+                    f"{where(shown, line(shown, *loc, 'currency'), f'asks.{index}.currency')}: "
+                    f"expected {plan.currency} or a currency with a rate under investment.rates "
+                    f"in {PROJECT_FILE}, got {ask.currency}"
+                )
+            elif plan is None and len(currencies) > 1:
+                problems.append(
+                    f"{where(shown, line(shown, *loc, 'currency'), f'asks.{index}.currency')}: "
+                    f"asks use {', '.join(sorted(currencies))}; expected one currency or "
+                    f"investment.currency and investment.rates in {PROJECT_FILE}"
+                )
+            if known is not None and ask.owner not in known:
+                problems.append(
+                    f"{where(shown, line(shown, *loc, 'owner'), f'asks.{index}.owner')}: "
+                    f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                )
+    if plan is not None:
+        asks = {f"{t.id}/{a.id}" for t in topics.values() for a in t.asks}
+        for index, option in enumerate(plan.options):
+            for pos, ref in enumerate(option.asks):
+                if ref not in asks:
+                    close = difflib.get_close_matches(ref, sorted(asks), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    field_ = f"investment.options.{index}.asks"
+                    at_ = line(PROJECT_FILE, "investment", "options", index, "asks", pos)
+                    problems.append(
+                        f"{where(PROJECT_FILE, at_, field_)}: unknown ask {ref!r} "
+                        f"(expected <topic>/<ask id>){hint}"
                     )
     return problems

@@ -136,7 +136,9 @@ def lines(
         ax.set_ylabel(ylabel)
         _label_x(ax, x, word.capitalize())
         if percent:
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+            ax.yaxis.set_major_formatter(_percent_formatter())
+        # counts and shares start at zero: a cut axis makes a small change look large
+        ax.set_ylim(bottom=0)
         if group:
             ax.legend(fontsize=8, ncol=2)
     shown = _pct if percent else _fmt
@@ -154,30 +156,41 @@ def lines(
 
 
 def stacked(
-    frame: pd.DataFrame, parts: list[str], *, title: str, ylabel: str, kind: str = "area"
+    frame: pd.DataFrame,
+    parts: list[str],
+    *,
+    title: str,
+    ylabel: str,
+    kind: str = "area",
+    colours: list[str] | None = None,
+    period: str = "",
 ) -> Chart:
-    """Stacked area (``kind="area"``) or stacked bars (``"bars"``) of ``parts`` over periods."""
+    """Stacked area (``kind="area"``) or stacked bars (``"bars"``) of ``parts`` over periods.
+
+    ``colours`` fixes one colour per part (categories keep their colour across charts);
+    ``period`` names the periods ("quarter") when they are plain labels.
+    """
     if frame.empty:
         return _empty(title, "Period", ylabel)
-    word = _period_word(pd.Index(frame["period"]))
+    word = period or _period_word(pd.Index(frame["period"]))
+    colours = colours or PALETTE[: len(parts)]
     x = [str(p) for p in frame["period"]]
     values = [frame[p].to_numpy(dtype=float) for p in parts]
     fig = new_figure()
     ax = fig.axes[0]
     with _drawing():
         if kind == "area":
-            ax.stackplot(
-                range(len(x)), values, labels=parts, colors=PALETTE[: len(parts)], alpha=0.85
-            )
+            ax.stackplot(range(len(x)), values, labels=parts, colors=colours, alpha=0.85)
         else:
             bottom = np.zeros(len(x))
-            for part, height, colour in zip(parts, values, PALETTE, strict=False):
+            for part, height, colour in zip(parts, values, colours, strict=False):
                 ax.bar(range(len(x)), height, bottom=bottom, label=part, color=colour)
                 bottom += height
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         _label_x(ax, x, word.capitalize())
-        ax.legend(fontsize=8, loc="upper left")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     last = frame.iloc[-1]
     totals = np.sum(values, axis=0)
     peak = int(np.argmax(totals))
@@ -302,7 +315,7 @@ def likert(shares: pd.DataFrame, *, title: str) -> Chart:
         _LIKERT if len(levels) == 5 else [PALETTE[i % len(PALETTE)] for i in range(len(levels))]
     )
     left = -(values[levels[:middle]].sum(axis=1) + (values[neutral] / 2 if neutral else 0))
-    fig = new_figure(height=max(2.4, 0.55 * len(values) + 1.4))
+    fig = new_figure(height=max(2.8, 0.55 * len(values) + 2.0))
     ax = fig.axes[0]
     questions = ["\n".join(textwrap.wrap(str(q), 38)) for q in values.index]
     with _drawing():
@@ -316,10 +329,13 @@ def likert(shares: pd.DataFrame, *, title: str) -> Chart:
         ax.xaxis.set_major_formatter(lambda v, _: f"{abs(v):.0%}")
         ax.set_xlabel("Share of respondents (disagree ← → agree)")
         ax.set_ylabel("Statement")
-        ax.set_title(title, pad=22)
+        ax.set_title(title)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
-        ax.legend(fontsize=7, ncol=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.02))
+        # at most three levels per legend row, so long labels ("Strongly agree") are never cut
+        ax.legend(
+            fontsize=7, ncol=min(len(levels), 3), loc="upper center", bbox_to_anchor=(0.5, -0.28)
+        )
     agree = values[levels[middle + (1 if neutral else 0) :]].sum(axis=1)
     disagree = values[levels[:middle]].sum(axis=1)
     alt = (

@@ -1,0 +1,203 @@
+"""The pages leadership reads first: the summary and the investment overview.
+
+The summary says what is asked, of whom and by when, the impact in headline
+numbers (each naming its period), the total and the options, and one line per
+topic linking to its section. The investment overview lists every ask with a
+Total row, totals by kind, by quarter and per option, and a chart. Both read
+the same :class:`~mdm.report.investment.Plan`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from mdm.params.models import Document, Role, Topic, ValueSpec
+from mdm.params.project import Project
+from mdm.report.evidence import Research, format_value
+from mdm.report.figures import figure_html
+from mdm.report.investment import Plan, money, plan_chart, plan_of
+from mdm.report.render import Html, markdown, render
+
+__all__ = ["Headline", "InvestmentOverview", "Summary", "headline", "period_label"]
+
+SUMMARY_ANCHOR = "sec-summary"
+INVESTMENT_ANCHOR = "sec-investment"
+SOURCES_LINK = '<a href="#sec-sources">Sources</a>'
+# when a document declares no headlines, these are shown (if there are activity events)
+DEFAULT_HEADLINES = {
+    "contributors": ValueSpec(metric="contributors", freq="Y", title="people contributed"),
+    "new_contributors": ValueSpec(
+        metric="new_contributors", freq="Y", title="people made their first contribution"
+    ),
+}
+PARTS = ("decision", "impact", "costs", "recommendations", "proposals")
+PROPOSAL_PARTS = ("decision", "impact", "costs", "recommendations")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+
+
+def period_label(period: pd.Period) -> str:
+    """``2017``, ``2017-Q4`` or ``2017-12``: the period a value covers, as the documents write it."""
+    text = str(period)
+    return re.sub(r"^(\d{4})Q([1-4])$", r"\1-Q\2", text)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A computed number, the period it covers and its change on the period before."""
+
+    label: str
+    value: str
+    period: str
+    change: str = ""
+    previous: str = ""
+
+
+def headline(research: Research, spec: ValueSpec) -> Headline:
+    """One headline number over complete periods (the running period is left out)."""
+    from mdm.metrics import change, complete_periods
+    from mdm.report.evidence import _compute  # the metric cache of this kernel
+
+    result = _compute(research, spec)
+    column = spec.column or _first_column(spec)
+    series = result.groupby("period")[column].sum()
+    series = complete_periods(series, research.events["timestamp"].max()).dropna()
+    if series.empty:
+        return Headline(spec.title, "n/a", "no complete period")
+    stats = change(series)
+    shown = format_value(stats["latest"], spec)
+    delta = spec.model_copy(update={"value": "change_pct"})
+    moved = format_value(stats["change_pct"], delta) if stats["change_pct"] is not None else ""
+    before = period_label(series.index[-2]) if len(series) > 1 else ""
+    return Headline(spec.title, shown, period_label(series.index[-1]), moved, before)
+
+
+def _first_column(spec: ValueSpec) -> str:
+    from mdm.params.models import VALUE_METRICS
+
+    return VALUE_METRICS[spec.metric][0]
+
+
+def inline(text: str) -> Html:
+    """One line of Markdown as inline HTML (no paragraph around it)."""
+    rendered = markdown(text).strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>"):
+        rendered = rendered[3:-4]
+    return Html(rendered)
+
+
+def first_line(markdown: str) -> str:
+    """The first list item (or else the first line) of a Markdown text, for a one-line summary."""
+    lines = [line for line in markdown.splitlines() if line.strip()]
+    for line in lines:
+        match = _BULLET.match(line)
+        if match:
+            return match[1].strip()
+    return lines[0].strip() if lines else ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The decision requested, the impact, the money and the recommendations, on one or two pages."""
+
+    project: Project
+    document: Document
+    anchor: str = SUMMARY_ANCHOR
+
+    @cached_property
+    def research(self) -> Research:
+        return Research(self.project)
+
+    @cached_property
+    def plan(self) -> Plan:
+        return plan_of(self.project)
+
+    def _topics(self) -> list[Topic]:
+        sections = self.project.sections(self.document.id)
+        return [self.project.topics[s.parameters["topic"]] for s in sections if "topic" in s.parameters]
+
+    def headlines(self) -> list[Headline]:
+        specs = self.document.headlines or (
+            DEFAULT_HEADLINES if self.research.exists("events") else {}
+        )
+        return [headline(self.research, spec) for spec in specs.values()]
+
+    def page(self, parts: Sequence[str] = PROPOSAL_PARTS) -> Html:
+        """The summary's ``parts`` in order: decision, impact, costs, recommendations, proposals."""
+        unknown = set(parts) - set(PARTS)
+        if unknown:
+            raise ValueError(f"unknown summary parts {sorted(unknown)}; expected some of {PARTS}")
+        deciders = [p.name for p, _ in self.project.holders(Role.DECISION_MAKER)]
+        agreement = [p.name for p, _ in self.project.holders(Role.AGREEMENT)]
+        topics = self._topics()
+        return render(
+            "summary.html.j2",
+            parts=list(parts),
+            anchor=self.anchor,
+            document=self.document,
+            deciders=deciders,
+            agreement=agreement,
+            headlines=self.headlines() if "impact" in parts else [],
+            plan=self.plan,
+            options=self.plan.option_rows(),
+            money=money,
+            recommendations=[
+                (t, inline(first_line(t.recommendations)))
+                for t in topics
+                if t.recommendations.strip()
+            ],
+            proposed=[t for t in topics if t.structures.strip() or t.processes.strip()],
+            unproposed=[t for t in topics if not (t.structures.strip() or t.processes.strip())],
+            investment_anchor=INVESTMENT_ANCHOR,
+        )
+
+    def feedback(self) -> Html:
+        """How, where and by when to give feedback on this document (``feedback`` in params)."""
+        if self.document.feedback is None:
+            return Html("")
+        return render("feedback.html.j2", feedback=self.document.feedback, document=self.document)
+
+
+@dataclass(frozen=True)
+class InvestmentOverview:
+    """Every ask in one table with a Total row; totals by kind, by quarter and per option."""
+
+    project: Project
+    document: Document
+    anchor: str = INVESTMENT_ANCHOR
+
+    @cached_property
+    def plan(self) -> Plan:
+        return plan_of(self.project)
+
+    def page(self) -> Html:
+        plan = self.plan
+        if not plan.rows:
+            return render("investment.html.j2", anchor=self.anchor, plan=plan, chart="")
+        chart = plan_chart(plan)
+        quarters = plan.by_quarter()
+        kinds = [c for c in quarters.columns if c != "period"]
+        per_quarter = [
+            (row["period"], sum((row[k] for k in kinds), start=0)) for _, row in quarters.iterrows()
+        ]
+        names = {i: s.name for i, s in self.project.stakeholders.items()}
+        return render(
+            "investment.html.j2",
+            anchor=self.anchor,
+            plan=plan,
+            money=money,
+            owners=names,
+            kinds=plan.by_kind(),
+            quarters=per_quarter,
+            options=plan.option_rows(),
+            chart=figure_html(
+                chart.figure,
+                alt=chart.alt,
+                caption=f"{quarters['period'].iloc[0]}–{quarters['period'].iloc[-1]}, by quarter; "
+                "each ask spread evenly over its quarters. Source: the asks in params/topics.",
+            ),
+        )
