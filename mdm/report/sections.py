@@ -74,8 +74,8 @@ class Overview(_Context):
 
     def timeline(self) -> Html:
         milestones = list(self.project.info.timeline)
-        if not milestones:
-            return Html("")
+        if not milestones or "roadmap" in self.document.back:
+            return Html("")  # the roadmap at the back shows every milestone, once
         chart = figure_html(
             timeline_chart(milestones, phases=[m.phase for m in milestones]),
             alt=timeline_alt(milestones),
@@ -311,8 +311,18 @@ def _roadmap_html(
         for m in pending
         if m.quarter_index <= first + 1
     ]
+    every = [
+        (m, [names[o] for o in m.owners], [project.topics[t].title for t in m.topics])
+        for m in sorted(milestones, key=lambda m: m.quarter_index)
+    ]
     return render(
-        "roadmap.html.j2", rows=milestones, chart=chart, due=due, heading=heading, anchor=anchor
+        "roadmap.html.j2",
+        rows=milestones,
+        chart=chart,
+        due=due,
+        every=every if heading else [],
+        heading=heading,
+        anchor=anchor,
     )
 
 
