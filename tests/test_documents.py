@@ -65,11 +65,13 @@ def _ask(data: dict, **values: object) -> None:
     ("values", "message"),
     [
         pytest.param(
-            {"amount": "-5"}, r"homework-clubs.yaml:\d+: asks.0.amount: .*greater than or equal to 0",
+            {"amount": "-5"},
+            r"homework-clubs.yaml:\d+: asks.0.amount: .*greater than or equal to 0",
             id="negative-amount",
         ),
         pytest.param(
-            {"currency": "pounds"}, r"homework-clubs.yaml:\d+: asks.0.currency: .*\[A-Z\]\{3\}",
+            {"currency": "pounds"},
+            r"homework-clubs.yaml:\d+: asks.0.currency: .*\[A-Z\]\{3\}",
             id="not-a-currency-code",
         ),
         pytest.param(
@@ -179,7 +181,7 @@ def test_the_summary_comes_first_and_says_what_is_asked(document: tuple[Path, st
     soup = _soup(root, name)
     sections = [s["data-section"] for s in soup.select("section.mdm-section")]
     first_topic = next(i for i, s in enumerate(sections) if s.startswith("topic-"))
-    assert sections[0].endswith("summary") and 0 < first_topic
+    assert sections[0].endswith("summary") and first_topic > 0
     summary = soup.select_one("section.mdm-opening")
     text = " ".join(summary.get_text(" ").split())
     decision = load_project(root).document(name).decision
@@ -277,7 +279,9 @@ def test_the_pdf_is_tagged_with_language_and_title(document: tuple[Path, str]) -
     assert "/StructTreeRoot" in catalog
     assert catalog["/MarkInfo"]["/Marked"]
     assert str(catalog["/Lang"]) == load_project(root).info.language
-    assert reader.metadata.title and load_project(root).document(name).title in reader.metadata.title
+    assert (
+        reader.metadata.title and load_project(root).document(name).title in reader.metadata.title
+    )
 
 
 @pytest.mark.kernel

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mdm import __version__
+from mdm.build.run import SectionResult
 from mdm.errors import BuildError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import Html, render
-from mdm.build.run import SectionResult
 
 __all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
 
@@ -120,7 +120,9 @@ def _blank(output: Any) -> bool:
         return False
     data = output.get("data", {})
     html = data.get("text/html")
-    return html is not None and not "".join(html).strip() and set(data) <= {"text/html", "text/plain"}
+    return (
+        html is not None and not "".join(html).strip() and set(data) <= {"text/html", "text/plain"}
+    )
 
 
 def notebook_fragment(result: SectionResult) -> Fragment:

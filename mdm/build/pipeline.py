@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mdm.errors import BuildError, DataError, MdmError, NotebookError
 from mdm.build.lock import build_lock
+from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
+from mdm.errors import BuildError, DataError, MdmError, NotebookError
 from mdm.params.project import Project, SectionSpec, load_project
 from mdm.review.records import Reviews, load_reviews, review_files
-from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
@@ -184,8 +184,8 @@ def _build_into(
     from mdm.build.assemble import PDF_A, notebook_fragment, render_document, write_pdf
     from mdm.build.cache import file_digest
     from mdm.build.privacy import check_exports
-    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
     from mdm.build.run import execute_sections
+    from mdm.review.record import DECISION_RECORD_ANCHOR, badges, decision_record
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()

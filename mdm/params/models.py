@@ -381,9 +381,7 @@ class Ask(_Model):
     @model_validator(mode="after")
     def _period(self) -> Ask:
         if quarter_index(self.end) < quarter_index(self.start):
-            raise ValueError(
-                at("end") + f"expected a quarter from {self.start} on, got {self.end}"
-            )
+            raise ValueError(at("end") + f"expected a quarter from {self.start} on, got {self.end}")
         return self
 
     @property
@@ -429,7 +427,9 @@ class Topic(_Model):
                 )
             ids.append(ask.id)
             if ask.effect is not None and ask.effect.value not in self.evidence.values:
-                known = ", ".join(self.evidence.values) or "none: declare them under evidence.values"
+                known = (
+                    ", ".join(self.evidence.values) or "none: declare them under evidence.values"
+                )
                 raise ValueError(
                     at("asks", index, "effect", "value")
                     + f"unknown value {ask.effect.value!r} (defined: {known})"
@@ -500,7 +500,9 @@ class Document(_Model):
     decision_record: bool = False
     decision: Decision | None = None
     feedback: Feedback | None = None
-    headlines: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec] = {}
+    headlines: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], ValueSpec
+    ] = {}
     """Impact numbers for the summary; ``title`` is the phrase after the number."""
 
 

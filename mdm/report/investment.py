@@ -45,6 +45,16 @@ class AskRow:
     def anchor(self) -> str:
         return f"ask-{self.topic.id}-{self.ask.id}"
 
+    @property
+    def period(self) -> str:
+        """``2018-Q2``, ``2018 Q1–Q4`` or ``2017-Q4–2018-Q2``: short enough for a table cell."""
+        start, end = self.ask.start, self.ask.end
+        if start == end:
+            return start
+        if start[:4] == end[:4]:
+            return f"{start[:4]} {start[5:]}–{end[5:]}"
+        return f"{start}–{end}"
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -59,9 +69,7 @@ class Plan:
     def total(self, refs: Iterable[str] | None = None) -> Decimal:
         """The sum of all asks, or of the asks named by ``refs``."""
         wanted = None if refs is None else set(refs)
-        return sum(
-            (r.amount for r in self.rows if wanted is None or r.ref in wanted), Decimal(0)
-        )
+        return sum((r.amount for r in self.rows if wanted is None or r.ref in wanted), Decimal(0))
 
     def by_kind(self) -> list[tuple[str, Decimal]]:
         """Totals per kind of spending, in the fixed kind order, kinds with no ask left out."""
@@ -91,8 +99,7 @@ class Plan:
     def option_rows(self) -> list[tuple[InvestmentOption, list[AskRow], Decimal]]:
         """Each option with the asks it funds and their total."""
         return [
-            (o, [r for r in self.rows if r.ref in o.asks], self.total(o.asks))
-            for o in self.options
+            (o, [r for r in self.rows if r.ref in o.asks], self.total(o.asks)) for o in self.options
         ]
 
     def in_options(self, row: AskRow) -> list[str]:
@@ -115,7 +122,9 @@ def plan_of(project: Project) -> Plan:
     # asks are listed by priority, then in topic order, so the overview reads top-down
     order = {"high": 0, "medium": 1, "low": 2}
     rows.sort(key=lambda r: (order[r.ask.priority], r.topic.number))
-    return Plan(settings.currency, rows, list(settings.options), settings.note, settings.recommended)
+    return Plan(
+        settings.currency, rows, list(settings.options), settings.note, settings.recommended
+    )
 
 
 def plan_chart(plan: Plan) -> Chart:

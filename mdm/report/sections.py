@@ -172,7 +172,8 @@ class TopicSection(_Context):
     def _home(self, topics: tuple[str, ...] | list[str]) -> str | None:
         """The first of ``topics`` (in the quote's own order) that has a section here."""
         here = {
-            s.parameters["topic"] for s in self.project.sections(self.document.id)
+            s.parameters["topic"]
+            for s in self.project.sections(self.document.id)
             if "topic" in s.parameters
         }
         return next((t for t in topics if t in here), None)
@@ -192,27 +193,44 @@ class TopicSection(_Context):
             self.research, [survey.questions[q] for q in questions], self.topic, self._sources_link
         )
 
-    def discussions(self, show: bool | None = None) -> Html:
-        """The discussion log on this topic; ``show`` overrides the topic's evidence setting."""
+    def discussions(self, show: bool | None = None, table: bool = True) -> Html:
+        """The discussion log on this topic: who took part, and each outcome once with its sessions.
+
+        ``show`` overrides the topic's evidence setting; ``table=False`` leaves the outcomes to
+        :meth:`proposals` ("you said → we propose").
+        """
         if not (self.topic.evidence.discussions if show is None else show):
             return Html("")
         log = self.research.discussions
         rows = log[log["topic"] == self.topic_id].sort_values("date")
         agreements = list(dict.fromkeys(a for items in rows["agreements"] for a in items))
+        outcomes = [
+            (
+                outcome,
+                len(group),
+                int(group["participants"].sum()),
+                sorted(group["community"].unique()),
+                group["date"].min(),
+                group["date"].max(),
+            )
+            for outcome, group in rows.groupby("outcomes", sort=False)
+        ]
         return render(
             "discussions.html.j2",
-            sessions=list(rows.itertuples()),
+            sessions=len(rows),
+            outcomes=outcomes if table else [],
             participants=int(rows["participants"].sum()),
             communities=sorted(rows["community"].unique()),
             channels=sorted(rows["channel"].unique()),
             agreements=agreements,
-            caption=self.research.caption("discussions", "Discussion log"),
+            link=self._sources_link,
         )
 
     def notes(self) -> Html:
+        """Desk-research notes on this topic; a note on several topics is listed under the first."""
         if self.topic.evidence.notes is False:
             return Html("")
-        notes = [n for n in self.research.notes if self.topic_id in n.topics]
+        notes = [n for n in self.research.notes if self._home(n.topics) == self.topic_id]
         return render("notes.html.j2", notes=notes) if notes else Html("")
 
     def proposals(self) -> Html:
@@ -251,7 +269,10 @@ class TopicSection(_Context):
         """The topic's investment asks (structured in params), after its ``investment`` prose."""
         plan = plan_of(self.project)
         names = self.project.stakeholders
-        rows = [(r, self._effect(r.ask.effect), plan.in_options(r)) for r in plan.of_topic(self.topic_id)]
+        rows = [
+            (r, self._effect(r.ask.effect), plan.in_options(r))
+            for r in plan.of_topic(self.topic_id)
+        ]
         return render(
             "asks.html.j2",
             text=self._prose(self.topic.investment),
@@ -291,7 +312,7 @@ def _roadmap_html(
 ) -> Html:
     names = {i: p.name for i, p in project.stakeholders.items()}
     if not milestones:
-        return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor)
+        return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor, title=title)
     chart = figure_html(
         timeline_chart(
             milestones,
@@ -300,8 +321,8 @@ def _roadmap_html(
             phases=[m.phase for m in project.info.timeline],
         ),
         alt=timeline_alt(milestones),
-        caption=f"{_span(milestones)}, by quarter; owners in "
-        "brackets. Source: the project timeline (params/project.yaml).",
+        caption=f"{_span(milestones)}, by quarter. "
+        "Source: the project timeline (params/project.yaml).",
     )
     pending = sorted((m for m in milestones if m.status != "done"), key=lambda m: m.quarter_index)
     first = pending[0].quarter_index if pending else 0

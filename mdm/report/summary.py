@@ -118,7 +118,9 @@ class Summary:
 
     def _topics(self) -> list[Topic]:
         sections = self.project.sections(self.document.id)
-        return [self.project.topics[s.parameters["topic"]] for s in sections if "topic" in s.parameters]
+        return [
+            self.project.topics[s.parameters["topic"]] for s in sections if "topic" in s.parameters
+        ]
 
     def headlines(self) -> list[Headline]:
         specs = self.document.headlines or (
