@@ -816,7 +816,7 @@ def generate(out: Path, seed: int = 2017, scale: float = 1.0) -> dict[str, int]:
         front = [f"title: {json.dumps(title)}", f"topics: {json.dumps(topics)}", "sources:"]
         front += [f"  - {{title: {json.dumps(t)}, url: {u}}}" for t, u in sources]
         (out / "notes" / name).write_text(
-            "---\n" + "\n".join(front) + f"\n---\n{body}\n\n_{NOTICE}_\n", encoding="utf-8"
+            "---\n" + "\n".join(front) + f"\n---\n{body}\n", encoding="utf-8"
         )
     (out / "README.md").write_text(
         f"# Example research data\n\n{NOTICE}\n\nRegenerate with "

@@ -225,7 +225,16 @@ def heatmap(
     fig = new_figure(height=max(2.6, 0.32 * len(matrix) + 1.4))
     ax = fig.axes[0]
     with _drawing():
-        image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
+        # a mesh of vector cells: imshow would embed a bitmap in the SVG
+        image = ax.pcolormesh(
+            np.arange(matrix.shape[1] + 1) - 0.5,
+            np.arange(matrix.shape[0] + 1) - 0.5,
+            np.ma.masked_invalid(data),
+            cmap="Blues",
+            edgecolors="none",
+        )
+        ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
+        ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
         ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7)
         ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
         ax.grid(False)
@@ -239,6 +248,8 @@ def heatmap(
                     colour = "white" if value > dark else "black"
                     ax.text(j, i, shown(value), ha="center", va="center", fontsize=6, color=colour)
         colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
+        if colorbar.solids is not None:
+            colorbar.solids.set_rasterized(False)  # matplotlib rasterises long colour ramps
         if percent:
             colorbar.formatter = _percent_formatter()
             colorbar.update_ticks()

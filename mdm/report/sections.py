@@ -249,9 +249,11 @@ class TopicSection(_Context):
         )
 
     def roadmap(self) -> Html:
-        """This topic's milestones: a Gantt-style chart and what is due next."""
+        """This topic's milestones as a chart; their owners and status are in the whole roadmap."""
         milestones = [m for m in self.project.info.timeline if self.topic_id in m.topics]
-        return _roadmap_html(self.project, milestones, title=f"Roadmap: {self.topic.title}")
+        return _roadmap_html(
+            self.project, milestones, title=f"Roadmap: {self.topic.title}", table=False
+        )
 
     def recommendations(self) -> Html:
         """The recommendations, then the topic's asks with cost, owner, effect and options."""
@@ -309,7 +311,9 @@ def _roadmap_html(
     title: str,
     heading: str = "",
     anchor: str = "",
+    table: bool = True,
 ) -> Html:
+    """The roadmap chart, with (``table``) what is due next and every milestone with owners."""
     names = {i: p.name for i, p in project.stakeholders.items()}
     if not milestones:
         return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor, title=title)
@@ -340,7 +344,9 @@ def _roadmap_html(
         "roadmap.html.j2",
         rows=milestones,
         chart=chart,
-        due=due,
+        due=due if table else [],
+        table=table,
+        title=title,
         every=every if heading else [],
         heading=heading,
         anchor=anchor,
