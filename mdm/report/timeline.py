@@ -53,12 +53,14 @@ def timeline_chart(
     """One bar per milestone in its quarter, coloured by phase, filled by status.
 
     ``phases`` is the whole project's phase order, so a phase keeps its colour in every
-    chart that shows only some milestones. With ``owners`` (the owners are listed beside
-    the chart) more room is kept for labels.
+    chart that shows only some milestones. ``owners`` is accepted for callers that list
+    the owners beside the chart; the chart itself names none.
     """
     fig = new_figure(width=7.5, height=0.45 * max(len(milestones), 2) + 1.6)
     ax = fig.axes[0]
     colours = phase_colours([*phases, *(m.phase for m in milestones)])
+    first = min((m.quarter_index for m in milestones), default=0)
+    last = max((m.quarter_index for m in milestones), default=0)
     for row, m in enumerate(milestones):
         ax.barh(
             row,
@@ -67,22 +69,24 @@ def timeline_chart(
             label=m.phase,
             **_bar_style(m.status, colours[m.phase]),
         )
+        # labels of late milestones go left of their bar, so no label runs off the chart
+        late = last > first and m.quarter_index > (first + last) / 2
         label = ax.annotate(
             m.title,
-            (m.quarter_index + 0.5, row),
-            xytext=(4, 0),
+            (m.quarter_index + (-0.5 if late else 0.5), row),
+            xytext=(-4 if late else 4, 0),
             textcoords="offset points",
             va="center",
+            ha="right" if late else "left",
             fontsize=8,
         )
-        label.set_in_layout(False)  # labels run into the room kept right of the bars
+        label.set_in_layout(False)  # labels may cross quarters; the layout is the axes'
     if milestones:
-        first = min(m.quarter_index for m in milestones)
-        last = max(m.quarter_index for m in milestones)
         ax.set_xticks(
             range(first, last + 1), [_label(q) for q in range(first, last + 1)], fontsize=8
         )
-        ax.set_xlim(first - 0.6, last + (6.5 if owners is not None else 3.5))  # room for labels
+        # room for the labels of a single-quarter chart or of early milestones
+        ax.set_xlim(first - 0.6 - (2.5 if first == last else 0), last + 2.5)
     ax.set_yticks(range(len(milestones)), [""] * len(milestones))
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
