@@ -318,12 +318,7 @@ def _roadmap_html(
     if not milestones:
         return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor, title=title)
     chart = figure_html(
-        timeline_chart(
-            milestones,
-            owners=names,
-            title=title,
-            phases=[m.phase for m in project.info.timeline],
-        ),
+        timeline_chart(milestones, title=title, phases=[m.phase for m in project.info.timeline]),
         alt=timeline_alt(milestones),
         caption=f"{_span(milestones)}, by quarter. "
         "Source: the project timeline (params/project.yaml).",

@@ -45,16 +45,12 @@ def phase_colours(phases: Sequence[str]) -> dict[str, str]:
 
 
 def timeline_chart(
-    milestones: Sequence[Milestone],
-    owners: dict[str, str] | None = None,
-    title: str = "Timeline",
-    phases: Sequence[str] = (),
+    milestones: Sequence[Milestone], title: str = "Timeline", phases: Sequence[str] = ()
 ) -> Figure:
     """One bar per milestone in its quarter, coloured by phase, filled by status.
 
     ``phases`` is the whole project's phase order, so a phase keeps its colour in every
-    chart that shows only some milestones. ``owners`` is accepted for callers that list
-    the owners beside the chart; the chart itself names none.
+    chart that shows only some milestones. Owners are listed in the table beside it.
     """
     fig = new_figure(width=7.5, height=0.45 * max(len(milestones), 2) + 1.6)
     ax = fig.axes[0]
