@@ -171,10 +171,10 @@ def test_example_strategy_has_discussions_proposals_and_roadmap(example_built: P
     assert "Leaders are chosen openly" in text  # an agreement reached in the discussions
     assert "Structures" in text and "Processes" in text
     chart = leadership.select_one("figure.mdm-chart img")
-    assert chart["alt"].startswith("Timeline chart of 3 milestones")
+    assert chart["alt"].startswith("Timeline chart of 4 milestones")
     roadmap = page.select_one("section[data-section='roadmap']")
     assert roadmap.select_one("figure.mdm-chart img")["alt"].startswith(
-        "Timeline chart of 10 milestones"
+        "Timeline chart of 13 milestones"
     )
     due = [row.select("td")[1].get_text() for row in roadmap.select("tbody tr")]
     assert due[0] == "Leadership input to proposal"  # earliest open milestone first

@@ -318,3 +318,17 @@ def test_the_strategy_answers_its_discussions(example_built: Path) -> None:
     roadmap = soup.select_one("section[data-section='roadmap']").get_text(" ")
     last = max(project.info.timeline, key=lambda m: m.quarter_index)
     assert last.title in roadmap
+
+
+@pytest.mark.kernel
+def test_a_release_is_also_written_as_pdf_a(tiny: Path) -> None:
+    from mdm.build.pipeline import BuildOptions, build
+
+    build(BuildOptions(project_dir=tiny, release="1.0"))
+    released = tiny / "output/releases/1.0"
+    archived = PdfReader(released / "proposal.pdfa.pdf")
+    xmp = archived.xmp_metadata
+    assert xmp is not None
+    assert xmp.get_element("", "http://www.aiim.org/pdfa/ns/id/", "part")
+    assert "/StructTreeRoot" in archived.trailer["/Root"]  # archived and still tagged
+    assert (released / "proposal.pdf").is_file()

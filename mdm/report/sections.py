@@ -427,6 +427,9 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
         if periods.max().end_time > stamp:
             text += f" ({period_label(periods.max())} is partial: data to {stamp:%-d %b %Y})"
         text += _value_note(topic, spec, word)
+    else:  # computed over every event: the period is the whole record
+        stamps = research.events["timestamp"]
+        text += f", all activity {stamps.min():%b %Y}–{stamps.max():%b %Y}"
     return text + ". Source: activity records."
 
 
