@@ -11,7 +11,9 @@ bookmarks; it may read nothing but the document itself.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -227,8 +229,13 @@ def write_pdf(html: str, target: Path, variant: str = PDF_UA) -> None:
     # leak a request or read a local file, so nothing else may be fetched
     fetcher = URLFetcher(allowed_protocols={"data"})
     try:
-        weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
-            target, pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False
-        )
+        with warnings.catch_warnings():
+            # WeasyPrint leaves its sRGB profile (PDF/A output intent) open; the file is
+            # closed when the document is collected, which is all the warning is about
+            warnings.simplefilter("ignore", ResourceWarning)
+            weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
+                target, pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False
+            )
+            gc.collect()
     except OSError as err:
         raise BuildError(f"{target}: cannot write PDF: {err.strerror or err}") from err
