@@ -332,3 +332,21 @@ def test_a_release_is_also_written_as_pdf_a(tiny: Path) -> None:
     assert xmp.get_element("", "http://www.aiim.org/pdfa/ns/id/", "part")
     assert "/StructTreeRoot" in archived.trailer["/Root"]  # archived and still tagged
     assert (released / "proposal.pdf").is_file()
+
+
+@pytest.mark.parametrize(
+    ("markdown", "line"),
+    [
+        pytest.param(
+            "- Adopt it: open,\n  rotating.\n- Later.",
+            "Adopt it: open, rotating.",
+            id="wrapped-item",
+        ),
+        pytest.param("1. First\n2. Second", "First", id="numbered"),
+        pytest.param("Plain text\ngoes on.\n\nNext.", "Plain text goes on.", id="paragraph"),
+    ],
+)
+def test_the_summary_takes_a_topics_first_recommendation_whole(markdown: str, line: str) -> None:
+    from mdm.report.summary import first_line
+
+    assert first_line(markdown) == line

@@ -91,13 +91,22 @@ def inline(text: str) -> Html:
 
 
 def first_line(markdown: str) -> str:
-    """The first list item (or else the first line) of a Markdown text, for a one-line summary."""
-    lines = [line for line in markdown.splitlines() if line.strip()]
-    for line in lines:
+    """The first list item (continuation lines included) or else the first paragraph."""
+    item: list[str] = []
+    for line in markdown.splitlines():
         match = _BULLET.match(line)
+        if match and item:
+            break
         if match:
-            return match[1].strip()
-    return lines[0].strip() if lines else ""
+            item = [match[1].strip()]
+        elif item and line.strip():
+            item.append(line.strip())
+        elif item:
+            break
+    if item:
+        return " ".join(item)
+    paragraph = markdown.strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
 
 
 @dataclass(frozen=True)
