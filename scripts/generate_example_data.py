@@ -303,7 +303,7 @@ QUOTES = {
         "Most meetings are at a time when women in my city are expected to be at home.",
         "I only stayed because someone answered my first question in Portuguese.",
         "The forms assume everyone has a laptop and a credit card.",
-        "<script>alert('x')</script> I pasted this from a chat and it should show as text.",
+        "Childcare at our meetups brought three mothers back to the L10N team.",
     ],
     "metrics": [
         "We count events, not the people who keep coming back, and that hides what works.",
@@ -551,8 +551,8 @@ FREE_TEXT = [
     "NA",
     "None",
     "Mentors who stay.",
-    "<b>Recognition</b> from product teams",
-    "<script>document.title='x'</script>Fewer forms",
+    "Recognition from product teams",
+    "Fewer forms",
     "Faster reviews of translations.",
 ]
 
@@ -621,15 +621,46 @@ OUTCOMES = {
         ("Feedback on the Berlin draft collected from the community channel.", ""),
     ],
     "recognition": [
-        ("Preference for recognition from product teams over swag.", "Recognise work not noise")
+        ("Preference for recognition from product teams over swag.", "Recognise work not noise"),
+        ("Recognition goes to the most visible people; asked for nominations by peers.", ""),
     ],
     "onboarding": [
         ("First tasks should be listed per community.", "Every newcomer gets a first task"),
         ("Welcome emails to be shortened to one first step.", ""),
     ],
-    "systems-tools-comms": [("One calendar for all community events requested.", "")],
+    "systems-tools-comms": [
+        ("One calendar for all community events requested.", "One calendar for all events"),
+        ("Volunteers miss news posted only on staff channels; asked for one announcement list.", ""),
+        ("Separate logins for each tool put newcomers off; single sign-on requested.", ""),
+    ],
     "accountability": [
-        ("Quarterly expectations for Reps to be written down.", "Expectations are public")
+        ("Quarterly expectations for Reps to be written down.", "Expectations are public"),
+        ("Event reports feel like paperwork when nobody replies; asked for a reply within two weeks.", ""),
+    ],
+    "regional-identities": [
+        ("Regional groups want a recognised place next to functional teams.", ""),
+        ("Local names and languages matter more than the global brand for recruiting.", ""),
+        ("Small groups asked for a light charter rather than full bylaws.", "Regional charters stay light"),
+    ],
+    "diversity-inclusion": [
+        ("Meeting times exclude volunteers with caring duties; rotate time zones.", "Meetings rotate time zones"),
+        ("Key documents exist only in English; translate the onboarding path first.", ""),
+    ],
+    "metrics": [
+        ("Every team counts contributors differently; asked for one shared definition.", "One definition of a contributor"),
+        ("Volunteers want to see their own community's numbers, not only global totals.", ""),
+    ],
+    "opportunity-matching": [
+        ("Event attendees leave without a next task; send one within a week.", "Every attendee gets a next task"),
+        ("Opportunities are scattered across wikis and bug trackers; one board requested.", ""),
+    ],
+    "competitive-advantage": [
+        ("Localisation and testing are where volunteers add what staff cannot; fund them steadily.", ""),
+        ("Local knowledge of markets and languages seen as the communities' unique value.", ""),
+    ],
+    "staff-support": [
+        ("Questions in large communities wait days for a first answer; add capacity there first.", ""),
+        ("Volunteers want one named staff contact per community.", "Every community has a staff contact"),
     ],
 }
 
@@ -653,7 +684,7 @@ def discussions(rng: np.random.Generator) -> list[list[str]]:
             "Mozilla Hispano",
             "Mozilla Nigeria",
         ][int(rng.integers(0, 7))]
-        choices = OUTCOMES.get(topic, [("Feedback collected for the input group.", "")])
+        choices = OUTCOMES[topic]
         outcome, agreements = choices[int(rng.integers(0, len(choices)))]
         rows.append(
             [
@@ -785,7 +816,7 @@ def generate(out: Path, seed: int = 2017, scale: float = 1.0) -> dict[str, int]:
         front = [f"title: {json.dumps(title)}", f"topics: {json.dumps(topics)}", "sources:"]
         front += [f"  - {{title: {json.dumps(t)}, url: {u}}}" for t, u in sources]
         (out / "notes" / name).write_text(
-            "---\n" + "\n".join(front) + f"\n---\n{body}\n\n_{NOTICE}_\n", encoding="utf-8"
+            "---\n" + "\n".join(front) + f"\n---\n{body}\n", encoding="utf-8"
         )
     (out / "README.md").write_text(
         f"# Example research data\n\n{NOTICE}\n\nRegenerate with "

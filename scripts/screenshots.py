@@ -5,7 +5,8 @@
 Builds the bundled example in a temporary copy (the repo's own output/ is not
 touched), photographs the HTML in Debian's headless Chromium (the cover and
 contents as a reader first sees them, and the first topic section) and renders
-PDF pages 1–3 with pdftoppm. Images are 900 px wide and reduced to a 256-colour
+PDF pages 1, 2 and 4 (the summary, the investment overview) with pdftoppm.
+Images are 900 px wide and reduced to a 256-colour
 palette so each stays well under 200 KB in the repository.
 """
 
@@ -89,7 +90,7 @@ def html_shots(html: Path) -> list[Path]:
 
 def pdf_shots(pdf: Path) -> list[Path]:
     shots = []
-    for number in (1, 2, 3):
+    for number in (1, 2, 4):  # the summary, then the investment overview
         prefix = IMAGES / f"proposal-pdf-page-{number}"
         pages = ["-f", str(number), "-l", str(number), "-singlefile"]
         size = ["-scale-to-x", str(WIDTH), "-scale-to-y", "-1"]

@@ -76,10 +76,10 @@ def test_example_timeline_carries_the_seed_q3_2017_to_q1_2018() -> None:
 def test_sections_follow_document_order() -> None:
     project = load_project(REPO)
     sections = project.sections("proposal")
-    assert sections[0].id == "overview"
-    assert [s.id for s in sections[1:-1]] == [f"topic-{t.id}" for t in project.active_topics()]
+    assert [s.id for s in sections[:3]] == ["summary", "investment", "overview"]
+    assert [s.id for s in sections[3:-1]] == [f"topic-{t.id}" for t in project.active_topics()]
     assert sections[-1].id == "sources"  # back matter after the topics
-    assert sections[3].parameters == {
+    assert sections[5].parameters == {
         "project_dir": str(REPO),
         "document": "proposal",
         "topic": "metrics",

@@ -13,7 +13,9 @@ bookmarks; it may read nothing but the document itself.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -145,13 +147,28 @@ def _reader_outputs(nb: Any, section: str) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if _shown_output(o)]
-    # a code cell that shows nothing (parameters, imports) would leave an empty wrapper behind
+    # a code cell that shows nothing (parameters, imports, a piece with nothing to say)
+    # would leave an empty wrapper, and a gap on the page, behind
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not _blank(o)]
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
     for index, cell in enumerate(nb.cells):
         cell.metadata = {"tags": [t for t in cell.metadata.get("tags", []) if t in REMOVE_TAGS]}
         # nbconvert anchors each cell by its id; ids repeat across sections of one document
         cell.id = f"{section}-{index}"
     nb.metadata.pop("papermill", None)
+
+
+def _blank(output: Any) -> bool:
+    """An output that shows nothing: empty HTML (``Html("")``) and no other representation."""
+    if output.output_type not in ("display_data", "execute_result"):
+        return False
+    data = output.get("data", {})
+    html = data.get("text/html")
+    return (
+        html is not None and not "".join(html).strip() and set(data) <= {"text/html", "text/plain"}
+    )
 
 
 def notebook_fragment(result: SectionResult) -> Fragment:
@@ -187,7 +204,7 @@ def render_document(
     ``badges`` (section id → HTML) are review-status badges shown above sections;
     they are added here, after the digests were taken, so they never change one.
     """
-    badges = badges or {}
+    badges, status = _common_badge(badges or {}, [f.spec.id for f in fragments])
     sections = [
         {
             "id": f.spec.id,
@@ -216,13 +233,41 @@ def render_document(
         project=project,
         document=project.document(doc_id),
         sections=sections,
+        status=status,
         version=__version__,
         built=dt.date.today().isoformat(),
     )
 
 
-def write_pdf(html: str, target: Path) -> str:
-    """Print the HTML document to ``target`` with WeasyPrint; return the text it printed.
+PDF_UA = "pdf/ua-1"
+"""Tagged PDF for screen readers: structure tree, language, title, bookmarks."""
+PDF_A = "pdf/a-3u"
+"""Archival PDF (fonts embedded, colour profile, Unicode text) for releases; also tagged."""
+
+
+def _common_badge(
+    badges: Mapping[str, Html], sections: Sequence[str]
+) -> tuple[dict[str, Html], Html]:
+    """Say the sign-off state once: the badge most sections share, and the ones that differ.
+
+    The shared badge is shown once, in the summary; a section keeps its own badge only
+    when its state differs from that.
+    """
+    shown = [badges[s] for s in sections if s in badges]
+    if len(shown) < 2:
+        return dict(badges), Html("")
+    counts: dict[str, int] = {}
+    for badge in shown:
+        counts[badge] = counts.get(badge, 0) + 1
+    common = max(counts, key=lambda b: counts[b])
+    if counts[common] < 2:
+        return dict(badges), Html("")
+    return {s: b for s, b in badges.items() if b != common}, Html(common)
+
+
+def write_pdf(html: str, target: Path, variant: str = PDF_UA) -> str:
+    """Print the HTML document to ``target`` with WeasyPrint, tagged for accessibility
+    (``variant``: PDF/UA, or PDF/A for releases); return the text it printed.
 
     The text is what the pages show, one laid-out line per line, for the privacy guard to
     search without reading the PDF back.
@@ -234,13 +279,21 @@ def write_pdf(html: str, target: Path) -> str:
     # leak a request or read a local file, so nothing else may be fetched
     fetcher = URLFetcher(allowed_protocols={"data"})
     try:
-        document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).render(
-            pdf_variant=None, uncompressed_pdf=False
-        )
-        document.write_pdf(target, pdf_variant=None, uncompressed_pdf=False)
+        with warnings.catch_warnings():
+            # WeasyPrint leaves its sRGB profile (PDF/A output intent) open; the file is
+            # closed when the document is collected, which is all the warning is about
+            warnings.simplefilter("ignore", ResourceWarning)
+            options = {"pdf_variant": variant, "pdf_tags": True, "uncompressed_pdf": False}
+            document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+                **options
+            )
+            document.write_pdf(target, **options)
+            text = _printed_text(document)
+            del document
+            gc.collect()
     except OSError as err:
         raise BuildError(f"{target}: cannot write PDF: {err.strerror or err}") from err
-    return _printed_text(document)
+    return text
 
 
 def _printed_text(document: Any) -> str:

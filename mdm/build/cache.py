@@ -7,10 +7,11 @@ versions of the libraries that shape the output. The key is stored in the
 executed notebook's metadata, so the previous build's notebooks are the cache.
 A stale result is never reused: any change to any of those changes the key.
 
-Keys are narrow: mdm's own overview and roadmap notebooks show only a few
-fields of each topic (:data:`MATTER_TOPIC_FIELDS`), so they key on those
-fields rather than on the topics' files, and a topic edit reruns only that
-topic's sections and the sources appendix (which shows every file's hash).
+Keys are narrow: mdm's own whole-document notebooks (overview, roadmap, the
+summaries, the investment overview) show only a few fields of each topic
+(:data:`MATTER_TOPIC_FIELDS`), so they key on those fields rather than on the
+topics' files, and a topic edit reruns only that topic's sections, the sources
+appendix (which shows every file's hash) and the pages that show what changed.
 Keys name files relative to the project, so a copied or moved project reuses
 its build.
 """
@@ -68,7 +69,13 @@ LIBRARIES = (
 MATTER_TOPIC_FIELDS: dict[str, tuple[str, ...]] = {
     "overview": ("id", "number", "title", "question", "status"),
     "roadmap": ("id", "title"),
+    # the summary's one line per topic, its asks and the values their effects name
+    "summary": ("id", "number", "title", "status", "recommendations", "asks", "evidence"),
+    "investment": ("id", "number", "title", "status", "asks", "evidence"),
+    "strategy-summary": ("id", "number", "title", "status", "structures", "processes"),
 }
+# of those, the ones that compute numbers from the research data (headlines, ask baselines)
+MATTER_READS_DATA = frozenset({"summary", "investment"})
 # topic sections show other topics' titles where a milestone names several topics
 TOPIC_SECTION_FIELDS = ("id", "title")
 
@@ -157,8 +164,14 @@ def _reads(project: Project, spec: SectionSpec) -> tuple[list[Path], list[str]]:
         return list(spec.inputs), []
     params = project.root / "params"
     topics = project.root / TOPICS_DIR
-    # params other than topics (project, stakeholders, documents, ...); no research data
-    files = [p for p in spec.inputs if p.is_relative_to(params) and not p.is_relative_to(topics)]
+    # params other than topics (project, stakeholders, documents, ...); research data only
+    # where the notebook computes from it
+    data = spec.id in MATTER_READS_DATA
+    files = [
+        p
+        for p in spec.inputs
+        if not p.is_relative_to(topics) and (data or p.is_relative_to(params))
+    ]
     return files, _topic_fields(project, fields)
 
 

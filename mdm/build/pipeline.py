@@ -138,7 +138,7 @@ def _assemble(
     report: BuildReport,
 ) -> None:
     """Write one document's HTML and PDF into ``staging``, guard them, and note them."""
-    from mdm.build.assemble import notebook_fragment, write_pdf
+    from mdm.build.assemble import PDF_A, notebook_fragment, write_pdf
     from mdm.build.privacy import check_exports
     from mdm.data.provenance import sha256_file
 
@@ -154,6 +154,10 @@ def _assemble(
         mark = time.perf_counter()
         printed[staging / f"{doc}.pdf"] = write_pdf(html, staging / f"{doc}.pdf")
         products.append(f"{doc}.pdf")
+        if options.release is not None:  # releases are archived: also PDF/A
+            archived = staging / f"{doc}.pdfa.pdf"
+            printed[archived] = write_pdf(html, archived, variant=PDF_A)
+            products.append(archived.name)
         report.seconds[f"{doc}.pdf"] = time.perf_counter() - mark
     mark = time.perf_counter()
     audience = plan.project.document(doc).audience
@@ -242,7 +246,8 @@ def _plan(options: BuildOptions, report: BuildReport) -> _Plan:
         doc_specs = project.sections(doc)
         plan.read.update(p for s in doc_specs for p in (s.notebook, *s.inputs))
         doc_keys = section_keys(project, doc_specs)
-        doc_key = combine([code_fingerprint(), ",".join(options.formats), *reviewed, *doc_keys])
+        formats = [*options.formats, *(["pdf/a"] if options.release is not None else [])]
+        doc_key = combine([code_fingerprint(), ",".join(formats), *reviewed, *doc_keys])
         entry = plan.manifest.get(doc, {})
         if not options.force and entry.get("key") == doc_key and _intact(project.output, entry):
             report.up_to_date.append(doc)

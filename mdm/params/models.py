@@ -8,8 +8,10 @@ of sections, and a timeline of milestones. The shapes mirror the params files
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -27,12 +29,19 @@ from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS
 from mdm.params.loader import FieldError
 
 __all__ = [
+    "Ask",
     "Audience",
     "DataPaths",
+    "Decision",
     "Document",
     "DocumentsFile",
+    "Effect",
     "Evidence",
+    "Feedback",
+    "Headline",
     "Id",
+    "Investment",
+    "InvestmentOption",
     "Link",
     "MetricKeys",
     "MetricSpec",
@@ -131,6 +140,54 @@ class DataPaths(Model):
     (e.g. a surname "Rose"): the privacy guard does not flag them on their own."""
 
 
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 code such as USD or EUR."""
+AskRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")]
+"""``<topic id>/<ask id>``: one ask of one topic."""
+
+
+class InvestmentOption(Model):
+    """A set of asks leadership may fund together (e.g. essential, recommended, full)."""
+
+    id: Id
+    title: Text
+    description: str = ""
+    asks: Annotated[list[AskRef], Field(min_length=1)]
+
+
+class Investment(Model):
+    """``investment`` in ``params/project.yaml``: the currency, conversions and the options."""
+
+    currency: Currency
+    rates: dict[Currency, Annotated[Decimal, Field(gt=0)]] = {}
+    """Units of ``currency`` per unit of another currency an ask is given in."""
+    note: str = ""
+    """Shown with every total, e.g. that the amounts are illustrative."""
+    options: list[InvestmentOption] = []
+    recommended: Id | None = None
+
+    @model_validator(mode="after")
+    def _options(self) -> Investment:
+        ids = [o.id for o in self.options]
+        for index, option in enumerate(self.options):
+            if option.id in ids[:index]:
+                raise FieldError(
+                    (
+                        "options",
+                        index,
+                        "id",
+                    ),
+                    f"expected a unique id, got {option.id!r} a second time",
+                )
+        if self.recommended is not None and self.recommended not in ids:
+            raise FieldError(
+                ("recommended",),
+                f"expected one of the options ({', '.join(ids) or 'none declared'}), "
+                f"got {self.recommended!r}",
+            )
+        return self
+
+
 class Source(Model):
     """Where imported activity belongs: Perceval origins matching ``origin`` (a glob)."""
 
@@ -163,6 +220,7 @@ class ProjectInfo(Model):
     """Perceval origin → community and area, first match wins (``mdm import perceval``)."""
     bots: list[Text] = []
     """Accounts (emails, usernames or globs) whose activity is marked ``is_bot`` on import."""
+    investment: Investment | None = None
 
 
 class Role(StrEnum):
@@ -405,6 +463,51 @@ class Evidence(Model):
         return bool(self.values or self.charts)
 
 
+class Effect(Model):
+    """What an ask should change: one of the topic's named values, from its baseline to a target."""
+
+    value: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]
+    target: Decimal
+    by: Quarter | None = None
+
+
+class Ask(Model):
+    """One investment ask of a topic: what, how much, when, who owns it, what it changes."""
+
+    id: Id
+    title: Text
+    amount: Annotated[Decimal, Field(ge=0)]
+    currency: Currency
+    start: Quarter
+    end: Quarter
+    kind: Literal["people", "programs", "events", "tools", "grants"]
+    owner: Id
+    priority: Literal["high", "medium", "low"] = "medium"
+    effect: Effect | None = None
+    if_not_funded: Text
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _period(self) -> Ask:
+        if quarter_index(self.end) < quarter_index(self.start):
+            raise FieldError(("end",), f"expected a quarter from {self.start} on, got {self.end}")
+        return self
+
+    @property
+    def quarters(self) -> list[str]:
+        """Every quarter the ask spans; its amount is spread evenly over them."""
+        first, last = quarter_index(self.start), quarter_index(self.end)
+        return [f"{q // 4}-Q{q % 4 + 1}" for q in range(first, last + 1)]
+
+
+def quarter_index(quarter: str) -> int:
+    """Quarters since year 0 of a validated ``YYYY-QN``, for ordering."""
+    match = _QUARTER.match(quarter)
+    if match is None:
+        raise ValueError(f"expected YYYY-QN such as 2017-Q3, got {quarter!r}")
+    return int(match[1]) * 4 + int(match[2]) - 1
+
+
 class Topic(Model):
     """``params/topics/<id>.yaml``: one topic area; ``id`` is the file name."""
 
@@ -423,6 +526,36 @@ class Topic(Model):
     processes: str = ""
     notebooks: dict[Id, Id] = {}
     """Document id → the notebook (``notebooks/<name>``) that renders this topic there."""
+    asks: list[Ask] = []
+
+    @model_validator(mode="after")
+    def _asks(self) -> Topic:
+        ids: list[str] = []
+        for index, ask in enumerate(self.asks):
+            if ask.id in ids:
+                raise FieldError(
+                    (
+                        "asks",
+                        index,
+                        "id",
+                    ),
+                    f"expected a unique id, got {ask.id!r} a second time",
+                )
+            ids.append(ask.id)
+            if ask.effect is not None and ask.effect.value not in self.evidence.values:
+                known = (
+                    ", ".join(self.evidence.values) or "none: declare them under evidence.values"
+                )
+                raise FieldError(
+                    (
+                        "asks",
+                        index,
+                        "effect",
+                        "value",
+                    ),
+                    f"unknown value {ask.effect.value!r} (defined: {known})",
+                )
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> Topic:
@@ -466,6 +599,28 @@ class Topic(Model):
         return self
 
 
+class Decision(Model):
+    """The decision a document asks for: what, and by when (who decides comes from the roles)."""
+
+    request: Text
+    by: dt.date
+
+
+class Feedback(Model):
+    """How and by when readers give feedback on a document."""
+
+    channel: Text
+    url: Url | None = None
+    deadline: dt.date
+    contact: Text
+
+
+class Headline(ValueSpec):
+    """An impact number of a document's summary: a value and the phrase that follows it."""
+
+    title: Text
+
+
 class Document(Model):
     """One deliverable: front-matter notebooks, then one section per topic."""
 
@@ -480,6 +635,10 @@ class Document(Model):
     topics: Literal["all"] | list[Id] = "all"
     back: list[Id] = []
     decision_record: bool = False
+    decision: Decision | None = None
+    feedback: Feedback | None = None
+    headlines: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], Headline] = {}
+    """Impact numbers for the summary; ``title`` is the phrase after the number."""
 
 
 class DocumentsFile(Model):

@@ -232,7 +232,8 @@ class Project:
                 for name in names
             ]
 
-        specs = matter(doc.front, tuple(self.files))
+        # front matter may open with a summary of every topic's numbers: it reads the data too
+        specs = matter(doc.front, (*self.files, *self.data_files()))
         topics = (
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
@@ -380,7 +381,8 @@ def _cross_check(
                     problems.append(_unknown(DOCUMENTS_FILE, at_line, field_, t_id, known))
     if info is not None:
         problems += _timeline_problems(info, known_topics, people, line)
-    return problems + _notebook_documents(topics, docs, line)
+    problems += _notebook_documents(topics, docs, line)
+    return problems + _check_investment(topics, people, info, line)
 
 
 def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line) -> list[str]:
@@ -442,4 +444,51 @@ def _notebook_documents(
             for doc_id in t.notebooks
             if doc_id not in documents
         ]
+    return problems
+
+
+def _check_investment(
+    topics: dict[str, Topic],
+    people: StakeholdersFile | None,
+    info: ProjectInfo | None,
+    line: Any,
+) -> list[str]:
+    """Asks sum in one currency (or an explicit rate), have known owners; options name real asks."""
+    problems = []
+    plan = info.investment if info is not None else None
+    known = {s.id for s in people.stakeholders} if people is not None else None
+    currencies = {a.currency for t in topics.values() for a in t.asks}
+    for t in topics.values():
+        shown = f"{TOPICS_DIR}/{t.id}.yaml"
+        for index, ask in enumerate(t.asks):
+            loc = ("asks", index)
+            if plan is not None and ask.currency not in (plan.currency, *plan.rates):
+                problems.append(
+                    f"{where(shown, line(shown, *loc, 'currency'), f'asks.{index}.currency')}: "
+                    f"expected {plan.currency} or a currency with a rate under investment.rates "
+                    f"in {PROJECT_FILE}, got {ask.currency}"
+                )
+            elif plan is None and len(currencies) > 1:
+                problems.append(
+                    f"{where(shown, line(shown, *loc, 'currency'), f'asks.{index}.currency')}: "
+                    f"asks use {', '.join(sorted(currencies))}; expected one currency or "
+                    f"investment.currency and investment.rates in {PROJECT_FILE}"
+                )
+            if known is not None and ask.owner not in known:
+                problems.append(
+                    f"{where(shown, line(shown, *loc, 'owner'), f'asks.{index}.owner')}: "
+                    f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                )
+    if plan is not None:
+        asks = {f"{t.id}/{a.id}" for t in topics.values() for a in t.asks}
+        for index, option in enumerate(plan.options):
+            for pos, ref in enumerate(option.asks):
+                if ref not in asks:
+                    hint = did_you_mean(ref, sorted(asks))
+                    field_ = f"investment.options.{index}.asks"
+                    at_ = line(PROJECT_FILE, "investment", "options", index, "asks", pos)
+                    problems.append(
+                        f"{where(PROJECT_FILE, at_, field_)}: unknown ask {ref!r} "
+                        f"(expected <topic>/<ask id>){hint}"
+                    )
     return problems

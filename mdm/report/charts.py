@@ -128,7 +128,9 @@ def lines(
         ax.set_ylabel(ylabel)
         _label_x(ax, x, word.capitalize())
         if percent:
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+            ax.yaxis.set_major_formatter(_percent_formatter())
+        # counts and shares start at zero: a cut axis makes a small change look large
+        ax.set_ylim(bottom=0)
         if group:
             ax.legend(fontsize=8, ncol=2)
     shown = _pct if percent else _fmt
@@ -146,30 +148,41 @@ def lines(
 
 
 def stacked(
-    frame: pd.DataFrame, parts: list[str], *, title: str, ylabel: str, kind: str = "area"
+    frame: pd.DataFrame,
+    parts: list[str],
+    *,
+    title: str,
+    ylabel: str,
+    kind: str = "area",
+    colours: list[str] | None = None,
+    period: str = "",
 ) -> Chart:
-    """Stacked area (``kind="area"``) or stacked bars (``"bars"``) of ``parts`` over periods."""
+    """Stacked area (``kind="area"``) or stacked bars (``"bars"``) of ``parts`` over periods.
+
+    ``colours`` fixes one colour per part (categories keep their colour across charts);
+    ``period`` names the periods ("quarter") when they are plain labels.
+    """
     if frame.empty:
         return _empty(title, "Period", ylabel)
-    word = _period_word(pd.Index(frame["period"]))
+    word = period or _period_word(pd.Index(frame["period"]))
+    colours = colours or PALETTE[: len(parts)]
     x = [str(p) for p in frame["period"]]
     values = [frame[p].to_numpy(dtype=float) for p in parts]
     fig = new_figure()
     ax = fig.axes[0]
     with _drawing():
         if kind == "area":
-            ax.stackplot(
-                range(len(x)), values, labels=parts, colors=PALETTE[: len(parts)], alpha=0.85
-            )
+            ax.stackplot(range(len(x)), values, labels=parts, colors=colours, alpha=0.85)
         else:
             bottom = np.zeros(len(x))
-            for part, height, colour in zip(parts, values, PALETTE, strict=False):
+            for part, height, colour in zip(parts, values, colours, strict=False):
                 ax.bar(range(len(x)), height, bottom=bottom, label=part, color=colour)
                 bottom += height
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         _label_x(ax, x, word.capitalize())
-        ax.legend(fontsize=8, loc="upper left")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     last = frame.iloc[-1]
     totals = np.sum(values, axis=0)
     peak = int(np.argmax(totals))
@@ -204,7 +217,16 @@ def heatmap(
     fig = new_figure(height=max(2.6, 0.32 * len(matrix) + 1.4))
     ax = fig.axes[0]
     with _drawing():
-        image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
+        # a mesh of vector cells: imshow would embed a bitmap in the SVG
+        image = ax.pcolormesh(
+            np.arange(matrix.shape[1] + 1) - 0.5,
+            np.arange(matrix.shape[0] + 1) - 0.5,
+            np.ma.masked_invalid(data),
+            cmap="Blues",
+            edgecolors="none",
+        )
+        ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
+        ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
         ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7)
         ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
         ax.grid(False)
@@ -217,6 +239,8 @@ def heatmap(
                     colour = _readable_on(tuple(image.cmap(image.norm(value))))
                     ax.text(j, i, shown(value), ha="center", va="center", fontsize=6, color=colour)
         colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
+        if colorbar.solids is not None:
+            colorbar.solids.set_rasterized(False)  # matplotlib rasterises long colour ramps
         if percent:
             colorbar.formatter = _percent_formatter()
             colorbar.update_ticks()
@@ -309,7 +333,7 @@ def likert(shares: pd.DataFrame, *, title: str) -> Chart:
         _LIKERT if len(levels) == 5 else [PALETTE[i % len(PALETTE)] for i in range(len(levels))]
     )
     left = -(values[levels[:middle]].sum(axis=1) + (values[neutral] / 2 if neutral else 0))
-    fig = new_figure(height=max(2.4, 0.55 * len(values) + 1.4))
+    fig = new_figure(height=max(2.8, 0.55 * len(values) + 2.0))
     ax = fig.axes[0]
     questions = ["\n".join(textwrap.wrap(str(q), 38)) for q in values.index]
     with _drawing():
@@ -323,10 +347,13 @@ def likert(shares: pd.DataFrame, *, title: str) -> Chart:
         ax.xaxis.set_major_formatter(lambda v, _: f"{abs(v):.0%}")
         ax.set_xlabel("Share of respondents (disagree ← → agree)")
         ax.set_ylabel("Statement")
-        ax.set_title(title, pad=22)
+        ax.set_title(title)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
-        ax.legend(fontsize=7, ncol=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.02))
+        # at most three levels per legend row, so long labels ("Strongly agree") are never cut
+        ax.legend(
+            fontsize=7, ncol=min(len(levels), 3), loc="upper center", bbox_to_anchor=(0.5, -0.28)
+        )
     agree = values[levels[middle + (1 if neutral else 0) :]].sum(axis=1)
     disagree = values[levels[:middle]].sum(axis=1)
     alt = (

@@ -11,15 +11,26 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mdm.errors import ConfigError, DataError, NotebookError
-from mdm.params.models import Document, Milestone, NumberFormat, Role, TableSpec, Topic
+from mdm.params.models import (
+    Document,
+    Effect,
+    MetricSpec,
+    Milestone,
+    NumberFormat,
+    Role,
+    TableSpec,
+    Topic,
+)
 from mdm.params.project import Project, load_project
-from mdm.report.evidence import Research, chart_for, value_of, value_texts
+from mdm.report.evidence import Research, Value, chart_for, format_value, value_of, value_texts
 from mdm.report.figures import figure_html, house_style, new_figure
+from mdm.report.investment import money, plan_of
 from mdm.report.published import MarkdownPreview, fill, format_number, values_output
 from mdm.report.render import Html, render
+from mdm.report.summary import InvestmentOverview, Summary, headline, period_label
 from mdm.report.timeline import timeline_alt, timeline_chart
 
 if TYPE_CHECKING:
@@ -30,13 +41,17 @@ if TYPE_CHECKING:
     from mdm.params.project import SectionSpec
 
 __all__ = [
+    "InvestmentOverview",
     "Overview",
     "Roadmap",
     "Sources",
+    "Summary",
     "TopicSection",
+    "investment",
     "overview",
     "roadmap",
     "sources",
+    "summary",
     "topic",
 ]
 
@@ -145,13 +160,14 @@ class Overview(_Context):
         )
 
     def timeline(self) -> Html:
-        milestones = self.project.info.timeline
-        if not milestones:
-            return Html("")
+        milestones = list(self.project.info.timeline)
+        if not milestones or "roadmap" in self.document.back:
+            return Html("")  # the roadmap at the back shows every milestone, once
         chart = figure_html(
-            timeline_chart(milestones),
+            timeline_chart(milestones, phases=[m.phase for m in milestones]),
             alt=timeline_alt(milestones),
-            caption="Source: params/project.yaml (timeline)",
+            caption=f"{_span(milestones)}, by quarter. "
+            "Source: the project timeline (params/project.yaml).",
         )
         names = self.project.stakeholders
         rows = [(m, [names[o].name for o in m.owners]) for m in milestones]
@@ -278,9 +294,24 @@ class TopicSection(_Context):
             )
         )
 
+    @property
+    def _sources_link(self) -> str:
+        return '(<a href="#sec-sources">Sources</a>)' if "sources" in self.document.back else ""
+
     def charts(self) -> Html:
-        charts = [chart_for(self.research, spec) for spec in self.topic.evidence.charts]
-        return Html("".join(figure_html(c.figure, alt=c.alt, caption=c.caption) for c in charts))
+        """The topic's charts, each captioned with its period and a link to its definition."""
+        out = []
+        for spec in self.topic.evidence.charts:
+            chart = chart_for(self.research, spec)
+            out.append(
+                figure_html(
+                    chart.figure,
+                    alt=chart.alt,
+                    caption=chart_caption(self.research, spec, self.topic),
+                    source=self._sources_link,
+                )
+            )
+        return Html("".join(out))
 
     def quotes(self) -> Html:
         from mdm.data import visible_quotes
@@ -288,59 +319,101 @@ class TopicSection(_Context):
         if "quotes" not in self.project.uses(self.topic):
             return Html("")
         on_topic = [q for q in self.research.quotes if self.topic_id in q.topics]
-        shown = visible_quotes(on_topic, self.topic_id, self.document.audience)
+        visible = visible_quotes(on_topic, self.topic_id, self.document.audience)
+        # a quote on several topics is shown once: under the first of them in this document
+        shown = [q for q in visible if self._home(q.topics) == self.topic_id]
         limit = self.topic.evidence.max_quotes
         return render(
             "quotes.html.j2",
             quotes=shown[:limit],
-            hidden=len(on_topic) - len(shown),
-            caption=self.research.caption("quotes", "Interview quotes"),
+            hidden=len(on_topic) - len(visible),
+            topic=self.topic,
         )
+
+    def _home(self, topics: tuple[str, ...] | list[str]) -> str | None:
+        """The first of ``topics`` (in the quote's own order) that has a section here."""
+        here = {
+            s.parameters["topic"]
+            for s in self.project.sections(self.document.id)
+            if "topic" in s.parameters
+        }
+        return next((t for t in topics if t in here), None)
 
     def survey(self) -> Html:
         questions = self.topic.evidence.survey
         if not questions:
             return Html("")
-        return _survey_html(self.research, self.research.survey.select(questions, self._shown))
+        return _survey_html(
+            self.research,
+            self.research.survey.select(questions, self._shown),
+            self.topic,
+            self._sources_link,
+        )
 
-    def discussions(self, show: bool | None = None) -> Html:
-        """The discussion log on this topic; ``show`` overrides the topic's evidence setting."""
+    def discussions(self, show: bool | None = None, table: bool = True) -> Html:
+        """The discussion log on this topic: who took part, and each outcome once with its sessions.
+
+        ``show`` overrides the topic's evidence setting; ``table=False`` leaves the outcomes to
+        :meth:`proposals` ("you said → we propose").
+        """
         if not (self.topic.evidence.discussions if show is None else show):
             return Html("")
         log = self.research.discussions
         rows = log[log["topic"] == self.topic_id].sort_values("date")
         agreements = list(dict.fromkeys(a for items in rows["agreements"] for a in items))
+        outcomes = [
+            (
+                outcome,
+                len(group),
+                int(group["participants"].sum()),
+                sorted(group["community"].unique()),
+                group["date"].min(),
+                group["date"].max(),
+            )
+            for outcome, group in rows.groupby("outcomes", sort=False)
+        ]
         return render(
             "discussions.html.j2",
-            sessions=list(rows.itertuples()),
+            sessions=len(rows),
+            outcomes=outcomes if table else [],
             participants=int(rows["participants"].sum()),
             communities=sorted(rows["community"].unique()),
             channels=sorted(rows["channel"].unique()),
             agreements=agreements,
-            caption=self.research.caption("discussions", "Discussion log"),
+            link=self._sources_link,
         )
 
     def notes(self) -> Html:
+        """Desk-research notes on this topic; a note on several topics is listed under the first."""
         if "notes" not in self.project.uses(self.topic):
             return Html("")
-        notes = [n for n in self.research.notes if self.topic_id in n.topics]
+        notes = [n for n in self.research.notes if self._home(n.topics) == self.topic_id]
         return render("notes.html.j2", notes=notes) if notes else Html("")
 
     def proposals(self) -> Html:
-        """The structures and processes proposed for this topic (strategy document)."""
+        """What the discussions said and what we propose in answer (strategy document)."""
+        said: list[str] = []
+        if self.research.exists("discussions"):
+            log = self.research.discussions
+            rows = log[log["topic"] == self.topic_id].sort_values("date")
+            said = list(dict.fromkeys(o for o in rows["outcomes"] if str(o).strip()))
         return render(
             "proposals.html.j2",
             topic=self.topic,
+            said=said,
             structures=self._prose(self.topic.structures, "structures"),
             processes=self._prose(self.topic.processes, "processes"),
         )
 
     def roadmap(self) -> Html:
-        """This topic's milestones: a Gantt-style chart and what is due next."""
+        """This topic's milestones as a chart; their owners and status are in the whole roadmap."""
         milestones = [m for m in self.project.info.timeline if self.topic_id in m.topics]
-        return _roadmap_html(self.project, milestones, title=f"Roadmap: {self.topic.title}")
+        return _roadmap_html(
+            self.project, milestones, title=f"Roadmap: {self.topic.title}", table=False
+        )
 
     def recommendations(self) -> Html:
+        """The recommendations, then the topic's asks with cost, owner, effect and options."""
         return Html(
             render(
                 "findings.html.j2",
@@ -348,13 +421,44 @@ class TopicSection(_Context):
                 kind="recommendations",
                 text=self._prose(self.topic.recommendations, "recommendations"),
             )
-            + render(
-                "findings.html.j2",
-                heading="Investment ask",
-                kind="investment",
-                text=self._prose(self.topic.investment, "investment"),
-            )
+            + self.asks()
         )
+
+    def asks(self) -> Html:
+        """The topic's investment asks (structured in params), after its ``investment`` prose."""
+        plan = plan_of(self.project)
+        names = self.project.stakeholders
+        rows = [
+            (r, self._effect(r.ask.effect), plan.in_options(r))
+            for r in plan.of_topic(self.topic_id)
+        ]
+        return render(
+            "asks.html.j2",
+            text=self._prose(self.topic.investment, "investment"),
+            asks=rows,
+            currency=plan.currency,
+            money=money,
+            owner=lambda i: names[i].name,
+        )
+
+    def _effect(self, effect: Effect | None) -> str:
+        """``new contributors 1,234 (2017) → 1,500 by 2018-Q4``."""
+        if effect is None:
+            return ""
+        from mdm.metrics import DEFINITIONS
+
+        spec = self.topic.evidence.values[effect.value]
+        now = headline(self.research, spec)
+        what = DEFINITIONS[spec.metric].title
+        target = format_value(Value(spec, float(effect.target), None, None))
+        by = f" by {effect.by}" if effect.by else ""
+        return f"{what}: {now.value} in {now.period} → {target}{by}"
+
+
+def _span(milestones: list[Milestone]) -> str:
+    ordered = sorted(milestones, key=lambda m: m.quarter_index)
+    first, last = ordered[0].quarter, ordered[-1].quarter
+    return first if first == last else f"{first}–{last}"
 
 
 def _roadmap_html(
@@ -364,14 +468,17 @@ def _roadmap_html(
     title: str,
     heading: str = "",
     anchor: str = "",
+    table: bool = True,
 ) -> Html:
+    """The roadmap chart, with (``table``) what is due next and every milestone with owners."""
     names = {i: p.name for i, p in project.stakeholders.items()}
     if not milestones:
-        return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor)
+        return render("roadmap.html.j2", rows=[], heading=heading, anchor=anchor, title=title)
     chart = figure_html(
-        timeline_chart(milestones, owners=names, title=title),
+        timeline_chart(milestones, title=title, phases=[m.phase for m in project.info.timeline]),
         alt=timeline_alt(milestones),
-        caption="Source: params/project.yaml (timeline)",
+        caption=f"{_span(milestones)}, by quarter. "
+        "Source: the project timeline (params/project.yaml).",
     )
     pending = sorted((m for m in milestones if m.status != "done"), key=lambda m: m.quarter_index)
     # due next: everything not done in the first two quarters that still have open milestones
@@ -382,8 +489,20 @@ def _roadmap_html(
         for m in pending
         if m.quarter_index in open_quarters
     ]
+    every = [
+        (m, [names[o] for o in m.owners], [project.topics[t].title for t in m.topics])
+        for m in sorted(milestones, key=lambda m: m.quarter_index)
+    ]
     return render(
-        "roadmap.html.j2", rows=milestones, chart=chart, due=due, heading=heading, anchor=anchor
+        "roadmap.html.j2",
+        rows=milestones,
+        chart=chart,
+        due=due if table else [],
+        table=table,
+        title=title,
+        every=every if heading else [],
+        heading=heading,
+        anchor=anchor,
     )
 
 
@@ -403,17 +522,21 @@ class Roadmap(_Context):
         )
 
 
-def _survey_html(research: Research, questions: list[Question]) -> Html:
+def _survey_html(research: Research, questions: list[Question], topic: Topic, link: str) -> Html:
+    """Survey results as findings (statement and share who agree), with their chart."""
     from mdm.report.charts import bars, likert
 
     survey = research.survey
     min_group = research.project.info.data.min_group
     blocks = []
-    caption = research.caption("survey_responses", "Community survey")
     likerts = [q.id for q in questions if q.kind == "likert"]
+    findings: list[tuple[str, str, int]] = []
     if likerts:
-        figure, alt = likert(survey.likert_shares(likerts), title="Agreement with statements")
-        blocks.append(figure_html(figure, alt=alt, caption=caption))
+        shares = survey.likert_shares(likerts)
+        findings = _agreement(survey, likerts, shares)
+        figure, alt = likert(shares, title="Agreement with statements")
+        caption = f"Survey statements on {topic.title.lower()}. Source: community survey."
+        blocks.append(figure_html(figure, alt=alt, caption=caption, source=link))
     for question in questions:
         if question.kind in ("single", "multi"):
             counts = survey.choice_counts(question.id)
@@ -421,15 +544,64 @@ def _survey_html(research: Research, questions: list[Question]) -> Html:
             figure, alt = bars(
                 counts.sort_values(ascending=False), title=question.text, xlabel="Respondents"
             )
-            blocks.append(figure_html(figure, alt=alt, caption=caption))
+            caption = f"Answers to “{question.text}”. Source: community survey."
+            blocks.append(figure_html(figure, alt=alt, caption=caption, source=link))
     free_text = [
         (q.text, list(dict.fromkeys(a for a in survey.answers(q.id) if a.strip()))[:8])
         for q in questions
         if q.kind == "free_text"
     ]
-    return render(
-        "survey.html.j2", respondents=survey.respondents, blocks=blocks, free_text=free_text
-    )
+    return render("survey.html.j2", findings=findings, blocks=blocks, free_text=free_text)
+
+
+def _agreement(survey: Any, ids: list[str], shares: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """(statement, share who agree as %, answers) per likert question."""
+    rows = []
+    for qid in ids:
+        question = survey.question(qid)
+        levels = list(question.options)
+        upper = levels[len(levels) // 2 + (1 if len(levels) % 2 else 0) :]
+        agree = float(shares.loc[question.text, upper].sum())
+        rows.append((question.text, f"{agree:.0%}", int(survey.answers(qid).notna().sum())))
+    return rows
+
+
+def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
+    """The period a chart covers (a running last period marked) and its source, in one line."""
+    import pandas as pd
+
+    from mdm.metrics import DEFINITIONS
+    from mdm.report.evidence import _compute  # the metric cache of this kernel
+
+    result = _compute(research, spec)
+    what = spec.title or DEFINITIONS[spec.metric].title
+    text = f"{what}"
+    if "period" in result and len(result):
+        periods = pd.PeriodIndex(result["period"].unique())
+        word = {"M": "month", "Q": "quarter", "Y": "year"}[spec.freq]
+        text += f", by {word}, {period_label(periods.min())}–{period_label(periods.max())}"
+        last = research.events["timestamp"].max()
+        stamp = last.tz_convert("UTC").tz_localize(None) if last.tzinfo else last
+        if periods.max().end_time > stamp:
+            text += f" ({period_label(periods.max())} is partial: data to {stamp:%-d %b %Y})"
+        text += _value_note(topic, spec, word)
+    else:  # computed over every event: the period is the whole record
+        stamps = research.events["timestamp"]
+        text += f", all activity {stamps.min():%b %Y}–{stamps.max():%b %Y}"
+    return text + ". Source: activity records."
+
+
+def _value_note(topic: Topic, spec: MetricSpec, word: str) -> str:
+    """Why a number in the text may differ from this chart: it covers another kind of period."""
+    words = {"M": "month", "Q": "quarter", "Y": "year"}
+    other = {
+        words[v.freq]
+        for v in topic.evidence.values.values()
+        if v.metric == spec.metric and v.freq != spec.freq
+    }
+    if not other:
+        return ""
+    return f"; numbers in the text are per full {' and '.join(sorted(other))}, not per {word}"
 
 
 @dataclass(frozen=True)
@@ -510,6 +682,18 @@ def sources(project_dir: str | Path, document: str) -> Sources:
     """Load the project and return the sources appendix of ``document``."""
     ctx = _context(project_dir, document)
     return Sources(ctx.project, ctx.document)
+
+
+def summary(project_dir: str | Path, document: str) -> Summary:
+    """Load the project and return the summary that opens ``document``."""
+    ctx = _context(project_dir, document)
+    return Summary(ctx.project, ctx.document)
+
+
+def investment(project_dir: str | Path, document: str) -> InvestmentOverview:
+    """Load the project and return the investment overview of ``document``."""
+    ctx = _context(project_dir, document)
+    return InvestmentOverview(ctx.project, ctx.document)
 
 
 def roadmap(project_dir: str | Path, document: str) -> Roadmap:
