@@ -23,12 +23,14 @@ from typing import Any
 
 from mdm.build.lock import build_lock
 from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult, check_parameters
-from mdm.build.uptodate import FORMATS, MANIFEST
+from mdm.build.uptodate import FORMATS
 from mdm.errors import BuildError, DataError, MdmError, NotebookError
 from mdm.params.project import Project, SectionSpec, load_project
 from mdm.review.records import Reviews, load_reviews, review_files
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
+
+MANIFEST = ".mdm-build.json"
 
 
 @dataclass(frozen=True)

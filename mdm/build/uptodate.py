@@ -18,12 +18,11 @@ from typing import Any
 
 from mdm.build.cache import code_fingerprint, file_digest
 
-__all__ = ["FORMATS", "MANIFEST", "STAMP", "stamp", "up_to_date"]
+__all__ = ["FORMATS", "STAMP", "stamp", "up_to_date"]
 
 FORMATS = ("html", "pdf")
 STAMP = ".mdm-stamp.json"
-# the build manifest (mdm.build.pipeline.MANIFEST), defined here so the fast path imports no pipeline
-MANIFEST = ".mdm-build.json"
+MANIFEST = ".mdm-build.json"  # as mdm.build.pipeline.MANIFEST, without importing the pipeline
 
 
 def _options(formats: Sequence[str], documents: Sequence[str]) -> dict[str, list[str]]:
