@@ -343,7 +343,9 @@ def preview_edits(src: Path, base: Path, rounds: Rounds, edits: int = 3) -> None
                 time.sleep(0.02)
             rounds.add("p", Timing(time.perf_counter() - start, float("nan"), load))
     finally:
-        proc.send_signal(2)  # SIGINT: Ctrl-C
+        # SIGTERM, not SIGINT: a benchmark started in the background has SIGINT ignored,
+        # and its children inherit that; mdm stops on SIGTERM as on Ctrl-C
+        proc.terminate()
         proc.communicate(timeout=60)
 
 

@@ -138,3 +138,16 @@ def test_warm_preview_replaces_a_kernel_that_died(tiny: Path) -> None:
         assert previewer.seat is not None and previewer.seat.kernel is not first
     finally:
         previewer.close()
+
+
+def test_ctrl_c_while_a_section_runs_stops_the_watch(tiny: Path) -> None:
+    (tiny / "notebooks").mkdir()
+    shutil.copy(FIXTURES / "notebooks/cell_never_ends.ipynb", tiny / "notebooks/topic.ipynb")
+    proc, _ = start_watch(tiny)
+    logs = tiny / "output/preview/proposal"
+    deadline = time.monotonic() + 60
+    while not list(logs.glob("*.kernel.log")):  # the kernel is up, the section running
+        assert time.monotonic() < deadline, "the preview's kernel did not start"
+        time.sleep(0.1)
+    time.sleep(2)
+    stop(proc)  # exit 130 within the timeout, not a watch that goes on

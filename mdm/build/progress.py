@@ -34,7 +34,7 @@ class Progress:
         """The number of sections this build will run or reuse."""
 
     def started(self, spec: SectionSpec) -> None:
-        """A section's kernel is starting."""
+        """A section is starting (in a kernel kept from an earlier section, or a new one)."""
 
     def finished(self, result: SectionResult) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from mdm.build.cache import KEY_FIELD, read_key, section_key
 from mdm.build.kernels import ENGINE, Seat, register_engine, running
@@ -406,16 +406,34 @@ def execute_sections(
     specs: Sequence[SectionSpec],
     outdir: Path,
     root: Path,
-    **options: Any,
+    *,
+    jobs: int | None = None,
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+    previous: Path | None = None,
+    force: bool = False,
+    keys: Sequence[str] | None = None,
+    events: Events | None = None,
+    warm: bool = True,
 ) -> list[SectionResult]:
     """Run every section into ``outdir/<document>/<section>.ipynb``; results in ``specs`` order.
 
     A section whose key matches the notebook of the same name under ``previous``
     (the last good build) is copied from there instead of run, unless ``force``.
-    The first failure stops what has not started and is raised. ``options`` are
-    :class:`SectionRun`'s.
+    The first failure stops what has not started and is raised. ``warm``: one
+    kernel per job, reused; otherwise a new kernel for every section.
     """
-    with SectionRun(specs, outdir, root, **options) as run:
+    with SectionRun(
+        specs,
+        outdir,
+        root,
+        jobs=jobs,
+        timeout=timeout,
+        previous=previous,
+        force=force,
+        keys=keys,
+        events=events,
+        warm=warm,
+    ) as run:
         for _ in run.documents():
             pass
     return [run.results[i] for i in range(len(specs))]
