@@ -1,0 +1,154 @@
+"""Build time and memory as the events grow: both documents, ``--force``, per events count.
+
+    .venv/bin/python benchmarks/bench_scale.py --events 333936 3339360 10018080
+
+For each size, a fresh copy of the example project gets the example's events replicated under
+new ids (each copy's contributor and thread ids get a suffix, so the people and threads are new
+and every metric's work grows with the copies) and is built once in a fresh subprocess, as
+``mdm build --force`` does it (:func:`mdm.build.pipeline.build`). It reports the build's phases
+(``check`` loads and checks the events; ``evidence`` computes the metric results once), the
+peak resident memory (VmHWM) of the build's own process and of the largest kernel, sampled from
+``/proc`` every 0.2 s while the build runs, and the load average when the build started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def replicate(source: Path, target: Path, events: int) -> int:
+    """Write ``events`` rows (rounded up to whole copies of ``source``) to ``target``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(source)
+    copies = -(-events // table.num_rows)
+    with pq.ParquetWriter(target, table.schema) as writer:
+        for copy in range(copies):
+            part = table
+            if copy:
+                suffix = f"~{copy}"
+                for name in ("contributor_id", "thread_id"):
+                    column = part[name]
+                    if pa.types.is_dictionary(column.type):
+                        column = column.cast(column.type.value_type)
+                    renamed = pc.binary_join_element_wise(column, pa.scalar(suffix), "")
+                    part = part.set_column(part.schema.get_field_index(name), name, renamed)
+            writer.write_table(part.cast(table.schema))
+    return copies * table.num_rows
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _watch_kernels(stop: threading.Event, peaks: dict[int, int]) -> None:
+    me = os.getpid()
+    while not stop.is_set():
+        for pid in _descendants(me):
+            peaks[pid] = max(peaks.get(pid, 0), _status_kb(pid, "VmHWM:"))
+        stop.wait(0.2)
+
+
+def worker(project: Path, force: bool) -> dict[str, object]:
+    """One build in this process; its phases and peak memory."""
+    from mdm.build.pipeline import BuildOptions, build
+
+    peaks: dict[int, int] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_kernels, args=(stop, peaks), daemon=True)
+    load = os.getloadavg()[0]
+    watcher.start()
+    started = time.perf_counter()
+    report = build(BuildOptions(project_dir=project, force=force))
+    wall = time.perf_counter() - started
+    stop.set()
+    watcher.join()
+    return {
+        "wall": wall,
+        "load": load,
+        "seconds": report.seconds,
+        "main_mb": _status_kb(os.getpid(), "VmHWM:") / 1024,
+        "kernel_mb": max(peaks.values(), default=0) / 1024,
+        "sections": len(report.sections),
+    }
+
+
+def _run(project: Path, force: bool) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", str(project), "--force" if force else "--no-force"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _row(size: int, label: str, r: dict[str, object]) -> str:
+    seconds = r["seconds"]
+    assert isinstance(seconds, dict)
+    return (
+        f"| {size:,} | {label} | {r['wall']:.1f} | {seconds.get('check', 0):.1f} | "
+        f"{seconds.get('evidence', 0):.1f} | {seconds.get('execute', 0):.1f} | "
+        f"{r['main_mb']:,.0f} | {r['kernel_mb']:,.0f} | {r['load']:.1f} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[333_936, 3_339_360, 10_018_080])
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--force", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.force)))
+        return
+    print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print("| events | build | wall s | check s | evidence s | execute s | main MB | kernel MB | load |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in args.events:
+        with tempfile.TemporaryDirectory(prefix="mdm-scale-") as tmp:
+            project = Path(tmp)
+            for part in ("params", "data"):
+                shutil.copytree(REPO / part, project / part)
+            rows = replicate(REPO / "data" / "activity.parquet", project / "data" / "t.parquet", size)
+            os.replace(project / "data" / "t.parquet", project / "data" / "activity.parquet")
+            print(_row(rows, "--force", _run(project, True)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
