@@ -45,7 +45,9 @@ def replicate(source: Path, target: Path, events: int) -> int:
                     column = part[name]
                     if pa.types.is_dictionary(column.type):
                         column = column.cast(column.type.value_type)
-                    renamed = pc.binary_join_element_wise(column, pa.scalar(suffix), "")
+                    renamed = pc.binary_join_element_wise(
+                        column, pa.scalar(suffix, column.type), pa.scalar("", column.type)
+                    )
                     part = part.set_column(part.schema.get_field_index(name), name, renamed)
             writer.write_table(part.cast(table.schema))
     return copies * table.num_rows
@@ -131,6 +133,9 @@ def _row(size: int, label: str, r: dict[str, object]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[333_936, 3_339_360, 10_018_080])
+    parser.add_argument(
+        "--example", type=Path, default=REPO, help="the project to copy (default: the repo's)"
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--force", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
@@ -144,9 +149,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="mdm-scale-") as tmp:
             project = Path(tmp)
             for part in ("params", "data"):
-                shutil.copytree(REPO / part, project / part)
-            rows = replicate(REPO / "data" / "activity.parquet", project / "data" / "t.parquet", size)
-            os.replace(project / "data" / "t.parquet", project / "data" / "activity.parquet")
+                shutil.copytree(args.example / part, project / part)
+            events = project / "data" / "activity.parquet"
+            rows = replicate(events, project / "data" / "t.parquet", size)
+            os.replace(project / "data" / "t.parquet", events)
             print(_row(rows, "--force", _run(project, True)), flush=True)
 
 
