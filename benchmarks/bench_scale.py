@@ -143,7 +143,9 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.force)))
         return
     print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print("| events | build | wall s | check s | evidence s | execute s | main MB | kernel MB | load |")
+    print(
+        "| events | build | wall s | check s | evidence s | execute s | main MB | kernel MB | load |"
+    )
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.events:
         with tempfile.TemporaryDirectory(prefix="mdm-scale-") as tmp:

@@ -11,7 +11,8 @@ notebook opened in JupyterLab without a build still runs.
 A result's file name is a digest of its metric spec and cut-off, the SHA-256 of the events file
 and mdm's code fingerprint, the same things a section's key covers: a changed events file or a
 changed mdm never reuses a result. ``index.json`` records the events file that the results were
-computed from (its size, modification time and SHA-256, rows, last event) and the results stored.
+computed from (its size, modification time and SHA-256, rows, last event), mdm's code fingerprint
+and the results stored; results of older events or code are removed.
 """
 
 from __future__ import annotations
@@ -140,19 +141,33 @@ def wanted(project: Project, specs: Sequence[SectionSpec]) -> list[MetricSpec | 
     return found
 
 
-def _describe(path: Path, events: pd.DataFrame | None, old: EventsFile | None) -> EventsFile:
-    """The events file's description; from ``old`` when the content is unchanged."""
-    from mdm.data.provenance import sha256_file
-
+def _describe(path: Path, sha256: str, events: pd.DataFrame) -> EventsFile:
+    """The events file as loaded now."""
     stat = path.stat()
-    sha = sha256_file(path)
-    if events is None and old is not None and old.sha256 == sha:
-        return EventsFile(stat.st_size, stat.st_mtime_ns, sha, old.rows, old.last_ns)
-    if events is None:
-        raise BuildError(f"{path}: the events must be loaded to describe them")  # a bug
     last = events["timestamp"].max()
     last_ns = None if last != last else int(last.value)  # NaT != NaT: no events
-    return EventsFile(stat.st_size, stat.st_mtime_ns, sha, len(events), last_ns)
+    return EventsFile(stat.st_size, stat.st_mtime_ns, sha256, len(events), last_ns)
+
+
+def _coded(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with ``contributor_id`` as a categorical in order of first appearance.
+
+    Every metric turns the ids into integer codes; from a categorical it takes the codes as
+    they are (:func:`mdm.metrics._arrays.codes_of`) instead of hashing millions of strings
+    again, which halves the time of most metrics at 10M events. In order of appearance, the
+    codes are the ones ``pd.factorize`` gives the text, so the results are the same.
+    """
+    import pandas as pd
+
+    codes, labels = pd.factorize(events["contributor_id"])
+    people = pd.Categorical.from_codes(codes, categories=pd.Index(labels), validate=False)
+    return events.assign(contributor_id=people)
+
+
+def _restat(old: EventsFile, path: Path) -> EventsFile:
+    """The same content as ``old`` describes, with the file's size and time as they are now."""
+    stat = path.stat()
+    return EventsFile(stat.st_size, stat.st_mtime_ns, old.sha256, old.rows, old.last_ns)
 
 
 def _private(result: pd.DataFrame) -> list[str]:
@@ -174,8 +189,8 @@ def _write(folder: Path, name: str, result: pd.DataFrame, key: str) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
-def _write_index(folder: Path, events: EventsFile, results: dict[str, str]) -> None:
-    data = {"version": _VERSION, "events": events.__dict__, "results": results}
+def _write_index(folder: Path, events: EventsFile, code: str, results: dict[str, str]) -> None:
+    data = {"version": _VERSION, "code": code, "events": events.__dict__, "results": results}
     temporary = folder / f".tmp-{INDEX}"
     temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(temporary, folder / INDEX)
@@ -196,9 +211,10 @@ def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = 
     events are loaded only when some result is missing.
     """
     from mdm.build.cache import code_fingerprint
+    from mdm.data import load_events
     from mdm.data.provenance import sha256_file
     from mdm.params.models import ValueSpec
-    from mdm.report.evidence import Research, compute_result, result_key, value_cut
+    from mdm.report.evidence import compute_result, result_key, value_cut
 
     shown = wanted(project, specs)
     path = project.data_path("events")
@@ -209,24 +225,29 @@ def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = 
     index = _read_index(folder)
     old = _events_of(index)
     sha, code = sha256_file(path), code_fingerprint()
-    same = old is not None and old.sha256 == sha and not force
-    results: dict[str, str] = dict(index.get("results", {})) if same else {}
-    research = Research(project)
-    events = None if same and old is not None else research.events
-    description = _describe(path, events, old if same else None)
+    events: pd.DataFrame | None = None
+    # results of other code are never read again (their names differ): start afresh
+    if old is not None and old.sha256 == sha and index.get("code") == code and not force:
+        results: dict[str, str] = dict(index.get("results", {}))
+        description = _restat(old, path)
+    else:
+        events = _coded(load_events(path, project.info.data.events))
+        results, description = {}, _describe(path, sha, events)
     computed = 0
     for spec in shown:
-        before = value_cut(project, spec, description.last_ns) if isinstance(spec, ValueSpec) else None
+        before = (
+            value_cut(project, spec, description.last_ns) if isinstance(spec, ValueSpec) else None
+        )
         key = result_key(spec, before)
         name = result_name(key, sha, code)
         if name in results and (folder / name).is_file():
             continue
         if events is None:
-            events = research.events
+            events = _coded(load_events(path, project.info.data.events))
         result = compute_result(events, spec, before, project.info.data.min_group)
         _write(folder, name, result, key)
         results[name] = key
         computed += 1
-    _write_index(folder, description, results)
+    _write_index(folder, description, code, results)
     _prune(folder, results)
     return computed
