@@ -139,3 +139,32 @@ def test_a_result_naming_people_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=r"names people \(contributor_id\); not stored"):
         _write(tmp_path, "x.parquet", frame, '{"metric":"contributors"}<None')
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.kernel
+def test_a_section_in_a_kernel_shows_the_stored_results(tmp_path: Path) -> None:
+    from mdm.build.kernels import Seat
+    from mdm.build.run import run_section
+
+    project = load_project(copy_project(REPO, tmp_path / "p"))
+    spec = next(
+        s for s in project.sections("proposal") if s.parameters.get("topic") == "onboarding"
+    )
+    precompute(project, [spec])
+    value = project.topics["onboarding"].evidence.values["new_latest"]
+    last = _without_store(project).last_event()
+    key = ev.result_key(value, ev.value_cut(project, value, last))
+    index = json.loads((project.output / STORE / INDEX).read_text(encoding="utf-8"))
+    name = next(n for n, k in index["results"].items() if k == key)
+    # a marked result: the section can only show it by reading the store, not the events
+    result = pd.read_parquet(project.output / STORE / name)
+    result["new_contributors"] = 987_654
+    result.to_parquet(project.output / STORE / name)
+
+    seat = Seat(str(project.root))
+    try:
+        done = run_section(spec, tmp_path / "run", project.root, seat, key="test")
+    finally:
+        seat.discard()
+    text = done.path.read_text(encoding="utf-8")
+    assert "987,654 people made their first contribution" in text
