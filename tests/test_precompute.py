@@ -168,3 +168,18 @@ def test_a_section_in_a_kernel_shows_the_stored_results(tmp_path: Path) -> None:
         seat.discard()
     text = done.path.read_text(encoding="utf-8")
     assert "987,654 people made their first contribution" in text
+
+
+def test_a_touched_events_file_is_described_again_not_recomputed(tmp_path: Path) -> None:
+    import os
+
+    project = load_project(copy_project(REPO, tmp_path / "p"))
+    specs = project.sections("proposal")
+    precompute(project, specs)
+    events = project.data_path("events")
+    stat = events.stat()
+    os.utime(events, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # same content, new time
+    assert open_store(project) is None  # a kernel cannot tell without hashing it: not trusted
+    assert precompute(project, specs) == 0  # the build hashes it: the same content
+    store = open_store(project)
+    assert store is not None and store.events.mtime_ns == stat.st_mtime_ns + 10**9
