@@ -2,7 +2,10 @@
 
 Research data is read once per kernel (each input on first use), checked
 against the project's topics, and every chart and table names the files it
-came from with a short content hash.
+came from with a short content hash. Metric results come from the build's
+evidence store when it holds them (:mod:`mdm.report.precompute`), so a section
+in a build does not load the events at all; without a store (a notebook opened
+in JupyterLab, ``mdm preview``) they are computed here.
 """
 
 from __future__ import annotations
@@ -23,15 +26,19 @@ if TYPE_CHECKING:
 
     from mdm.data import InputFile, Note, Quote, Survey
     from mdm.report.charts import Chart
+    from mdm.report.precompute import Store
 
 __all__ = [
     "ChartOut",
     "Research",
     "Value",
     "chart_for",
+    "compute_result",
     "draw",
     "format_value",
     "reference_day",
+    "result_key",
+    "value_cut",
     "value_of",
     "value_texts",
 ]
@@ -66,6 +73,20 @@ class Research:
         from mdm.data import check_topic_refs
 
         check_topic_refs(refs, self.project.topic_ids, shown, field)
+
+    @cached_property
+    def store(self) -> Store | None:
+        """The last build's evidence store, when it was computed from the events file as it is."""
+        from mdm.report.precompute import open_store
+
+        return open_store(self.project)
+
+    def last_event(self) -> int | None:
+        """The last event's time in nanoseconds since the epoch (UTC); None without events."""
+        if self.store is not None:
+            return self.store.events.last_ns
+        last = self.events["timestamp"].max()
+        return None if last != last else int(last.value)  # NaT != NaT: no events
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -118,8 +139,11 @@ class Research:
 
     def describe(self, key: str) -> InputFile:
         """Path, rows and hash of one input, for captions and the appendix."""
-        from mdm.data import describe_input
+        from mdm.data import InputFile, describe_input
 
+        if key == "events" and self.store is not None:
+            events = self.store.events
+            return InputFile(self.paths.events, key, events.rows, events.sha256[:12])
         rows = {
             "events": lambda: len(self.events),
             "quotes": lambda: len(self.quotes),
@@ -141,21 +165,34 @@ class Research:
 _PERIODS = {"M": "Months", "Q": "Quarters", "Y": "Years"}
 
 
+def result_key(spec: MetricKeys, before: pd.Timestamp | None) -> str:
+    """What identifies a metric result: the metric, the keys that change it, the cut-off."""
+    # the keys as set, not as defaulted: time_to_first_response by group is over time only with freq
+    return spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True) + f"<{before}"
+
+
+def compute_result(
+    events: pd.DataFrame, spec: MetricKeys, before: pd.Timestamp | None, min_group: int
+) -> pd.DataFrame:
+    """The metric's result table over ``events`` earlier than ``before`` (all when None)."""
+    if before is not None:
+        events = events[events["timestamp"] < before]
+    return DEFINITIONS[spec.metric].compute(events, spec, min_group)
+
+
 def _compute(
     research: Research, spec: MetricKeys, before: pd.Timestamp | None = None
 ) -> pd.DataFrame:
-    """The metric's result table, computed once per kernel for the same metric, keys and cut-off.
+    """The metric's result table, from the evidence store or computed once per kernel.
 
     ``before``: only events earlier than this count (a value's ``as_of``).
     """
-    # the keys as set, not as defaulted: time_to_first_response by group is over time only with freq
-    key = spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True) + f"<{before}"
+    key = result_key(spec, before)
     if key not in research.results:
-        events = research.events
-        if before is not None:
-            events = events[events["timestamp"] < before]
-        compute = DEFINITIONS[spec.metric].compute
-        research.results[key] = compute(events, spec, research.paths.min_group)
+        stored = research.store.result(key) if research.store is not None else None
+        if stored is None:
+            stored = compute_result(research.events, spec, before, research.paths.min_group)
+        research.results[key] = stored
     return research.results[key]
 
 
@@ -176,14 +213,35 @@ class Value:
 
 def reference_day(research: Research, spec: ValueSpec) -> date:
     """The last day a value may refer to: its ``as_of``, the project's, or the last event's day."""
+    return _reference_day(research.project, spec, research.last_event())
+
+
+def _reference_day(project: Project, spec: ValueSpec, last_ns: int | None) -> date:
+    import pandas as pd
+
     if spec.as_of is not None:
         return spec.as_of
-    if research.project.info.as_of is not None:
-        return research.project.info.as_of
-    last = research.events["timestamp"].max()
-    if last is None or last != last:  # no events: NaT
-        raise DataError(f"{research.paths.events}: no events, so no value can be computed")
+    if project.info.as_of is not None:
+        return project.info.as_of
+    if last_ns is None:
+        raise DataError(f"{project.info.data.events}: no events, so no value can be computed")
+    last = pd.Timestamp(last_ns, tz="UTC")
     return date(last.year, last.month, last.day)
+
+
+def _end(day: date) -> pd.Timestamp:
+    """The first instant after ``day`` (UTC)."""
+    import pandas as pd
+
+    return pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
+
+
+def value_cut(project: Project, spec: ValueSpec, last_ns: int | None) -> pd.Timestamp | None:
+    """The cut-off of a value's events: the end of its reference day, None when no event is later."""
+    import pandas as pd
+
+    end = _end(_reference_day(project, spec, last_ns))
+    return end if last_ns is not None and end <= pd.Timestamp(last_ns, tz="UTC") else None
 
 
 def value_of(research: Research, spec: ValueSpec) -> Value:
@@ -196,10 +254,9 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
 
     from mdm.metrics import change
 
-    day = reference_day(research, spec)
-    end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)  # the first instant after that day
-    cut = end if end <= research.events["timestamp"].max() else None
-    result = _compute(research, spec, cut)
+    last = research.last_event()
+    end = _end(_reference_day(research.project, spec, last))
+    result = _compute(research, spec, value_cut(research.project, spec, last))
     column = spec.column or DEFINITIONS[spec.metric].columns[0].name
     series = result.set_index("period")[column].astype("Float64")
     series = series[pd.PeriodIndex(series.index).end_time < end.tz_localize(None)].dropna()
