@@ -321,7 +321,7 @@ def test_topic_notebook_builds_into_html_and_pdf(tiny: Path) -> None:
     assert [c.text for c in table.tfoot.tr.find_all(["th", "td"])] == ["Total", "", "95", "15"]
     img = section.find("figure", class_="mdm-chart").img
     assert img["alt"] == "Bar chart of pupils by branch: Central 55, Riverside 40"
-    assert img["src"].startswith("data:image/png;base64,")
+    assert img["src"].startswith("data:image/svg+xml;base64,")  # vector, as mdm's own charts
     # what an author's cell printed, warned or left as a DataFrame stays out; so does the preview
     for leak in (
         "rows read",
