@@ -89,16 +89,16 @@ def read_bytes(path: Path, shown: str) -> bytes:
     return raw
 
 
-def decode(raw: bytes, shown: str) -> str:
-    """UTF-8 text without its BOM; a non-UTF-8 byte is a DataError naming its line and offset.
+def decode(raw: bytes, shown: object, error: type[MdmError] = DataError) -> str:
+    """UTF-8 text without its BOM; a non-UTF-8 byte is ``error`` naming its line and offset.
 
-    For bytes already read (events, possibly gunzipped); files go through ``read_text``.
+    The one decoder of params and data files alike (``mdm.params.loader.read_utf8`` too).
     """
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise DataError(
+        raise error(
             f"{shown}:{line}: expected UTF-8 text, found byte "
             f"{raw[err.start]:#04x} at offset {err.start}"
         ) from err

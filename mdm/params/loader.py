@@ -154,14 +154,9 @@ def read_utf8(path: Path, shown: object, error: type[MdmError] = ConfigError) ->
         raw = path.read_bytes()
     except FileNotFoundError as err:
         raise error(f"{shown}: file not found") from err
-    try:
-        return raw.decode("utf-8-sig")  # a BOM is accepted and dropped
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise error(
-            f"{shown}:{line}: expected UTF-8 text, found byte "
-            f"{raw[err.start]:#04x} at offset {err.start}"
-        ) from err
+    from mdm.data._tables import decode
+
+    return decode(raw, shown, error)  # a BOM is accepted and dropped
 
 
 def read_yaml(path: Path, *, display: Path | None = None) -> Located:
