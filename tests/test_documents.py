@@ -130,7 +130,7 @@ def test_values_beside_a_chart_of_the_same_metric_agree_with_it() -> None:
     import pandas as pd
 
     from mdm.metrics import DEFINITIONS, complete_periods
-    from mdm.report.evidence import Research, _compute, reference_day, value_of
+    from mdm.report.evidence import Research, metric_result, reference_day, value_of
 
     project = load_project(REPO)
     research = Research(project)
@@ -143,7 +143,7 @@ def test_values_beside_a_chart_of_the_same_metric_agree_with_it() -> None:
                     continue
                 if spec.activity_type != chart.activity_type:
                     continue
-                result = _compute(research, chart)
+                result = metric_result(research, chart)
                 column = spec.column or DEFINITIONS[spec.metric].columns[0].name
                 # a period is complete once its last day is on or before the reference day
                 day = pd.Timestamp(reference_day(research, spec)) + pd.Timedelta(days=1)

@@ -36,6 +36,7 @@ __all__ = [
     "compute_result",
     "draw",
     "format_value",
+    "metric_result",
     "reference_day",
     "result_key",
     "value_cut",
@@ -180,7 +181,7 @@ def compute_result(
     return DEFINITIONS[spec.metric].compute(events, spec, min_group)
 
 
-def _compute(
+def metric_result(
     research: Research, spec: MetricKeys, before: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """The metric's result table, from the evidence store or computed once per kernel.
@@ -256,7 +257,7 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
 
     last = research.last_event()
     end = _end(_reference_day(research.project, spec, last))
-    result = _compute(research, spec, value_cut(research.project, spec, last))
+    result = metric_result(research, spec, value_cut(research.project, spec, last))
     column = spec.column or DEFINITIONS[spec.metric].columns[0].name
     series = result.set_index("period")[column].astype("Float64")
     series = series[pd.PeriodIndex(series.index).end_time < end.tz_localize(None)].dropna()
@@ -325,7 +326,7 @@ class ChartOut:
 def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     """The chart of one metric spec, with alt text and a provenance caption."""
     definition = DEFINITIONS[spec.metric]
-    figure, alt = draw(_compute(research, spec), spec)
+    figure, alt = draw(metric_result(research, spec), spec)
     caption = research.caption("events", f"{definition.title}: {definition.definition}")
     return ChartOut(figure, alt, caption)
 

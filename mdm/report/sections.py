@@ -571,9 +571,9 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
     import pandas as pd
 
     from mdm.metrics import DEFINITIONS
-    from mdm.report.evidence import _compute  # the metric cache of this kernel
+    from mdm.report.evidence import metric_result  # the metric cache of this kernel
 
-    result = _compute(research, spec)
+    result = metric_result(research, spec)
     what = spec.title or DEFINITIONS[spec.metric].title
     text = f"{what}"
     if "period" in result and len(result):
