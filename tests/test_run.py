@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from conftest import FIXTURES
 
-from mdm.build.run import execute_sections
+from mdm.build.run import RunOptions, execute_sections
 from mdm.errors import CellTimeoutError, KernelDiedError, NotebookError
 from mdm.params.project import load_project
 
@@ -30,7 +30,7 @@ def topic_specs(project_dir: Path) -> list:
 def test_topic_notebook_renders_each_topic(tiny: Path, tmp_path: Path) -> None:
     specs = topic_specs(tiny)
     before = os.getcwd()
-    results = execute_sections(specs, tmp_path / "run", tiny, jobs=2)
+    results = execute_sections(specs, tmp_path / "run", tiny, RunOptions(jobs=2))
     # kernels get the project as their folder; the build process itself never changes folder
     # (papermill's cwd= would chdir the whole process from several threads at once)
     assert os.getcwd() == before
@@ -58,7 +58,7 @@ def test_topic_notebook_renders_each_topic(tiny: Path, tmp_path: Path) -> None:
 def test_failing_cell_names_section_notebook_and_cell(tiny: Path, tmp_path: Path) -> None:
     use_topic_notebook(tiny, "raises_in_cell")
     with pytest.raises(NotebookError) as caught:
-        execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, jobs=1)
+        execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, RunOptions(jobs=1))
     message = str(caught.value)
     assert message == (
         "section topic-homework-clubs (proposal): notebooks/topic.ipynb, cell 3 "
@@ -75,7 +75,7 @@ def test_kernel_death_is_reported(tiny: Path, tmp_path: Path) -> None:
         match=r"^section topic-homework-clubs \(proposal\): notebooks/topic\.ipynb, cell 2 "
         r"\[import os, signal\]: the kernel died \(kernel log: topic-homework-clubs\.kernel\.log\)$",
     ):
-        execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, jobs=1)
+        execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, RunOptions(jobs=1))
 
 
 @pytest.mark.kernel
@@ -86,7 +86,9 @@ def test_cell_timeout_is_reported(tiny: Path, tmp_path: Path) -> None:
         match=r"notebooks/topic\.ipynb, cell 2 \[import time\]: "
         r"cell ran longer than the timeout; raise --timeout or make the cell faster$",
     ):
-        execute_sections(topic_specs(tiny)[:1], tmp_path / "run", tiny, jobs=1, timeout=2)
+        execute_sections(
+            topic_specs(tiny)[:1], tmp_path / "run", tiny, RunOptions(jobs=1, timeout=2)
+        )
 
 
 def test_notebook_without_parameters_cell_is_refused_before_any_kernel(

@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES
 
 from mdm.build.pipeline import BuildOptions, build
-from mdm.build.run import execute_sections
+from mdm.build.run import RunOptions, execute_sections
 from mdm.params.project import load_project
 
 
@@ -41,7 +41,7 @@ def run_state_notebook(project: Path, out: Path, *, warm: bool) -> list[Path]:
     (project / "notebooks").mkdir(exist_ok=True)
     shutil.copy(FIXTURES / "notebooks/leaves_state_behind.ipynb", project / "notebooks/topic.ipynb")
     specs = [s for s in load_project(project).sections("proposal") if s.id.startswith("topic-")]
-    return [r.path for r in execute_sections(specs, out, project, jobs=1, warm=warm)]
+    return [r.path for r in execute_sections(specs, out, project, RunOptions(jobs=1, warm=warm))]
 
 
 @pytest.mark.kernel

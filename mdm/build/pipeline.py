@@ -181,7 +181,7 @@ def _build_into(
     The first document is printed while the next one's sections still run.
     """
     from mdm.build.privacy import check_manifest
-    from mdm.build.run import SectionRun
+    from mdm.build.run import RunOptions, SectionRun
     from mdm.build.uptodate import STAMP, stamp
     from mdm.report.precompute import precompute
 
@@ -191,10 +191,7 @@ def _build_into(
     precompute(project, plan.specs, force=options.force)
     report.seconds["evidence"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    with SectionRun(
-        plan.specs,
-        staging / "notebooks",
-        project.root,
+    run_options = RunOptions(
         jobs=options.jobs,
         timeout=options.timeout,
         previous=output / "notebooks",
@@ -202,7 +199,8 @@ def _build_into(
         keys=plan.keys,
         events=events,
         warm=not options.fresh_kernels,
-    ) as run:
+    )
+    with SectionRun(plan.specs, staging / "notebooks", project.root, run_options) as run:
         for doc, results in run.documents():
             report.seconds["execute"] = time.perf_counter() - mark  # the last one: all sections ran
             _assemble(staging, plan, doc, results, options, report)

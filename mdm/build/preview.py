@@ -24,7 +24,7 @@ from mdm.build.cache import section_keys
 from mdm.build.kernels import Seat, running
 from mdm.build.lock import build_lock
 from mdm.build.pipeline import check
-from mdm.build.run import SectionResult, execute_sections, run_section
+from mdm.build.run import RunOptions, SectionResult, execute_sections, run_section
 from mdm.errors import ConfigError, MdmError
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import render
@@ -83,7 +83,9 @@ def preview(project_dir: Path, topic: str, document: str | None = None) -> Path:
     return _page(
         project,
         spec,
-        lambda key: execute_sections([spec], folder, project.root, previous=folder, keys=[key])[0],
+        lambda key: execute_sections(
+            [spec], folder, project.root, RunOptions(previous=folder, keys=[key])
+        )[0],
     )
 
 

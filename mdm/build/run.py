@@ -29,6 +29,7 @@ from mdm.errors import BuildError, CellTimeoutError, KernelDiedError, NotebookEr
 from mdm.params.project import SectionSpec
 
 __all__ = [
+    "RunOptions",
     "SectionResult",
     "SectionRun",
     "check_parameters",
@@ -255,6 +256,26 @@ def _reuse(job: _Job, previous: Path | None) -> SectionResult | None:
     return SectionResult(job.spec, job.target, 0.0, cached=True)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How sections run: one object, built once by the build or the preview and handed down."""
+
+    jobs: int | None = None
+    """Kernels working at once (default: the number of cores)."""
+    timeout: int = DEFAULT_CELL_TIMEOUT
+    """The longest one cell may run, in seconds."""
+    previous: Path | None = None
+    """The last good build's notebooks: a section whose key matches is copied from there."""
+    force: bool = False
+    """Run every section, whatever ``previous`` holds."""
+    keys: Sequence[str] | None = None
+    """Each section's cache key, in order (default: computed here)."""
+    events: Events | None = None
+    """Told when sections are planned, start and finish (the progress display)."""
+    warm: bool = True
+    """One kernel per job, reused and reset; otherwise a new kernel for every section."""
+
+
 class SectionRun:
     """The sections of a build, executed by worker threads with a warm kernel each.
 
@@ -267,15 +288,11 @@ class SectionRun:
         specs: Sequence[SectionSpec],
         outdir: Path,
         root: Path,
-        *,
-        jobs: int | None = None,
-        timeout: int = DEFAULT_CELL_TIMEOUT,
-        previous: Path | None = None,
-        force: bool = False,
-        keys: Sequence[str] | None = None,
-        events: Events | None = None,
-        warm: bool = True,
+        options: RunOptions | None = None,
     ) -> None:
+        options = options or RunOptions()
+        jobs, timeout, events, keys = options.jobs, options.timeout, options.events, options.keys
+        previous, force, warm = options.previous, options.force, options.warm
         for spec in specs:
             check_parameters(spec, root)
         self.specs, self.root, self.timeout = list(specs), root, timeout
@@ -406,34 +423,16 @@ def execute_sections(
     specs: Sequence[SectionSpec],
     outdir: Path,
     root: Path,
-    *,
-    jobs: int | None = None,
-    timeout: int = DEFAULT_CELL_TIMEOUT,
-    previous: Path | None = None,
-    force: bool = False,
-    keys: Sequence[str] | None = None,
-    events: Events | None = None,
-    warm: bool = True,
+    options: RunOptions | None = None,
 ) -> list[SectionResult]:
     """Run every section into ``outdir/<document>/<section>.ipynb``; results in ``specs`` order.
 
     A section whose key matches the notebook of the same name under ``previous``
     (the last good build) is copied from there instead of run, unless ``force``.
-    The first failure stops what has not started and is raised. ``warm``: one
+    The first failure stops what has not started and is raised. ``options.warm``: one
     kernel per job, reused; otherwise a new kernel for every section.
     """
-    with SectionRun(
-        specs,
-        outdir,
-        root,
-        jobs=jobs,
-        timeout=timeout,
-        previous=previous,
-        force=force,
-        keys=keys,
-        events=events,
-        warm=warm,
-    ) as run:
+    with SectionRun(specs, outdir, root, options) as run:
         for _ in run.documents():
             pass
     return [run.results[i] for i in range(len(specs))]
