@@ -559,7 +559,7 @@ def floors(base: Path, built: Path, docs: Sequence[str], repeat: int) -> dict[st
     out["`python -c 'import mdm.cli'`"] = typical(lambda: python("import mdm.cli", base)[0].wall)
     out["`python -c` imports of a no-change build (mdm.build.pipeline, .progress, .reviews, .cache)"] = (
         typical(
-            lambda: python("import mdm.build.pipeline, mdm.build.progress, mdm.review.records, mdm.build.cache", base)[0].wall
+            lambda: python("import mdm.build.pipeline, mdm.build.progress, mdm.params.reviews, mdm.build.cache", base)[0].wall
         )
     )
     out["`python -c 'import papermill'` (a build that runs a section pays it)"] = typical(

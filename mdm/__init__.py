@@ -15,7 +15,6 @@ loads only what a section needs.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 from mdm.errors import (
@@ -30,8 +29,8 @@ from mdm.errors import (
     PrivacyError,
     Problem,
 )
-
-__version__ = "0.1.0"
+from mdm.lazy import lazy_face
+from mdm.version import __version__
 
 # public name -> the module that defines it
 _LAZY = {
@@ -48,11 +47,11 @@ _LAZY = {
     "preview": "mdm.build.preview",
     "watch": "mdm.build.preview",
     # review: records, sign-off status, diffs, releases
-    "Reviews": "mdm.review.records",
-    "load_reviews": "mdm.review.records",
+    "Reviews": "mdm.params.reviews",
+    "load_reviews": "mdm.params.reviews",
     "project_status": "mdm.review.status",
     "diff_builds": "mdm.review.diff",
-    "release": "mdm.review.release",
+    "release": "mdm.build.release",
     # authoring: start a project, reshape its topics
     "init_project": "mdm.authoring.scaffold",
     "new_topic": "mdm.authoring.topics",
@@ -104,24 +103,15 @@ if TYPE_CHECKING:
     from mdm.build.check import check
     from mdm.build.pipeline import BuildOptions, BuildReport, build
     from mdm.build.preview import preview, watch
+    from mdm.build.release import release
     from mdm.build.run import SectionResult
     from mdm.params.project import Project, SectionSpec, load_project
+    from mdm.params.reviews import Reviews, load_reviews
     from mdm.report import sections
     from mdm.review.diff import diff_builds
-    from mdm.review.records import Reviews, load_reviews
-    from mdm.review.release import release
     from mdm.review.status import project_status
 
-
-def __getattr__(name: str) -> object:
-    if name in _MODULES:
-        value: object = import_module(_MODULES[name])
-    elif name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-    else:
-        raise AttributeError(f"module 'mdm' has no attribute {name!r}")
-    globals()[name] = value  # the next access skips this function
-    return value
+__getattr__, _ = lazy_face(__name__, _LAZY, _MODULES)
 
 
 def __dir__() -> list[str]:

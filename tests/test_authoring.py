@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from mdm.authoring import edits, topics
+from mdm.authoring import topics
 from mdm.authoring.scaffold import init_project
 from mdm.authoring.topics import merge_topic, merged_from, new_topic, rename_topic
 from mdm.build.pipeline import BuildOptions, build, check
 from mdm.cli.authoring import register
 from mdm.errors import ConfigError
+from mdm.params import edits
 from mdm.params.models import TopicStatus
 from mdm.params.project import bundled_notebooks, load_project
 

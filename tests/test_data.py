@@ -17,6 +17,7 @@ from conftest import FIXTURES, REPO
 
 from mdm import data
 from mdm.errors import DataError
+from mdm.files import file_digest
 
 D = FIXTURES / "data"
 TOPICS = (
@@ -586,7 +587,7 @@ def test_unknown_topic_suggests_the_closest() -> None:
 def test_describe_input(tmp_path: Path) -> None:
     csv_info = data.describe_input(D / "events_good.csv", "data/activity.csv")
     assert csv_info == data.InputFile(
-        "data/activity.csv", "csv", 2, data.file_digest(D / "events_good.csv")
+        "data/activity.csv", "csv", 2, file_digest(D / "events_good.csv")
     )
     assert len(csv_info.digest) == 12 and int(csv_info.digest, 16) >= 0
     events = data.load_events(D / "events_good.csv")
@@ -595,8 +596,8 @@ def test_describe_input(tmp_path: Path) -> None:
     assert data.describe_input(D / "survey_questions.yaml").rows is None
     assert data.describe_input(D / "notes_good", kind="notes").rows == 2
     shutil.copytree(D / "notes_good", tmp_path / "notes")
-    before = data.file_digest(tmp_path / "notes")
+    before = file_digest(tmp_path / "notes")
     (tmp_path / "notes" / "no-sources.md").write_text("changed", encoding="utf-8")
-    assert data.file_digest(tmp_path / "notes") != before
+    assert file_digest(tmp_path / "notes") != before
     with pytest.raises(DataError, match=r"missing\.csv: file not found"):
         data.describe_input(tmp_path / "missing.csv")

@@ -10,12 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, copy_project
 
+from mdm.build.precompute import _write, precompute, wanted
 from mdm.errors import BuildError
 from mdm.params.models import ValueSpec
 from mdm.params.project import Project, SectionSpec, load_project
 from mdm.report import evidence as ev
 from mdm.report import sections
-from mdm.report.precompute import INDEX, STORE, _write, open_store, precompute, wanted
+from mdm.report.store import INDEX, STORE, open_store
 
 
 @pytest.fixture(scope="module")

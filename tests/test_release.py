@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mdm.build.pipeline import MANIFEST
-from mdm.data.provenance import sha256_file
+from mdm.build.release import check_version, release
 from mdm.errors import BuildError
-from mdm.review.release import check_version, release
+from mdm.files import sha256_file
 
 
 def fake_build(project: Path) -> dict[str, str]:

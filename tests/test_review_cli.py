@@ -16,10 +16,10 @@ from conftest import REPO, copy_project, mdm
 from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import BuildError, ConfigError, DataError
 from mdm.params.project import load_project
+from mdm.params.reviews import load_reviews
 from mdm.review import commands
 from mdm.review.importing import import_feedback
 from mdm.review.packet import write_packet
-from mdm.review.records import load_reviews
 from mdm.review.writing import append_record, set_fields
 
 DAY = dt.date(2025, 3, 1)

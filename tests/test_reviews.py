@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from mdm.build.pipeline import BuildOptions, build
 from mdm.errors import ConfigError
 from mdm.params.project import load_project
-from mdm.review.records import load_reviews
+from mdm.params.reviews import load_reviews
 
 
 def write(project: Path, name: str, text: str) -> None:

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Literal
 
-from mdm.authoring.edits import write_atomic, yaml_scalar
 from mdm.errors import ConfigError
+from mdm.params.edits import write_atomic, yaml_scalar
 from mdm.params.project import bundled_notebooks, load_project
 
 __all__ = ["init_project"]

@@ -1,7 +1,7 @@
 """Reshape a project's topics: ``mdm new-topic``, ``rename-topic``, ``merge-topic``.
 
 Each command collects the new contents of every file that names the topic and applies them in one
-:func:`~mdm.authoring.edits.transaction`: the project is loaded again, and on failure every file is
+:func:`~mdm.params.edits.transaction`: the project is loaded again, and on failure every file is
 put back as it was.
 """
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from mdm.authoring.edits import (
+from mdm.errors import ConfigError
+from mdm.params.edits import (
     compose,
     is_node,
     read,
@@ -26,10 +27,10 @@ from mdm.authoring.edits import (
     transaction,
     yaml_scalar,
 )
-from mdm.errors import ConfigError
-from mdm.params.loader import confine, did_you_mean
+from mdm.params.loader import confine
 from mdm.params.models import ID_PATTERN, Topic, TopicStatus
 from mdm.params.project import DOCUMENTS_FILE, TOPICS_DIR, Project, load_project
+from mdm.text import did_you_mean
 
 __all__ = ["merge_topic", "merged_from", "new_topic", "rename_topic"]
 

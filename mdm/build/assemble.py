@@ -14,44 +14,23 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from mdm import __version__
 from mdm.build.run import SectionResult
 from mdm.errors import BuildError, NotebookError
+from mdm.params.notebooks import REMOVE_TAGS
 from mdm.params.project import Project, SectionSpec
-from mdm.report.render import Html, render
+from mdm.report.render import Fragment, Html, render
+from mdm.version import __version__
 
 __all__ = ["Fragment", "notebook_fragment", "render_document", "write_pdf"]
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
-# cells with these tags are for authors only; they stay out of documents
-REMOVE_TAGS = frozenset({"notes", "remove-cell"})
-
-
-@dataclass(frozen=True)
-class Fragment:
-    """One section's sanitised body HTML, the heading it starts with, and its digest.
-
-    The digest identifies what a reader sees in the section; a sign-off records
-    the digest it approved, so any change to the section shows as needing re-review.
-    """
-
-    spec: SectionSpec
-    html: Html
-    anchor: str
-    title: str
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()[:12]
 
 
 class _FirstHeading(HTMLParser):

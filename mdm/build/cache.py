@@ -18,52 +18,22 @@ its build.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
 from collections.abc import Iterable
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm import __version__
-from mdm.data.provenance import sha256_file
+from mdm.files import combine, sha256_file
+from mdm.version import code_fingerprint
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from mdm.params.project import Project, SectionSpec
 
-__all__ = [
-    "KEY_FIELD",
-    "LIBRARIES",
-    "code_fingerprint",
-    "combine",
-    "read_key",
-    "section_key",
-    "section_keys",
-    "tool_versions",
-]
+__all__ = ["KEY_FIELD", "read_key", "section_key", "section_keys"]
 
 KEY_FIELD = "cache_key"
-# libraries whose version can change what a section shows or how it is converted
-LIBRARIES = (
-    "papermill",
-    "nbclient",
-    "nbconvert",
-    "nbformat",
-    "ipykernel",
-    "pandas",
-    "numpy",
-    "pyarrow",
-    "matplotlib",
-    "pydantic",
-    "jinja2",
-    "markdown-it-py",
-    "nh3",
-    "weasyprint",
-)
 # the topic fields that mdm's whole-document notebooks show (approach list, roadmap rows);
 # a notebook not listed here, or a project's own version, keys on every input it declares
 MATTER_TOPIC_FIELDS: dict[str, tuple[str, ...]] = {
@@ -78,39 +48,6 @@ MATTER_TOPIC_FIELDS: dict[str, tuple[str, ...]] = {
 MATTER_READS_DATA = frozenset({"summary", "investment"})
 # topic sections show other topics' titles where a milestone names several topics
 TOPIC_SECTION_FIELDS = ("id", "title")
-
-
-def tool_versions() -> dict[str, str]:
-    """The installed version of each of :data:`LIBRARIES` (absent ones: ``"absent"``)."""
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
-
-
-def combine(parts: Iterable[str]) -> str:
-    """One digest over several strings, order-sensitive and unambiguous."""
-    digest = hashlib.sha256()
-    for part in parts:
-        encoded = part.encode("utf-8")
-        digest.update(len(encoded).to_bytes(8, "big"))
-        digest.update(encoded)
-    return digest.hexdigest()
-
-
-@cache
-def code_fingerprint() -> str:
-    """mdm's version, source and templates, Python and the key libraries' versions."""
-    package = Path(__file__).resolve().parents[1]
-    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    versions = [f"{name}=={version}" for name, version in tool_versions().items()]
-    return combine(
-        [__version__, platform.python_version(), *versions]
-        + [f"{p.relative_to(package)}:{sha256_file(p)}" for p in files]
-    )
 
 
 def _relative(path: Path, root: Path) -> str:

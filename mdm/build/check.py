@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mdm.errors import ConfigError, DataError, MdmError, NotebookError, Problem
 from mdm.params.models import Topic
 from mdm.params.project import INPUT_FILES, TOPICS_DIR, Project, read_project
-from mdm.review.records import Reviews, load_reviews
+from mdm.params.reviews import Reviews, load_reviews
 
 if TYPE_CHECKING:
     from mdm.data import Question, Survey

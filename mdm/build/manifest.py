@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from mdm.errors import BuildError
 
 if TYPE_CHECKING:
-    from mdm.build.assemble import Fragment
     from mdm.params.project import Project
+    from mdm.report.render import Fragment
 
 __all__ = [
     "MANIFEST",

@@ -16,64 +16,16 @@ Messages name the pseudonym and the file, never the name.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
 from mdm.errors import PrivacyError
+from mdm.names import Matcher, name_parts
 from mdm.params.project import Project
 
-__all__ = ["check_exports", "check_manifest", "export_text", "name_parts", "normalise"]
+__all__ = ["check_exports", "check_manifest", "export_text"]
 
-# honorifics and name particles: words around a name that do not identify anyone
-_NOT_DISTINCTIVE = frozenset(
-    {
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "madam",
-        "mme",
-        "mlle",
-        "sr",
-        "sra",
-        "srta",
-        "herr",
-        "frau",
-        "da",
-        "das",
-        "de",
-        "del",
-        "della",
-        "der",
-        "di",
-        "do",
-        "dos",
-        "du",
-        "la",
-        "le",
-        "van",
-        "von",
-        "bin",
-        "bint",
-        "ibn",
-        "al",
-        "el",
-        "ben",
-        "abu",
-        "thi",
-    }
-)
-_WORD = re.compile(r"\w+")
-_MIN_PART = 4  # "Jan", "Ali", "Mei" are too often something else
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _INLINE = frozenset(
     {
         "a",
@@ -107,23 +59,6 @@ _INLINE = frozenset(
 )
 _ATTRIBUTES = ("alt", "title", "aria-label", "content", "value", "placeholder")
 _LINKS = ("href", "src")  # a link may carry a username; embedded images (data:) are skipped
-
-
-def normalise(text: str) -> str:
-    """Compatibility-normalised, accents dropped, case-folded, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_INVISIBLE))
-    bare = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())
-
-
-def name_parts(name: str, allowlist: Iterable[str] = ()) -> set[str]:
-    """The distinctive parts of a name, normalised (hyphenated parts also whole)."""
-    allowed = {normalise(word) for word in allowlist}
-    words = normalise(name).split()
-    parts = set(words) | {piece for word in words for piece in re.split(r"[-‐‑'’]", word)}
-    return {
-        p for p in parts if len(p) >= _MIN_PART and p not in _NOT_DISTINCTIVE and p not in allowed
-    }
 
 
 class _Text(HTMLParser):
@@ -171,24 +106,6 @@ def export_text(path: Path) -> str:
     return raw
 
 
-def _words(text: str) -> str:
-    """Normalised text as words, each padded by spaces, so that a name is a plain substring.
-
-    Searching for ``" ana  ferreira "`` in this form equals a whole-word search, and costs one
-    pass over the text instead of one regular expression per name.
-    """
-    return "".join(f" {word} " for word in _WORD.findall(normalise(text)))
-
-
-def _searchable(text: str, masked: list[str]) -> str:
-    """The text's words (also with words split at line ends joined), names that may appear out."""
-    joined = re.sub(r"[-‐](?:[ \t]*\n)+[ \t]*", "", text.translate(_INVISIBLE))
-    found = _words(text + "\n" + joined)
-    for name in masked:
-        found = found.replace(name, " \0 ")
-    return found
-
-
 def check_exports(
     project: Project,
     audience: str,
@@ -213,20 +130,19 @@ def check_exports(
     forbidden = forbidden_names(quotes, register, audience)  # type: ignore[arg-type]
     if not forbidden:
         return
-    whole = {_words(name) for name in forbidden}
-    may_appear = {_words(s.name) for s in project.stakeholders.values()} | {
-        _words(name) for name in register.values() if name not in forbidden
-    }
-    masked = sorted(may_appear - whole - {""}, key=len, reverse=True)
-    patterns = {
-        pseudonym: {_words(name), *(_words(p) for p in name_parts(name, paths.privacy_allowlist))}
-        - {""}
+    allowlist = paths.privacy_allowlist
+    protected = {
+        phrase: pseudonym
         for pseudonym, name in register.items()
         if name in forbidden
+        for phrase in (name, *name_parts(name, allowlist))
     }
+    may_appear = [s.name for s in project.stakeholders.values()]
+    may_appear += [name for name in register.values() if name not in forbidden]
+    matcher = Matcher(protected, allowed=may_appear)
     for path, text in texts.items():
-        found = _searchable(text, masked)
-        named = [p for p, words in patterns.items() if any(w in found for w in words)]
+        found = set(matcher.found(text))
+        named = [p for p in register if p in found]
         if named:
             # the message names the pseudonyms, never the people
             raise PrivacyError(

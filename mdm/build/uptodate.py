@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mdm.build.cache import code_fingerprint
 from mdm.build.manifest import read_manifest
-from mdm.data.provenance import sha256_file
+from mdm.files import sha256_file
+from mdm.version import code_fingerprint
 
 __all__ = ["FORMATS", "STAMP", "stamp", "up_to_date"]
 

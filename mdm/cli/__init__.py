@@ -18,8 +18,8 @@ __all__ = ["main"]
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
-    from mdm import __version__
     from mdm.cli import authoring, build, imports, review
+    from mdm.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="mdm",

@@ -13,14 +13,15 @@ describes every file.
     survey       load_survey → Survey               survey/questions.yaml + responses.csv
     discussions  load_discussions                   discussions.csv
     notes        load_notes                         notes/*.md
-    provenance   describe_input, file_digest        any of the above
+    provenance   describe_input                    any of the above
     _tables      check_topic_refs                   topic ids in any of the above
 """
 
 from __future__ import annotations
 
 import typing as _typing
-from importlib import import_module as _import_module
+
+from mdm.lazy import lazy_face
 
 # name -> the module that defines it: imported on first use, so that reading one kind of input
 # (or hashing a file with provenance) does not load every reader and their libraries
@@ -37,7 +38,6 @@ _LAZY = {
     "load_notes": "mdm.data.notes",
     "InputFile": "mdm.data.provenance",
     "describe_input": "mdm.data.provenance",
-    "file_digest": "mdm.data.provenance",
     "CONSENT_LEVELS": "mdm.data.quotes",
     "QUOTE_COLUMNS": "mdm.data.quotes",
     "Audience": "mdm.data.quotes",
@@ -63,7 +63,7 @@ if _typing.TYPE_CHECKING:
         load_events,
     )
     from mdm.data.notes import Note, Source, load_notes
-    from mdm.data.provenance import InputFile, describe_input, file_digest
+    from mdm.data.provenance import InputFile, describe_input
     from mdm.data.quotes import (
         CONSENT_LEVELS,
         QUOTE_COLUMNS,
@@ -95,7 +95,6 @@ __all__ = [
     "Survey",
     "check_topic_refs",
     "describe_input",
-    "file_digest",
     "forbidden_names",
     "load_discussions",
     "load_events",
@@ -106,10 +105,4 @@ __all__ = [
     "visible_quotes",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'mdm.data' has no attribute {name!r}")
-    value = getattr(_import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_face(__name__, _LAZY)

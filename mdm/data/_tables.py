@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.errors import DataError, MdmError, Problem, where
+from mdm.text import did_you_mean, read_utf8
 
 if TYPE_CHECKING:  # only annotations: reading a file or hashing it needs no pydantic
     from pydantic import ValidationError
@@ -25,11 +26,9 @@ __all__ = [
     "check_header",
     "check_topic_refs",
     "csv_rows",
-    "decode",
     "model_error",
     "no_header",
     "read_bytes",
-    "read_text",
     "strip_bom",
     "unknown_topics",
 ]
@@ -89,28 +88,6 @@ def read_bytes(path: Path, shown: str) -> bytes:
     return raw
 
 
-def decode(raw: bytes, shown: object, error: type[MdmError] = DataError) -> str:
-    """UTF-8 text without its BOM; a non-UTF-8 byte is ``error`` naming its line and offset.
-
-    The one decoder of params and data files alike (``mdm.params.loader.read_utf8`` too).
-    """
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise error(
-            f"{shown}:{line}: expected UTF-8 text, found byte "
-            f"{raw[err.start]:#04x} at offset {err.start}"
-        ) from err
-
-
-def read_text(path: Path, shown: str) -> str:
-    """A UTF-8 file's text (a BOM is accepted and dropped), read as params files are."""
-    from mdm.params.loader import read_utf8
-
-    return read_utf8(path, shown, DataError)
-
-
 def strip_bom(raw: bytes) -> bytes:
     """The bytes without a leading UTF-8 byte-order mark."""
     return raw[len(_BOM) :] if raw.startswith(_BOM) else raw
@@ -161,7 +138,7 @@ def csv_rows(
     With ``problems``, a row with the wrong number of fields is recorded there and left out,
     so that the caller can go on checking the other rows.
     """
-    reader = csv.reader(io.StringIO(read_text(path, shown), newline=""))
+    reader = csv.reader(io.StringIO(read_utf8(path, shown), newline=""))
     try:
         header = next(reader, None)
         if header is None:
@@ -224,8 +201,6 @@ def check_topic_refs(
 
     Each line names the file, line and unknown id and suggests the closest known id.
     """
-    from mdm.params.loader import did_you_mean
-
     known = list(known_topics)
     allowed = set(known)
     problems = Problems(str(path))

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.data._tables import Problems, check_header, decode, no_header, read_bytes, strip_bom
+from mdm.data._tables import Problems, check_header, no_header, read_bytes, strip_bom
 from mdm.errors import DataError
+from mdm.text import decode
 
 if TYPE_CHECKING:
     import pandas as pd

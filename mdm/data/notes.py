@@ -10,9 +10,10 @@ from typing import Annotated
 
 from pydantic import StringConstraints, field_validator
 
-from mdm.data._tables import Problems, read_text, unknown_topics
+from mdm.data._tables import Problems, unknown_topics
 from mdm.errors import DataError, MdmError
 from mdm.params.models import Model
+from mdm.text import read_utf8
 
 __all__ = ["Note", "Source", "load_notes"]
 
@@ -81,7 +82,7 @@ def _note(path: Path, name: str) -> Note:
     """One note file, its front matter checked."""
     from mdm.params.loader import parse_yaml, validate
 
-    match = _FRONT_MATTER.match(read_text(path, name))
+    match = _FRONT_MATTER.match(read_utf8(path, name))
     if not match:
         raise DataError(f"{name}:1: expected a front matter block between '---' lines, found none")
     try:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from mdm.data._tables import decode, read_bytes
+from mdm.data._tables import read_bytes
 from mdm.errors import DataError
+from mdm.files import file_digest
+from mdm.text import decode
 
-__all__ = ["InputFile", "describe_input", "file_digest", "sha256_file"]
-
-_DIGEST_LENGTH = 12
+__all__ = ["InputFile", "describe_input"]
 
 
 @dataclass(frozen=True)
@@ -24,29 +23,6 @@ class InputFile:
     kind: str
     rows: int | None
     digest: str
-
-
-def file_digest(path: Path) -> str:
-    """The first 12 hex digits of the SHA-256 of a file (of a folder: of its files, by name)."""
-    digest = hashlib.sha256()
-    if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(child.relative_to(path).as_posix().encode() + b"\0")
-            digest.update(bytes.fromhex(sha256_file(child)))
-        return digest.hexdigest()[:_DIGEST_LENGTH]
-    return sha256_file(path)[:_DIGEST_LENGTH]
-
-
-def sha256_file(path: Path) -> str:
-    """The full SHA-256 hex digest of one file, read in blocks."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except FileNotFoundError as err:
-        raise DataError(f"{path}: file not found") from err
-    return digest.hexdigest()
 
 
 def describe_input(

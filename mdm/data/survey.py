@@ -84,7 +84,7 @@ class Survey:
     ) -> list[Question]:
         """The questions ``question_ids`` names (in ``shown``'s ``field``); every unknown id
         is one line of a DataError."""
-        from mdm.params.loader import did_you_mean
+        from mdm.text import did_you_mean
 
         unknown = [
             Problem(

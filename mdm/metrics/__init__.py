@@ -19,9 +19,9 @@ weekday), ``publish`` (filtering, suppression, changes), ``definitions`` (the re
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from mdm.lazy import lazy_face
 from mdm.metrics.definitions import DEFINITIONS, MetricDefinition, definitions_markdown
 
 if TYPE_CHECKING:
@@ -68,17 +68,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'mdm.metrics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"mdm.metrics.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = lazy_face(
+    __name__, {name: f"mdm.metrics.{module}" for name, module in _LAZY.items()}
+)
 
 __all__ = [
     "DEFINITIONS",

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from mdm.params.models import MetricKeys
 
 __all__ = [
     "DEFINITIONS",
@@ -27,6 +25,7 @@ __all__ = [
     "ChartForm",
     "Column",
     "MetricDefinition",
+    "MetricKeys",
     "definitions_markdown",
     "keys_markdown",
 ]
@@ -38,7 +37,25 @@ GROUPINGS = ("community", "area", "activity_type", "country", "affiliation", "re
 SPEC_KEYS = ("freq", "by", *FILTERS, "entry", "local")
 """The keys of a metric spec whose effect depends on the metric (``metric`` and ``title`` always apply)."""
 
-Compute = Callable[["pd.DataFrame", "MetricKeys", int], "pd.DataFrame"]
+
+class MetricKeys(Protocol):
+    """What a computation reads of a metric spec (the params' ``MetricKeys`` model has it)."""
+
+    @property
+    def freq(self) -> Literal["M", "Q", "Y"]: ...
+    @property
+    def by(self) -> str | None: ...
+    @property
+    def entry(self) -> str: ...
+    @property
+    def local(self) -> bool: ...
+    @property
+    def model_fields_set(self) -> set[str]: ...
+
+    def filters(self) -> dict[str, str | list[str]]: ...
+
+
+Compute = Callable[["pd.DataFrame", MetricKeys, int], "pd.DataFrame"]
 
 
 class Column(NamedTuple):

@@ -14,8 +14,7 @@ Loading is parse → validate → normalise:
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,15 +22,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from mdm.errors import ConfigError, MdmError, Problem, where
+from mdm.text import read_utf8
 
 __all__ = [
     "FieldError",
     "Located",
     "confine",
-    "did_you_mean",
     "load_model",
     "parse_yaml",
-    "read_utf8",
     "read_yaml",
     "validate",
     "validation_problems",
@@ -52,12 +50,6 @@ class FieldError(ValueError):
         super().__init__(message)
         self.loc = loc
         self.message = message
-
-
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``known`` to ``value``, or ``""``."""
-    close = difflib.get_close_matches(value, list(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def confine(path: Path, root: Path, shown: object, error: type[MdmError] = ConfigError) -> Path:
@@ -148,21 +140,10 @@ def _comma_in_flow(mapping: yaml.MappingNode, key_node: yaml.Node, path: Path_, 
     )
 
 
-def read_utf8(path: Path, shown: object, error: type[MdmError] = ConfigError) -> str:
-    """A file's text; a missing file or a non-UTF-8 byte is ``error``, naming line and offset."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as err:
-        raise error(f"{shown}: file not found") from err
-    from mdm.data._tables import decode
-
-    return decode(raw, shown, error)  # a BOM is accepted and dropped
-
-
 def read_yaml(path: Path, *, display: Path | None = None) -> Located:
     """Parse one YAML file; ``display`` is the path shown in messages."""
     shown = display or path
-    return parse_yaml(read_utf8(path, shown), shown)
+    return parse_yaml(read_utf8(path, shown, ConfigError), shown)
 
 
 def parse_yaml(text: str, shown: Path | str) -> Located:

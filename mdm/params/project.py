@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mdm.errors import ConfigError, MdmError, Problem, where
-from mdm.params.loader import Located, confine, did_you_mean, read_yaml, validate
+from mdm.params.loader import Located, confine, read_yaml, validate
 from mdm.params.models import (
     Document,
     DocumentsFile,
@@ -26,9 +26,10 @@ from mdm.params.models import (
     Topic,
     TopicStatus,
 )
+from mdm.text import did_you_mean
 
 if TYPE_CHECKING:
-    from mdm.build.notebooks import NotebookFile
+    from mdm.params.notebooks import NotebookFile
 
 __all__ = [
     "INPUT_FILES",
@@ -113,7 +114,7 @@ class Project:
 
         ``shown`` is the params file that names the notebook, for the error.
         """
-        from mdm.build.notebooks import find_notebook, runnable
+        from mdm.params.notebooks import find_notebook, runnable
 
         own = self.root / "notebooks"
         files = [confine(f, self.root, f"notebooks/{f.name}") for f in find_notebook(own, name)]

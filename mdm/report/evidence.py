@@ -3,7 +3,7 @@
 Research data is read once per kernel (each input on first use), checked
 against the project's topics, and every chart and table names the files it
 came from with a short content hash. Metric results come from the build's
-evidence store when it holds them (:mod:`mdm.report.precompute`), so a section
+evidence store when it holds them (:mod:`mdm.report.store`), so a section
 in a build does not load the events at all; without a store (a notebook opened
 in JupyterLab, ``mdm preview``) they are computed here.
 """
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from mdm.data import InputFile, Note, Quote, Survey
     from mdm.report.charts import Chart
-    from mdm.report.precompute import Store
+    from mdm.report.store import Store
 
 __all__ = [
     "ChartOut",
@@ -78,7 +78,7 @@ class Research:
     @cached_property
     def store(self) -> Store | None:
         """The last build's evidence store, when it was computed from the events file as it is."""
-        from mdm.report.precompute import open_store
+        from mdm.report.store import open_store
 
         return open_store(self.project)
 

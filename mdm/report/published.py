@@ -136,7 +136,7 @@ def markdown_preview(notebook: str | Path | None, values: Mapping[str, str]) -> 
     ``notebook`` defaults to the file of the running JupyterLab session
     (``JPY_SESSION_NAME``); a name no value has is shown highlighted, and listed.
     """
-    from mdm.build.assemble import REMOVE_TAGS
+    from mdm.params.notebooks import REMOVE_TAGS
     from mdm.report.render import markdown
 
     path = notebook or os.environ.get("JPY_SESSION_NAME")

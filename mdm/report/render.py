@@ -7,13 +7,18 @@ text from volunteers and surveys can never inject markup.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markdown_it import MarkdownIt
 
-__all__ = ["Html", "markdown", "render"]
+if TYPE_CHECKING:
+    from mdm.params.project import SectionSpec
+
+__all__ = ["Fragment", "Html", "markdown", "render"]
 
 
 class Html(str):
@@ -76,3 +81,21 @@ def _environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> Html:
     """Render one of mdm's templates with autoescaping."""
     return Html(_environment().get_template(template).render(**context))
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One section's sanitised body HTML, the heading it starts with, and its digest.
+
+    The digest identifies what a reader sees in the section; a sign-off records
+    the digest it approved, so any change to the section shows as needing re-review.
+    """
+
+    spec: SectionSpec
+    html: Html
+    anchor: str
+    title: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()[:12]

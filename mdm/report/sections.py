@@ -612,7 +612,7 @@ class Sources(_Context):
 
     def table(self) -> Html:
         from mdm.data import InputFile
-        from mdm.data.provenance import file_digest
+        from mdm.files import file_digest
         from mdm.metrics import DEFINITIONS
 
         research = Research(self.project)

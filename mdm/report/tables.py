@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm.data._tables import decode, read_bytes
+from mdm.data._tables import read_bytes
 from mdm.errors import DataError
 from mdm.params.models import TableSpec
 from mdm.report.published import format_number
 from mdm.report.render import Html, render
+from mdm.text import decode
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,7 +12,8 @@ The functions that record a step of a review, for scripts (``mdm review ...`` ca
 from __future__ import annotations
 
 import typing as _typing
-from importlib import import_module as _import_module
+
+from mdm.lazy import lazy_face
 
 # name -> the module that defines it, imported on first use (diffs and releases: ``mdm.diff_builds``
 # and ``mdm.release``; a function here may not share its module's name)
@@ -56,10 +57,4 @@ if _typing.TYPE_CHECKING:
     from mdm.review.packet import write_packet
     from mdm.review.status import project_status
 
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'mdm.review' has no attribute {name!r}")
-    value = getattr(_import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_face(__name__, _LAZY)

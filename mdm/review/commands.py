@@ -1,7 +1,7 @@
 """Recording the review from the command line: ``mdm review request|feedback|agree|...``.
 
 Every command builds one record (or a few), checks it with the same rules as
-``mdm check`` (:func:`~mdm.review.records.agreement_problems` and its siblings),
+``mdm check`` (:func:`~mdm.params.reviews.agreement_problems` and its siblings),
 fills in the version and section digests of the last build, and appends it to
 ``params/reviews/*.yaml`` with a surgical edit. Nothing is written when a rule
 refuses, or when the params changed since the last build (the digests would be stale).
@@ -18,13 +18,13 @@ from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mdm.authoring.edits import read, transaction
 from mdm.build.manifest import BuiltSection, require_current
 from mdm.errors import ConfigError, Problem
+from mdm.params.edits import read, transaction
 from mdm.params.loader import FieldError
 from mdm.params.models import Role
 from mdm.params.project import Project, load_project
-from mdm.review.records import (
+from mdm.params.reviews import (
     REVIEWS_DIR,
     Agreement,
     AgreementState,

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from mdm.build.manifest import require_current
 from mdm.errors import DataError, Problem, where
 from mdm.params.project import load_project
+from mdm.params.reviews import Feedback, Rules, Violation, feedback_problems, load_reviews
 from mdm.review.commands import Written, append_many, next_feedback_id
-from mdm.review.records import Feedback, Rules, Violation, feedback_problems, load_reviews
 
 __all__ = ["COLUMNS", "import_feedback"]
 

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from mdm.authoring.edits import write_atomic
-from mdm.build.assemble import Fragment, notebook_fragment
+from mdm.build.assemble import notebook_fragment
 from mdm.build.manifest import BuiltSection, read_manifest, require_current
 from mdm.build.run import SectionResult
 from mdm.errors import BuildError, ConfigError
+from mdm.params.edits import write_atomic
 from mdm.params.models import Role
 from mdm.params.project import Project, load_project
-from mdm.report.render import render
+from mdm.params.reviews import Agreement, Reviews, SectionStatus, load_reviews, section_status
+from mdm.report.render import Fragment, render
 from mdm.review.diff import SectionDiff, parse_sections, read_sections, section_changes, words
-from mdm.review.records import Agreement, Reviews, SectionStatus, load_reviews, section_status
 
 __all__ = ["PACKETS", "SIGNED", "remember_signed", "write_packet"]
 

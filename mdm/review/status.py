@@ -16,7 +16,7 @@ from mdm.build.check import check
 from mdm.build.manifest import built_sections, read_manifest
 from mdm.params.models import Role
 from mdm.params.project import Project
-from mdm.review.records import Reviews, section_status
+from mdm.params.reviews import Reviews, section_status
 
 __all__ = ["project_status", "status_table", "summary"]
 

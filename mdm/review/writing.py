@@ -1,6 +1,6 @@
 """Appending and amending records in ``params/reviews/*.yaml`` without disturbing the rest.
 
-Built on :mod:`mdm.authoring.edits`: the file is composed only to find where a list
+Built on :mod:`mdm.params.edits`: the file is composed only to find where a list
 ends or where a value sits, and only those characters change, so hand-written
 comments, quoting, key order and line ends survive. A new record is written as a
 block mapping indented like the records before it.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from mdm.authoring.edits import compose, line_ending, replace, yaml_scalar
 from mdm.errors import ConfigError
+from mdm.params.edits import compose, line_ending, replace, yaml_scalar
 
 __all__ = ["HEADER", "append_record", "set_fields"]
 

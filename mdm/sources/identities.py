@@ -16,7 +16,6 @@ import fnmatch
 import hmac
 import io
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from hashlib import sha256
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.errors import DataError, where
+from mdm.names import MIN_PART, Matcher, words
 from mdm.sources.perceval import Actor
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ REGISTER = f"{PRIVATE}/imported-identities.csv"
 """What imports saw: ``contributor_id,kind,value``; read by the next import and the guard."""
 _REGISTER_COLUMNS = ("contributor_id", "kind", "value")
 _BOT_PREFIXES = ("dependabot", "renovate", "github-actions", "greenkeeper", "snyk-bot")
-_MIN_PROTECTED = 3  # shorter strings (and numeric user ids) match too much ordinary text
 
 
 def load_key(root: Path) -> tuple[bytes, bool]:
@@ -257,62 +256,48 @@ def write_register(path: Path, text: str) -> None:
 
 
 def protected_strings(project: Project) -> dict[str, str]:
-    """Every email, username and name an import saw (lower case) → its contributor id.
+    """Every email, username and name an import saw → its contributor id.
 
     Stakeholders' names are left out (params/stakeholders.yaml names them on purpose), and
-    so are one-word usernames and names that the params use as words themselves: an account
-    called ``sumo`` or ``l10n`` must not stop every document that names the SUMO community.
+    so are one-word usernames and names too short to be distinctive (:data:`~mdm.names.MIN_PART`)
+    or that the params use as words themselves: an account called ``sumo`` or ``l10n`` must
+    not stop every document that names the SUMO community.
     """
     from mdm.data._tables import csv_rows
 
     path = project.root / REGISTER
     if not path.is_file():
         return {}
-    public = {" ".join(s.name.lower().split()) for s in project.stakeholders.values()}
-    params = set(_words(" ".join(f.read_text(encoding="utf-8") for f in project.files)))
+    public = {words(s.name) for s in project.stakeholders.values()}
+    params = set(words(" ".join(f.read_text(encoding="utf-8") for f in project.files)))
     found = {}
     for _, row in csv_rows(path, REGISTER, _REGISTER_COLUMNS, allow_empty=True):
-        kind, value = row["kind"], " ".join(row["value"].lower().split())
+        kind, value = row["kind"], row["value"]
         if kind == "user":
             value = value.split(":", 1)[-1]
         elif kind not in ("email", "name"):
             continue  # bot marks
-        if len(value) < _MIN_PROTECTED or value.isdigit() or value in public:
+        phrase = words(value)
+        if not phrase or phrase in public or "".join(phrase).isdigit():
             continue
-        if kind != "email" and " " not in value and value in params:
+        if len(phrase) == 1 and (len(phrase[0]) < MIN_PART or phrase[0] in params):
             continue
         found[value] = row["contributor_id"]
     return found
 
 
-_TOKEN = re.compile(r"[\w.+\-@\[\]']+")
-
-
-def _words(text: str) -> list[str]:
-    """Lower-case words, with emails, ``[bot]`` and dotted or hyphenated handles kept whole."""
-    return [w.strip(".'-").lower() for w in _TOKEN.findall(text)]
-
-
 def check_imported(project: Project, files: Iterable[Path], text_of: Callable[[Path], str]) -> None:
-    """Raise PrivacyError if an exported file contains an identity from imported activity.
-
-    Text is cut into words and every run of up to as many words as the longest name is
-    looked up, so a register of many thousands of people costs one pass per file.
-    """
+    """Raise PrivacyError if an exported file contains an identity from imported activity."""
     from mdm.errors import PrivacyError
 
-    protected = protected_strings(project)
-    if not protected:
+    matcher = Matcher(protected_strings(project))
+    if not matcher:
         return
-    longest = max(len(p.split()) for p in protected)
     for path in files:
-        words = _words(text_of(path))
-        for start in range(len(words)):
-            for size in range(1, min(longest, len(words) - start) + 1):
-                cid = protected.get(" ".join(words[start : start + size]))
-                if cid is not None:
-                    # the message names the pseudonym, never the person
-                    raise PrivacyError(
-                        f"{path.name}: contains an email, username or name of contributor "
-                        f"{cid} from imported activity ({REGISTER}); nothing was published"
-                    )
+        found = matcher.found(text_of(path))
+        if found:
+            # the message names the pseudonym, never the person
+            raise PrivacyError(
+                f"{path.name}: contains an email, username or name of contributor "
+                f"{found[0]} from imported activity ({REGISTER}); nothing was published"
+            )

@@ -121,9 +121,9 @@ def _question(spec: _Column) -> Question:
 
 
 def _read_export(path: Path, shown: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    from mdm.data._tables import read_text
+    from mdm.text import read_utf8
 
-    reader = csv.reader(io.StringIO(read_text(path, shown), newline=""))
+    reader = csv.reader(io.StringIO(read_utf8(path, shown), newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
         if not any(header):

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mdm.build.assemble import Fragment
 from mdm.params.models import Role
 from mdm.params.project import Project
-from mdm.report.render import Html, render
-from mdm.review.records import AgreementState, Reviews, section_status
+from mdm.params.reviews import AgreementState, Reviews, section_status
+from mdm.report.render import Fragment, Html, render
 
 __all__ = ["DECISION_RECORD_ANCHOR", "badges", "decision_record"]
 

@@ -4,15 +4,11 @@ Every section used to load and filter the whole events table in its own kernel, 
 time and memory grew with the events once per section. :func:`precompute` instead loads the
 events once in the build's process, computes every metric result that the sections being built
 will show (charts and values, with the cut-off a value's ``as_of`` implies) and stores each small
-result as Parquet under ``output/evidence/``. A section's :class:`~mdm.report.evidence.Research`
-finds it there (:func:`open_store`) and loads the events only for what the store lacks, so a
-notebook opened in JupyterLab without a build still runs.
-
-A result's file name is a digest of its metric spec and cut-off, the SHA-256 of the events file
-and mdm's code fingerprint, the same things a section's key covers: a changed events file or a
-changed mdm never reuses a result. ``index.json`` records the events file that the results were
-computed from (its size, modification time and SHA-256, rows, last event), mdm's code fingerprint
-and the results stored; results of older events or code are removed.
+result as Parquet in the evidence store (:mod:`mdm.report.store`), where a section's
+:class:`~mdm.report.evidence.Research` finds it and loads the events only for what the store
+lacks. ``index.json`` records the events file that the results were computed from (its size,
+modification time and SHA-256, rows, last event), mdm's code fingerprint and the results
+stored; results of older events or code are removed.
 """
 
 from __future__ import annotations
@@ -21,11 +17,11 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mdm.errors import BuildError
+from mdm.report.store import INDEX, STORE, VERSION, EventsFile, events_of, read_index, result_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,102 +29,10 @@ if TYPE_CHECKING:
     from mdm.params.models import MetricSpec, ValueSpec
     from mdm.params.project import Project, SectionSpec
 
-__all__ = [
-    "INDEX",
-    "STORE",
-    "EventsFile",
-    "Store",
-    "open_store",
-    "precompute",
-    "result_name",
-    "wanted",
-]
+__all__ = ["precompute", "wanted"]
 
-STORE = "evidence"
-"""The store's folder inside the project's output folder."""
-INDEX = "index.json"
-_VERSION = 1
 # columns or index levels that would name a person; a stored result must be an aggregate
 _PERSONAL = ("contributor_id",)
-
-
-@dataclass(frozen=True)
-class EventsFile:
-    """What a section needs to know about the events file besides metric results."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-    rows: int
-    last_ns: int | None
-    """The last event's time in nanoseconds since the epoch (UTC); None without events."""
-
-    def matches(self, path: Path) -> bool:
-        """The file on disk is the one described, judged by size and modification time.
-
-        A kernel checks this rather than hashing the file again: the build that wrote the
-        index hashed it, and a rewrite changes the modification time (as ``make`` assumes).
-        """
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
-
-
-def result_name(key: str, events_sha256: str, code: str) -> str:
-    """The file name of one stored result."""
-    from mdm.build.cache import combine
-
-    return combine([key, events_sha256, code])[:32] + ".parquet"
-
-
-@dataclass(frozen=True)
-class Store:
-    """A store whose index describes the events file as it is now."""
-
-    folder: Path
-    events: EventsFile
-    results: frozenset[str]
-
-    def result(self, key: str) -> pd.DataFrame | None:
-        """The stored result of ``key`` (see :func:`mdm.report.evidence.result_key`), if any."""
-        import pandas as pd
-
-        from mdm.build.cache import code_fingerprint
-
-        name = result_name(key, self.events.sha256, code_fingerprint())
-        if name not in self.results:
-            return None
-        try:
-            return pd.read_parquet(self.folder / name)
-        except (OSError, ValueError):  # removed or damaged since: compute it instead
-            return None
-
-
-def _read_index(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) and data.get("version") == _VERSION else {}
-
-
-def _events_of(index: dict[str, Any]) -> EventsFile | None:
-    try:
-        return EventsFile(**index["events"])
-    except (KeyError, TypeError):
-        return None
-
-
-def open_store(project: Project) -> Store | None:
-    """The project's evidence store, or None when there is none for the events file as it is."""
-    folder = project.output / STORE
-    index = _read_index(folder)
-    events = _events_of(index)
-    if events is None or not events.matches(project.data_path("events")):
-        return None
-    return Store(folder, events, frozenset(index.get("results", {})))
 
 
 def wanted(project: Project, specs: Sequence[SectionSpec]) -> list[MetricSpec | ValueSpec]:
@@ -190,7 +94,7 @@ def _write(folder: Path, name: str, result: pd.DataFrame, key: str) -> None:
 
 
 def _write_index(folder: Path, events: EventsFile, code: str, results: dict[str, str]) -> None:
-    data = {"version": _VERSION, "code": code, "events": events.__dict__, "results": results}
+    data = {"version": VERSION, "code": code, "events": events.__dict__, "results": results}
     temporary = folder / f".tmp-{INDEX}"
     temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(temporary, folder / INDEX)
@@ -210,11 +114,11 @@ def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = 
     Results already stored for the same events file and code are kept unless ``force``; the
     events are loaded only when some result is missing.
     """
-    from mdm.build.cache import code_fingerprint
     from mdm.data import load_events
-    from mdm.data.provenance import sha256_file
+    from mdm.files import sha256_file
     from mdm.params.models import ValueSpec
     from mdm.report.evidence import compute_result, result_key, value_cut
+    from mdm.version import code_fingerprint
 
     shown = wanted(project, specs)
     path = project.data_path("events")
@@ -222,8 +126,8 @@ def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = 
         return 0  # nothing to show; or no events, which the check has reported already
     folder = project.output / STORE
     folder.mkdir(parents=True, exist_ok=True)
-    index = _read_index(folder)
-    old = _events_of(index)
+    index = read_index(folder)
+    old = events_of(index)
     sha, code = sha256_file(path), code_fingerprint()
     events: pd.DataFrame | None = None
     # results of other code are never read again (their names differ): start afresh

@@ -65,7 +65,7 @@ def write_atomic(path: Path, content: bytes) -> None:
 @contextmanager
 def transaction(project: Project) -> Iterator[dict[Path, str | None]]:
     """Collect new contents by project-relative path (None: delete), apply, verify, or undo all."""
-    from mdm.review.records import load_reviews
+    from mdm.params.reviews import load_reviews
 
     changes: dict[Path, str | None] = {}
     yield changes

@@ -19,9 +19,11 @@ from typing import Any
 
 from mdm.errors import NotebookError
 
-__all__ = ["CONVERTED", "TEXT_FORMS", "NotebookFile", "find_notebook", "runnable"]
+__all__ = ["CONVERTED", "REMOVE_TAGS", "TEXT_FORMS", "NotebookFile", "find_notebook", "runnable"]
 
 TEXT_FORMS = (".py", ".md")
+# cells with these tags are for authors only; they stay out of documents
+REMOVE_TAGS = frozenset({"notes", "remove-cell"})
 CONVERTED = Path("output") / ".jupytext"
 _KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 

@@ -16,12 +16,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mdm import __version__
-from mdm.build.cache import tool_versions
 from mdm.build.manifest import MANIFEST, read_manifest
-from mdm.data.provenance import sha256_file
 from mdm.errors import BuildError
+from mdm.files import sha256_file
 from mdm.params.project import Project, load_project
+from mdm.version import __version__, tool_versions
 
 __all__ = ["RELEASES", "check_version", "release", "write_release"]
 
