@@ -49,7 +49,7 @@ _LAZY = {
     # review: records, sign-off status, diffs, releases
     "Reviews": "mdm.params.reviews",
     "load_reviews": "mdm.params.reviews",
-    "project_status": "mdm.review.status",
+    "project_status": "mdm.build.signoff",
     "diff_builds": "mdm.review.diff",
     "release": "mdm.build.release",
     # authoring: start a project, reshape its topics
@@ -105,11 +105,11 @@ if TYPE_CHECKING:
     from mdm.build.preview import preview, watch
     from mdm.build.release import release
     from mdm.build.run import SectionResult
+    from mdm.build.signoff import project_status
     from mdm.params.project import Project, SectionSpec, load_project
     from mdm.params.reviews import Reviews, load_reviews
     from mdm.report import sections
     from mdm.review.diff import diff_builds
-    from mdm.review.status import project_status
 
 __getattr__, _ = lazy_face(__name__, _LAZY, _MODULES)
 

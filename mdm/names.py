@@ -20,7 +20,47 @@ __all__ = ["MIN_PART", "NOT_DISTINCTIVE", "Matcher", "name_parts", "normalise", 
 
 # honorifics and name particles: words around a name that do not identify anyone
 NOT_DISTINCTIVE = frozenset(
-    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "madam", "mme", "mlle", "sr", "sra", "srta", "herr", "frau", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "la", "le", "van", "von", "bin", "bint", "ibn", "al", "el", "ben", "abu", "thi"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "madam",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+        "herr",
+        "frau",
+        "da",
+        "das",
+        "de",
+        "del",
+        "della",
+        "der",
+        "di",
+        "do",
+        "dos",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "bin",
+        "bint",
+        "ibn",
+        "al",
+        "el",
+        "ben",
+        "abu",
+        "thi",
+    ]
 )
 MIN_PART = 4
 """The fewest letters a single word needs to be looked for on its own."""

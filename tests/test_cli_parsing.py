@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from mdm import cli
-from mdm.build import pipeline, preview
+from mdm.build import pipeline, preview, signoff
 from mdm.build.pipeline import BuildOptions, BuildReport
 from mdm.errors import ConfigError, Problem
-from mdm.review import diff, status
+from mdm.review import diff
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_preview_and_watch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_status_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(status, "project_status", lambda project: {"project": str(project)})
+    monkeypatch.setattr(signoff, "project_status", lambda project: {"project": str(project)})
     assert cli.main(["status", "--project", "p", "--json"]) == 0
     assert capsys.readouterr().out == '{\n  "project": "p"\n}\n'
 

@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 from typing import Literal
 
+from mdm.authoring.notebooks import jupytext_config, text_twin
 from mdm.errors import ConfigError
-from mdm.params.edits import write_atomic, yaml_scalar
+from mdm.files import write_atomic
+from mdm.params.edits import yaml_scalar
 from mdm.params.project import bundled_notebooks, load_project
 
 __all__ = ["init_project"]
@@ -65,7 +67,6 @@ def init_project(
 
 def _pair_with_text(staging: Path, form: Literal["py", "md"]) -> None:
     """``jupytext.toml``, and a text twin of each notebook copied into ``notebooks/``."""
-    from mdm.authoring.notebooks import jupytext_config, text_twin
 
     (staging / "jupytext.toml").write_text(jupytext_config(form), encoding="utf-8")
     for notebook in sorted((staging / "notebooks").glob("*.ipynb")):

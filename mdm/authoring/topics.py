@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from mdm.authoring.notebooks import topic_notebook
+from mdm.authoring.scaffold import SCAFFOLD
 from mdm.errors import ConfigError
 from mdm.params.edits import (
     compose,
@@ -109,7 +111,6 @@ def _own_notebook(
     project: Project, topic_id: str, doc_id: str, changes: dict[Path, str | None]
 ) -> dict[Path, str | None]:
     """The topic's own notebook for ``doc_id``, and its topic file naming it."""
-    from mdm.authoring.notebooks import topic_notebook
 
     document = project.document(doc_id or next(iter(project.documents)))
     shared = project.notebook_file(document.topic_notebook).source
@@ -138,7 +139,6 @@ def _new_topic_text(number: int, title: str, question: str) -> str:
 
 def _placeholder_questions() -> set[str]:
     """The guiding questions ``mdm init`` writes into its example topics, to be replaced."""
-    from mdm.authoring.scaffold import SCAFFOLD
 
     questions = set()
     for template in (SCAFFOLD / "params" / "topics").glob("*.yaml.tmpl"):

@@ -25,6 +25,7 @@ from mdm.build.run import SectionResult
 from mdm.errors import BuildError, NotebookError
 from mdm.params.notebooks import REMOVE_TAGS
 from mdm.params.project import Project, SectionSpec
+from mdm.report.published import SHOWN, fill, published_values
 from mdm.report.render import Fragment, Html, render
 from mdm.version import __version__
 
@@ -80,7 +81,6 @@ def _shown_output(output: Any) -> bool:
     Everything else an author's cell prints (print() text, warnings, tracebacks,
     DataFrame reprs, bare pyplot images, published values) stays in the notebook.
     """
-    from mdm.report.published import SHOWN
 
     return output.output_type in ("display_data", "execute_result") and all(
         output.get("metadata", {}).get(k) == v for k, v in SHOWN.items()
@@ -95,7 +95,6 @@ def _author_cells(nb: Any) -> list[tuple[int, Any]]:
 
 def _fill_markdown(nb: Any, result: SectionResult) -> None:
     """Replace ``{{ name }}`` in the Markdown cells with the values the notebook published."""
-    from mdm.report.published import fill, published_values
 
     values = published_values(o for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     for position, cell in _author_cells(nb):
@@ -154,6 +153,7 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     """Convert one executed notebook into a section fragment."""
     import nbformat
 
+    # deferred: nh3 load only when this runs
     from mdm.build.sanitize import sanitize_fragment
 
     nb = nbformat.read(result.path, as_version=4)

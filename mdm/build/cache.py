@@ -90,6 +90,7 @@ def _topic_fields(project: Project, fields: tuple[str, ...]) -> list[str]:
 
 def _reads(project: Project, spec: SectionSpec) -> tuple[list[Path], list[str]]:
     """The files one section reads, and what else it reads as text (topic fields)."""
+    # deferred: pydantic and yaml load only when this runs
     from mdm.params.project import TOPICS_DIR, bundled_notebooks
 
     if "topic" in spec.parameters:

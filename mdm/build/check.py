@@ -13,13 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mdm.build.run import check_parameters
 from mdm.errors import ConfigError, DataError, MdmError, NotebookError, Problem
 from mdm.params.models import Topic
 from mdm.params.project import INPUT_FILES, TOPICS_DIR, Project, read_project
 from mdm.params.reviews import Reviews, load_reviews
+from mdm.report.evidence import Research
 
 if TYPE_CHECKING:
-    from mdm.data import Question, Survey
+    from mdm.data.survey import Question, Survey
 
 __all__ = ["check", "check_data", "shown_topics", "topic_questions"]
 
@@ -63,7 +65,6 @@ def _collect(problems: list[Problem | str], step: Callable[..., T], *args: Any) 
 
 def _notebook_problems(project: Project) -> list[Problem | str]:
     """Each section's notebook can run: its parameters cell takes what mdm passes."""
-    from mdm.build.run import check_parameters
 
     problems: list[Problem | str] = []
     for doc in project.documents:
@@ -85,7 +86,6 @@ def shown_topics(project: Project) -> list[Topic]:
 
 def check_data(project: Project) -> list[Problem | str]:
     """Every problem in the research inputs the documents use, one line each."""
-    from mdm.report.evidence import Research
 
     research = Research(project)
     topics = shown_topics(project)

@@ -27,6 +27,7 @@ def preload() -> None:
     import matplotlib.figure  # charts are drawn on bare figures
     import pandas  # noqa: F401
 
+    # deferred: jinja2, markdown_it, numpy, pandas, pydantic and yaml load only when this runs
     from mdm.report import charts, sections  # noqa: F401
 
     _settings.update(matplotlib.rcParams.copy())

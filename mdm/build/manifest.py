@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mdm.build.cache import section_keys
 from mdm.errors import BuildError
 
 if TYPE_CHECKING:
@@ -99,7 +100,6 @@ def stale_sections(project: Project, document: str, manifest: Mapping[str, Any])
 
     Review records enter no section key, so recording a review never makes a section stale.
     """
-    from mdm.build.cache import section_keys
 
     built = built_sections(manifest, document)
     specs = project.sections(document)

@@ -21,14 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mdm.build.cache import section_keys
 from mdm.build.check import check, check_data
 from mdm.build.lock import build_lock
 from mdm.build.manifest import MANIFEST, document_entry, read_manifest, write_manifest
-from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, SectionResult
-from mdm.build.uptodate import FORMATS
+from mdm.build.precompute import precompute
+from mdm.build.privacy import check_exports, check_manifest
+from mdm.build.release import check_version, release
+from mdm.build.run import DEFAULT_CELL_TIMEOUT, Events, RunOptions, SectionResult, SectionRun
+from mdm.build.uptodate import FORMATS, STAMP, stamp
 from mdm.errors import BuildError, DataError
+from mdm.files import combine, sha256_file
 from mdm.params.project import Project, SectionSpec
 from mdm.params.reviews import Reviews, review_files
+from mdm.version import code_fingerprint
 
 __all__ = ["FORMATS", "MANIFEST", "BuildOptions", "BuildReport", "build", "check"]
 
@@ -61,7 +67,6 @@ class BuildReport:
 
 def _intact(output: Path, entry: dict[str, Any]) -> bool:
     """Every file the manifest lists is still there with the content it recorded."""
-    from mdm.files import sha256_file
 
     files = entry.get("files", {})
     return bool(files) and all(
@@ -108,6 +113,7 @@ class _Plan:
 
 def _document_html(plan: _Plan, doc: str, fragments: list[Any]) -> str:
     """The document's HTML; with its decision record and review badges where it has one."""
+    # deferred: jinja2 and markdown_it load only when this runs
     from mdm.build.assemble import render_document
     from mdm.report.record import DECISION_RECORD_ANCHOR, badges, decision_record
 
@@ -138,9 +144,8 @@ def _assemble(
     report: BuildReport,
 ) -> None:
     """Write one document's HTML and PDF into ``staging``, guard them, and note them."""
+    # deferred: jinja2 and markdown_it load only when this runs
     from mdm.build.assemble import PDF_A, notebook_fragment, write_pdf
-    from mdm.build.privacy import check_exports
-    from mdm.files import sha256_file
 
     mark = time.perf_counter()
     fragments = [notebook_fragment(r) for r in results]
@@ -180,10 +185,6 @@ def _build_into(
 
     The first document is printed while the next one's sections still run.
     """
-    from mdm.build.precompute import precompute
-    from mdm.build.privacy import check_manifest
-    from mdm.build.run import RunOptions, SectionRun
-    from mdm.build.uptodate import STAMP, stamp
 
     project, output = plan.project, plan.project.output
     mark = time.perf_counter()
@@ -218,7 +219,6 @@ def build(
     options: BuildOptions, events: Events | None = None, log: Callable[[str], None] = lambda _: None
 ) -> BuildReport:
     """Build the documents of the project in ``options.project_dir``; with ``release``, freeze them."""
-    from mdm.build.release import check_version, release
 
     if options.release is not None:
         check_version(options.release)  # before the build, not after it
@@ -235,9 +235,6 @@ def build(
 
 def _plan(options: BuildOptions, report: BuildReport) -> _Plan:
     """Key every section of the documents asked for; the stale documents are what must be built."""
-    from mdm.build.cache import section_keys
-    from mdm.files import combine, sha256_file
-    from mdm.version import code_fingerprint
 
     project, reviews = check(options.project_dir)
     documents = options.documents or tuple(project.documents)

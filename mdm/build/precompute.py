@@ -20,8 +20,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mdm.data.events import load_events
 from mdm.errors import BuildError
+from mdm.files import sha256_file
 from mdm.report.store import INDEX, STORE, VERSION, EventsFile, events_of, read_index, result_name
+from mdm.version import code_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,11 +117,9 @@ def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = 
     Results already stored for the same events file and code are kept unless ``force``; the
     events are loaded only when some result is missing.
     """
-    from mdm.data import load_events
-    from mdm.files import sha256_file
+    # deferred: pydantic and yaml load only when this runs
     from mdm.params.models import ValueSpec
     from mdm.report.evidence import compute_result, result_key, value_cut
-    from mdm.version import code_fingerprint
 
     shown = wanted(project, specs)
     path = project.data_path("events")

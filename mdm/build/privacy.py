@@ -20,9 +20,11 @@ from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
+from mdm.data.quotes import forbidden_names, load_quotes, load_register
 from mdm.errors import PrivacyError
 from mdm.names import Matcher, name_parts
 from mdm.params.project import Project
+from mdm.sources.identities import check_imported
 
 __all__ = ["check_exports", "check_manifest", "export_text"]
 
@@ -115,8 +117,6 @@ def check_exports(
     """Raise PrivacyError if any file shows a register name, or a part of one, not cleared
     for ``audience``. ``printed`` gives a file's text when the caller has it already (the
     text WeasyPrint laid out on a PDF's pages), so that it is not extracted again."""
-    from mdm.data import forbidden_names, load_quotes, load_register
-    from mdm.sources.identities import check_imported
 
     texts = {path: (printed or {}).get(path) or export_text(path) for path in files}
     check_imported(project, texts, texts.__getitem__)  # people behind imported activity

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mdm.build.manifest import MANIFEST, read_manifest
+from mdm.build.signoff import project_status
 from mdm.errors import BuildError
 from mdm.files import sha256_file
 from mdm.params.project import Project, load_project
@@ -93,6 +94,4 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
 
 def release(project_dir: Path, version: str) -> Path:
     """Freeze the last build of every document as release ``version``; return its folder."""
-    from mdm.review.status import project_status
-
     return write_release(load_project(project_dir), version, project_status(project_dir))

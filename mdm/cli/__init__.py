@@ -12,15 +12,15 @@ import os
 import signal
 import sys
 
+from mdm.cli import authoring, build, imports, review
 from mdm.cli._common import Handler
+from mdm.errors import MdmError
+from mdm.version import __version__
 
 __all__ = ["main"]
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
-    from mdm.cli import authoring, build, imports, review
-    from mdm.version import __version__
-
     parser = argparse.ArgumentParser(
         prog="mdm",
         description="Draft the documents of a community-strategy project with Jupyter notebooks.",
@@ -45,7 +45,6 @@ def _interrupt_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mdm`` console script."""
-    from mdm.errors import MdmError
 
     parser, handlers = _parser()
     args = parser.parse_args(argv)

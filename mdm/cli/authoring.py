@@ -90,6 +90,7 @@ def _add_rename_and_merge(commands: SubParsers) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.authoring.scaffold import init_project
 
     return print_paths(
@@ -98,6 +99,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _new_topic(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.authoring.topics import new_topic
 
     return print_paths(
@@ -108,12 +110,14 @@ def _new_topic(args: argparse.Namespace) -> int:
 
 
 def _rename_topic(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.authoring.topics import rename_topic
 
     return print_paths(rename_topic(args.project, args.old, args.new, args.title, args.question))
 
 
 def _merge_topic(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.authoring.topics import merge_topic
 
     return print_paths(merge_topic(args.project, args.source, args.target))

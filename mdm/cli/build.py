@@ -96,6 +96,7 @@ def _add_preview(commands: SubParsers) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.build.pipeline import check
 
     project, _ = check(args.project, data=True)
@@ -108,6 +109,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.build.uptodate import FORMATS
 
     if args.jobs is not None and args.jobs < 1:
@@ -117,6 +119,7 @@ def _build(args: argparse.Namespace) -> int:
     formats = FORMATS if args.format == "both" else (args.format,)
     if not args.force and not args.release and _up_to_date(args, formats):
         return 0
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.build.pipeline import BuildOptions, build
     from mdm.build.progress import make_progress
 
@@ -146,6 +149,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _up_to_date(args: argparse.Namespace, formats: tuple[str, ...]) -> bool:
     """The no-change fast path, before the project is loaded: a few file digests."""
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.build.uptodate import up_to_date
 
     documents = up_to_date(args.project, formats, args.document)
@@ -155,6 +159,7 @@ def _up_to_date(args: argparse.Namespace, formats: tuple[str, ...]) -> bool:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.build.preview import Previewer, preview, serve, watch
 
     if args.watch:

@@ -60,11 +60,13 @@ def _dry_run(sub: argparse.ArgumentParser) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     if args.kind == "survey":
+        # deferred: imported when this command runs, so that every other command starts fast
         from mdm.sources.survey_import import import_survey
 
         for line in import_survey(args.project, args.file, args.mapping, args.dry_run).lines():
             print(line)
         return 0
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.errors import ConfigError
     from mdm.sources.importer import _unmapped_message, import_perceval
 
@@ -77,6 +79,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.sources.collect import collect
 
     for line in collect(args.project, args.dry_run):

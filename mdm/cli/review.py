@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -47,9 +48,9 @@ def register(commands: SubParsers) -> dict[str, Handler]:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import json
-
-    from mdm.review.status import project_status, status_table
+    # deferred: imported when this command runs, so that every other command starts fast
+    from mdm.build.signoff import project_status
+    from mdm.review.status import status_table
 
     status = project_status(args.project)
     print(json.dumps(status, indent=2) if args.json else status_table(status, args.verbose))
@@ -57,6 +58,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.review.diff import diff_builds
 
     for diff, path in diff_builds(args.old, args.new, args.project, args.document):
@@ -143,10 +145,12 @@ def _review_commands(commands: SubParsers) -> None:
 
 
 def _review(args: argparse.Namespace) -> int:
+    # deferred: imported when this command runs, so that every other command starts fast
     from mdm.review import commands as c
 
     name, p = args.review_command, args.project
     if name == "packet":
+        # deferred: imported when this command runs, so that every other command starts fast
         from mdm.review.packet import write_packet
 
         print(write_packet(p, args.person, args.document, args.reply_to))
@@ -168,6 +172,7 @@ def _review(args: argparse.Namespace) -> int:
     elif name == "decide":
         done = c.decide(p, args.by, args.document, args.state, args.note, args.date)
     else:
+        # deferred: imported when this command runs, so that every other command starts fast
         from mdm.review.importing import import_feedback
 
         done = import_feedback(p, args.file, args.date)

@@ -12,6 +12,7 @@ from pydantic import StringConstraints, field_validator
 
 from mdm.data._tables import Problems, unknown_topics
 from mdm.errors import DataError, MdmError
+from mdm.params.loader import confine, parse_yaml, validate
 from mdm.params.models import Model
 from mdm.text import read_utf8
 
@@ -59,7 +60,6 @@ def load_notes(
     before it is read. With ``topics`` (the project's topic ids), each note's topics must be
     among them.
     """
-    from mdm.params.loader import confine
 
     shown = shown or str(directory)
     if not directory.is_dir():
@@ -80,7 +80,6 @@ def load_notes(
 
 def _note(path: Path, name: str) -> Note:
     """One note file, its front matter checked."""
-    from mdm.params.loader import parse_yaml, validate
 
     match = _FRONT_MATTER.match(read_utf8(path, name))
     if not match:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from mdm.data._tables import Problems, csv_rows
 from mdm.errors import DataError, MdmError, Problem, where
+from mdm.text import did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +85,6 @@ class Survey:
     ) -> list[Question]:
         """The questions ``question_ids`` names (in ``shown``'s ``field``); every unknown id
         is one line of a DataError."""
-        from mdm.text import did_you_mean
 
         unknown = [
             Problem(
@@ -197,6 +197,7 @@ def _response(
 
 
 def _load_questions(path: Path, shown: str) -> dict[str, Question]:
+    # deferred: yaml load only when this runs
     from mdm.params.loader import read_yaml, validate
 
     try:

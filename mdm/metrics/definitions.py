@@ -111,6 +111,7 @@ class MetricDefinition:
 
 def _filtered(events: pd.DataFrame, spec: MetricKeys) -> pd.DataFrame:
     """The events that the spec's filters select, for metrics that take no filters themselves."""
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.publish import filter_events
 
     filters = spec.filters()
@@ -118,12 +119,14 @@ def _filtered(events: pd.DataFrame, spec: MetricKeys) -> pd.DataFrame:
 
 
 def _contributors(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.counts import contributors
 
     return contributors(events, spec.freq, spec.by, spec.filters(), min_group=min_group)
 
 
 def _new_contributors(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.counts import new_contributors
 
     # the filters go in, not the filtered events: first-seen needs the whole history
@@ -131,36 +134,42 @@ def _new_contributors(events: pd.DataFrame, spec: MetricKeys, min_group: int) ->
 
 
 def _inactive(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.counts import inactive_contributors
 
     return inactive_contributors(_filtered(events, spec), freq=spec.freq)
 
 
 def _status(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.lifecycle import activity_status
 
     return activity_status(_filtered(events, spec), spec.freq)
 
 
 def _cohorts(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.lifecycle import cohort_retention
 
     return cohort_retention(_filtered(events, spec), spec.freq, min_group=min_group)
 
 
 def _absence(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.concentration import absence_factor
 
     return absence_factor(_filtered(events, spec), spec.by, min_group=min_group)
 
 
 def _onion(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.concentration import onion
 
     return onion(_filtered(events, spec), spec.freq)
 
 
 def _responses(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.responses import time_to_first_response
 
     # grouped, one row per group over all time unless freq is given too
@@ -175,12 +184,14 @@ def _responses(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.Dat
 
 
 def _conversion(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.lifecycle import conversion_rate
 
     return conversion_rate(_filtered(events, spec), entry=spec.entry, freq=spec.freq)
 
 
 def _location(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.places import contributor_location
 
     by = spec.by or "region"
@@ -188,12 +199,14 @@ def _location(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.Data
 
 
 def _multi_area(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.counts import multi_area_share
 
     return multi_area_share(_filtered(events, spec), spec.freq)
 
 
 def _heatmap(events: pd.DataFrame, spec: MetricKeys, min_group: int) -> pd.DataFrame:
+    # deferred: numpy and pandas load only when this runs
     from mdm.metrics.places import activity_heatmap
 
     return activity_heatmap(_filtered(events, spec), local=spec.local)

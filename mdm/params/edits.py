@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +21,9 @@ from pathlib import Path
 import yaml
 
 from mdm.errors import ConfigError, MdmError, where
+from mdm.files import write_atomic
 from mdm.params.project import Project, load_project
+from mdm.params.reviews import load_reviews
 
 __all__ = [
     "compose",
@@ -37,7 +37,6 @@ __all__ = [
     "scalar_edit",
     "set_key",
     "transaction",
-    "write_atomic",
     "yaml_scalar",
 ]
 
@@ -52,20 +51,9 @@ def read(path: Path, shown: Path) -> str:
         raise ConfigError(f"{where(shown, line)}: expected UTF-8 text") from err
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.mdm-tmp")
-    temporary.unlink(missing_ok=True)
-    with temporary.open("xb") as handle:
-        handle.write(content)
-    if path.exists():
-        shutil.copymode(path, temporary)
-    os.replace(temporary, path)
-
-
 @contextmanager
 def transaction(project: Project) -> Iterator[dict[Path, str | None]]:
     """Collect new contents by project-relative path (None: delete), apply, verify, or undo all."""
-    from mdm.params.reviews import load_reviews
 
     changes: dict[Path, str | None] = {}
     yield changes

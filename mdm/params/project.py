@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.errors import ConfigError, MdmError, Problem, where
+from mdm.errors import ConfigError, DataError, MdmError, Problem, where
 from mdm.params.loader import Located, confine, read_yaml, validate
 from mdm.params.models import (
     Document,
@@ -26,6 +26,7 @@ from mdm.params.models import (
     Topic,
     TopicStatus,
 )
+from mdm.params.notebooks import find_notebook, runnable
 from mdm.text import did_you_mean
 
 if TYPE_CHECKING:
@@ -114,7 +115,6 @@ class Project:
 
         ``shown`` is the params file that names the notebook, for the error.
         """
-        from mdm.params.notebooks import find_notebook, runnable
 
         own = self.root / "notebooks"
         files = [confine(f, self.root, f"notebooks/{f.name}") for f in find_notebook(own, name)]
@@ -143,14 +143,12 @@ class Project:
 
     def data_path(self, key: str) -> Path:
         """The research input ``data.<key>``; refused if its real path leaves the project."""
-        from mdm.errors import DataError
 
         shown = str(getattr(self.info.data, key))
         return confine(self.root / shown, self.root, shown, DataError)
 
     def note_files(self) -> list[Path]:
         """The desk-research notes (``*.md`` in ``data.notes``), each confined to the project."""
-        from mdm.errors import DataError
 
         folder = self.data_path("notes")
         if not folder.is_dir():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from mdm.report.figures import PALETTE, new_figure
+from mdm.report.figures import PALETTE, _style, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,8 +51,6 @@ class Chart(NamedTuple):
 @contextmanager
 def _drawing() -> Iterator[None]:
     # titles and labels read the rc settings when drawn, so draw inside the house style
-    from mdm.report.figures import _style
-
     with _style():
         yield
 

@@ -16,15 +16,26 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mdm.data._tables import check_topic_refs
+from mdm.data.discussions import load_discussions
+from mdm.data.events import load_events
+from mdm.data.notes import load_notes
+from mdm.data.provenance import InputFile, describe_input
+from mdm.data.quotes import load_quotes
+from mdm.data.survey import load_survey
 from mdm.errors import DataError
 from mdm.metrics.definitions import DEFINITIONS, SPEC_KEYS
 from mdm.params.models import MetricKeys, MetricSpec, ValueSpec
 from mdm.params.project import Project
+from mdm.report.store import open_store
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mdm.data import InputFile, Note, Quote, Survey
+    from mdm.data.notes import Note
+    from mdm.data.provenance import InputFile
+    from mdm.data.quotes import Quote
+    from mdm.data.survey import Survey
     from mdm.report.charts import Chart
     from mdm.report.store import Store
 
@@ -71,14 +82,11 @@ class Research:
     def _topics(
         self, shown: str, refs: list[tuple[int | None, str]], field: str = "topics"
     ) -> None:
-        from mdm.data import check_topic_refs
-
         check_topic_refs(refs, self.project.topic_ids, shown, field)
 
     @cached_property
     def store(self) -> Store | None:
         """The last build's evidence store, when it was computed from the events file as it is."""
-        from mdm.report.store import open_store
 
         return open_store(self.project)
 
@@ -91,21 +99,15 @@ class Research:
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        from mdm.data import load_events
-
         return load_events(self._need("events", "a chart or value"), self.paths.events)
 
     @cached_property
     def quotes(self) -> list[Quote]:
-        from mdm.data import load_quotes
-
         path = self._need("quotes", "showing quotes")
         return load_quotes(path, self.paths.quotes, topics=self.project.topic_ids)
 
     @cached_property
     def survey(self) -> Survey:
-        from mdm.data import load_survey
-
         survey = load_survey(
             self._need("survey_questions", "survey results"),
             self._need("survey_responses", "survey results"),
@@ -120,15 +122,11 @@ class Research:
 
     @cached_property
     def discussions(self) -> pd.DataFrame:
-        from mdm.data import load_discussions
-
         path = self._need("discussions", "the discussion log")
         return load_discussions(path, self.paths.discussions, topics=self.project.topic_ids)
 
     @cached_property
     def notes(self) -> list[Note]:
-        from mdm.data import load_notes
-
         if not self.path("notes").is_dir():
             return []
         return load_notes(
@@ -140,7 +138,6 @@ class Research:
 
     def describe(self, key: str) -> InputFile:
         """Path, rows and hash of one input, for captions and the appendix."""
-        from mdm.data import InputFile, describe_input
 
         if key == "events" and self.store is not None:
             events = self.store.events
@@ -253,7 +250,8 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
     """
     import pandas as pd
 
-    from mdm.metrics import change
+    # deferred: numpy and pandas load only when this runs
+    from mdm.metrics.publish import change
 
     last = research.last_event()
     end = _end(_reference_day(research.project, spec, last))
@@ -333,6 +331,7 @@ def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
 
 def draw(result: pd.DataFrame, spec: MetricSpec) -> Chart:
     """The registry's chart of a metric result: its form, labels and title (``spec.title``)."""
+    # deferred: jinja2, markdown_it, numpy and pandas load only when this runs
     from mdm.report import charts
 
     form = DEFINITIONS[spec.metric].chart

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mdm.params.models import REFERENCE, NumberFormat, ValueSpec
+from mdm.params.notebooks import REMOVE_TAGS
 from mdm.report.evidence import Value, format_value
 
 __all__ = [
@@ -136,7 +137,7 @@ def markdown_preview(notebook: str | Path | None, values: Mapping[str, str]) -> 
     ``notebook`` defaults to the file of the running JupyterLab session
     (``JPY_SESSION_NAME``); a name no value has is shown highlighted, and listed.
     """
-    from mdm.params.notebooks import REMOVE_TAGS
+    # deferred: jinja2 and markdown_it load only when this runs
     from mdm.report.render import markdown
 
     path = notebook or os.environ.get("JPY_SESSION_NAME")

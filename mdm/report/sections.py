@@ -8,12 +8,17 @@ that looks the same in JupyterLab as in the assembled document.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mdm.data.provenance import InputFile, describe_input
+from mdm.data.quotes import visible_quotes
 from mdm.errors import ConfigError, DataError, NotebookError
+from mdm.files import file_digest
+from mdm.metrics.definitions import DEFINITIONS
 from mdm.params.models import (
     Document,
     Effect,
@@ -25,19 +30,36 @@ from mdm.params.models import (
     Topic,
 )
 from mdm.params.project import Project, load_project
-from mdm.report.evidence import Research, Value, chart_for, format_value, value_of, value_texts
+from mdm.report.charts import bars, likert
+from mdm.report.evidence import (
+    Research,
+    Value,
+    chart_for,
+    format_value,
+    metric_result,
+    value_of,
+    value_texts,
+)
 from mdm.report.figures import figure_html, house_style, new_figure
 from mdm.report.investment import money, plan_of
-from mdm.report.published import MarkdownPreview, fill, format_number, values_output
+from mdm.report.published import (
+    MarkdownPreview,
+    fill,
+    format_number,
+    markdown_preview,
+    values_output,
+)
 from mdm.report.render import Html, render
 from mdm.report.summary import InvestmentOverview, Summary, headline, period_label
+from mdm.report.tables import check_readable, read_table, table_html
 from mdm.report.timeline import timeline_alt, timeline_chart
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure as MplFigure
 
-    from mdm.data import InputFile, Question
+    from mdm.data.provenance import InputFile
+    from mdm.data.survey import Question
     from mdm.params.project import SectionSpec
 
 __all__ = [
@@ -60,8 +82,6 @@ _VALUE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 def _forget_pyplot(fig: MplFigure) -> None:
     """Close a pyplot figure, so the inline backend does not display it a second time, raw."""
-    import sys
-
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 
@@ -113,9 +133,6 @@ class _Context:
         return html
 
     def _source_caption(self, source: str, caption: str) -> str:
-        from mdm.data import describe_input
-        from mdm.report.tables import check_readable
-
         info = describe_input(check_readable(self.project, source), source)
         rows = f"{info.rows:,} rows, " if info.rows is not None else ""
         lead = f"{caption.rstrip('.')}. " if caption else ""
@@ -131,7 +148,6 @@ class _Context:
         For JupyterLab (save the notebook first: the saved file is read). ``notebook``
         defaults to the notebook JupyterLab is running; the preview never reaches a document.
         """
-        from mdm.report.published import markdown_preview
 
         return markdown_preview(notebook, self.published)
 
@@ -242,7 +258,6 @@ class TopicSection(_Context):
 
     def data(self, file: str) -> pd.DataFrame:
         """A CSV or Parquet file under ``data/`` that this topic declares, as a DataFrame."""
-        from mdm.report.tables import check_readable, read_table
 
         self._declared(file)
         return read_table(check_readable(self.project, file), file)
@@ -281,8 +296,6 @@ class TopicSection(_Context):
         return self._table(spec, f"section.table({file!r})")
 
     def _table(self, spec: TableSpec, where_: str) -> Html:
-        from mdm.report.tables import table_html
-
         return table_html(self.project, spec, where_).html
 
     def tables(self) -> Html:
@@ -314,8 +327,6 @@ class TopicSection(_Context):
         return Html("".join(out))
 
     def quotes(self) -> Html:
-        from mdm.data import visible_quotes
-
         if "quotes" not in self.project.uses(self.topic):
             return Html("")
         on_topic = [q for q in self.research.quotes if self.topic_id in q.topics]
@@ -445,7 +456,6 @@ class TopicSection(_Context):
         """``new contributors 1,234 (2017) → 1,500 by 2018-Q4``."""
         if effect is None:
             return ""
-        from mdm.metrics import DEFINITIONS
 
         spec = self.topic.evidence.values[effect.value]
         now = headline(self.research, spec)
@@ -524,7 +534,6 @@ class Roadmap(_Context):
 
 def _survey_html(research: Research, questions: list[Question], topic: Topic, link: str) -> Html:
     """Survey results as findings (statement and share who agree), with their chart."""
-    from mdm.report.charts import bars, likert
 
     survey = research.survey
     min_group = research.project.info.data.min_group
@@ -570,9 +579,6 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
     """The period a chart covers (a running last period marked) and its source, in one line."""
     import pandas as pd
 
-    from mdm.metrics import DEFINITIONS
-    from mdm.report.evidence import metric_result  # the metric cache of this kernel
-
     result = metric_result(research, spec)
     what = spec.title or DEFINITIONS[spec.metric].title
     text = f"{what}"
@@ -611,10 +617,6 @@ class Sources(_Context):
     anchor: str = "sec-sources"
 
     def table(self) -> Html:
-        from mdm.data import InputFile
-        from mdm.files import file_digest
-        from mdm.metrics import DEFINITIONS
-
         research = Research(self.project)
         files = [
             InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p))
@@ -647,7 +649,6 @@ class Sources(_Context):
 
 def _declared_files(project: Project, specs: list[SectionSpec]) -> list[InputFile]:
     """The data files this document's topics declare (tables, own notebooks), once each."""
-    from mdm.data import describe_input
 
     declared = dict.fromkeys(
         f

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.data._tables import read_bytes
+from mdm.data.provenance import describe_input
 from mdm.errors import DataError
 from mdm.params.models import TableSpec
 from mdm.report.published import format_number
@@ -158,7 +159,6 @@ def _ordered(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def table_html(project: Project, spec: TableSpec, where_: str) -> TableOut:
     """The table ``spec`` describes, with its provenance caption; ``where_`` names the spec."""
-    from mdm.data import describe_input
 
     path = check_readable(project, spec.file)
     frame = read_table(path, spec.file)

@@ -27,7 +27,7 @@ _LAZY = {
     "decide": "mdm.review.commands",
     "import_feedback": "mdm.review.importing",
     "write_packet": "mdm.review.packet",
-    "project_status": "mdm.review.status",
+    "project_status": "mdm.build.signoff",
 }
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 if _typing.TYPE_CHECKING:
+    from mdm.build.signoff import project_status
     from mdm.review.commands import (
         agree,
         decide,
@@ -55,6 +56,5 @@ if _typing.TYPE_CHECKING:
     )
     from mdm.review.importing import import_feedback
     from mdm.review.packet import write_packet
-    from mdm.review.status import project_status
 
 __getattr__, __dir__ = lazy_face(__name__, _LAZY)

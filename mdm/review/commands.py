@@ -232,6 +232,7 @@ def _record_agreement(
     _refuse("agreements.yaml", agreement_problems(opened.rules, record, previous), options)
     path = append_many(opened.project, "agreements.yaml", "agreements", [record])
     if record.state.signs_off:
+        # deferred: jinja2 and markdown_it load only when this runs
         from mdm.review.packet import remember_signed
 
         remember_signed(opened.project, opened.document, record.sections.values())

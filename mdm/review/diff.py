@@ -11,6 +11,7 @@ which is checked out into a temporary worktree and built there.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import shutil
 import subprocess
@@ -190,8 +191,6 @@ def section_changes(sid: str, title: str, old: list[str], new: list[str]) -> Sec
 
 def words(old: str, new: str) -> Html:
     """A rewritten sentence, word by word: <del>/<ins>, numbers marked."""
-    import html
-
     a, b = old.split(), new.split()
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
@@ -234,6 +233,7 @@ def _git(project_dir: Path, *args: str) -> str:
 
 
 def _build_revision(rev: str, project_dir: Path, document: str, workdir: Path) -> Path:
+    # deferred: pydantic and yaml load only when this runs
     from mdm.build.pipeline import BuildOptions, build
 
     top = Path(_git(project_dir, "rev-parse", "--show-toplevel"))
@@ -260,6 +260,7 @@ def diff_builds(
     old: str, new: str, project_dir: Path, documents: list[str]
 ) -> list[tuple[DocumentDiff, Path]]:
     """Compare ``documents`` between builds ``old`` and ``new``; write output/diff-<doc>.html."""
+    # deferred: pydantic and yaml load only when this runs
     from mdm.params.project import load_project
 
     project = load_project(project_dir)

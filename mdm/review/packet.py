@@ -23,10 +23,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from mdm.build.assemble import notebook_fragment
-from mdm.build.manifest import BuiltSection, read_manifest, require_current
+from mdm.build.manifest import BuiltSection, built_sections, read_manifest, require_current
+from mdm.build.privacy import check_exports
 from mdm.build.run import SectionResult
 from mdm.errors import BuildError, ConfigError
-from mdm.params.edits import write_atomic
+from mdm.files import write_atomic
 from mdm.params.models import Role
 from mdm.params.project import Project, load_project
 from mdm.params.reviews import Agreement, Reviews, SectionStatus, load_reviews, section_status
@@ -66,8 +67,6 @@ def remember_signed(project: Project, document: str, digests: Iterable[str]) -> 
 
 
 def _built(project: Project, document: str) -> dict[str, BuiltSection]:
-    from mdm.build.manifest import built_sections
-
     return built_sections(read_manifest(project.output), document)
 
 
@@ -220,7 +219,6 @@ def _sentences(fragment: Fragment) -> list[str]:
 
 def write_packet(project_dir: Path, person: str, document: str, reply_to: str = "") -> Path:
     """Write ``output/packets/<document>-<person>.html``; return its path."""
-    from mdm.build.privacy import check_exports
 
     project = load_project(project_dir)
     reviews = load_reviews(project)

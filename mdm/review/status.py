@@ -1,73 +1,17 @@
-"""Where each document stands with its reviewers, from the last build and the review records.
+"""``mdm status`` for people: where each document stands with its reviewers.
 
-:func:`project_status` gives the facts (stakeholder ids, for scripts: ``mdm status --json``);
-:func:`status_table` tells people: a summary line per document first, then only the
-sections whose state differs from the document's (every section with ``verbose``).
+:func:`mdm.build.signoff.project_status` gives the facts (stakeholder ids, for scripts:
+``mdm status --json``); :func:`status_table` tells people: a summary line per document
+first, then only the sections whose state differs from the document's (every section
+with ``verbose``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from mdm.build.check import check
-from mdm.build.manifest import built_sections, read_manifest
-from mdm.params.models import Role
-from mdm.params.project import Project
-from mdm.params.reviews import Reviews, section_status
-
-__all__ = ["project_status", "status_table", "summary"]
-
-
-def project_status(project_dir: Path) -> dict[str, Any]:
-    """A JSON-ready summary: per document, its decision, who must still agree, each section."""
-    project, reviews = check(project_dir)
-    manifest = read_manifest(project.output)
-    return {
-        "project": project.info.name,
-        "names": {i: s.name for i, s in project.stakeholders.items()},
-        "documents": {doc: _document(project, reviews, doc, manifest) for doc in project.documents},
-    }
-
-
-def _document(
-    project: Project, reviews: Reviews, doc: str, manifest: dict[str, Any]
-) -> dict[str, Any]:
-    decision = reviews.decision(doc)
-    built = {
-        s.id: {"title": s.title, "digest": s.digest} for s in built_sections(manifest, doc).values()
-    }
-    sections = section_status(project, reviews, doc, built)
-    current = reviews.current_agreements(doc)
-    holders = [person.id for person, _ in project.holders(Role.AGREEMENT)]
-    return {
-        "version": project.document(doc).version,
-        "built": bool(built),
-        "decision": None
-        if decision is None
-        else {
-            "state": decision.state.value,
-            "by": decision.by,
-            "date": decision.date.isoformat(),
-            "version": decision.version,
-        },
-        "agreements": {
-            who: current[who].state.value if who in current else "not asked" for who in holders
-        },
-        "agreed": [w for w in holders if sections and all(w in s.signed for s in sections)],
-        "waiting_for": [
-            w for w in holders if any(w in s.waiting_for + s.needs_rereview for s in sections)
-        ],
-        "objections": [
-            {"by": r.by, "sections": list(r.sections), "note": r.note, "date": r.date.isoformat()}
-            for r in current.values()
-            if r.state.blocks_approval
-        ],
-        "open_feedback": len(reviews.open_feedback(doc)),
-        "sections": [{**asdict(s), "state": s.state} for s in sections],
-    }
+__all__ = ["status_table", "summary"]
 
 
 def _plural(count: int, word: str) -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mdm.errors import ConfigError, DataError
+from mdm.sources.importer import import_perceval
 
 __all__ = ["RAW", "collect"]
 
@@ -35,8 +36,8 @@ def _perceval() -> str:
 
 def collect(root: Path | str, dry_run: bool = False) -> list[str]:
     """Run every declared collection, then import; the report, one line per fact."""
+    # deferred: pydantic and yaml load only when this runs
     from mdm.params.project import load_project
-    from mdm.sources.importer import import_perceval
 
     project = load_project(root)
     runs = [s for s in project.info.sources if s.collect]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mdm.data.events import load_events
+
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
@@ -181,8 +183,6 @@ def _checked(path: Path, shown: str) -> pa.Table:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
-
-    from mdm.data.events import load_events
 
     table = pa.Table.from_pandas(load_events(path, shown), preserve_index=False)
     if path.suffix == ".parquet":

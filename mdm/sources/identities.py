@@ -22,7 +22,8 @@ from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm.errors import DataError, where
+from mdm.data._tables import csv_rows
+from mdm.errors import DataError, PrivacyError, where
 from mdm.names import MIN_PART, Matcher, words
 from mdm.sources.perceval import Actor
 
@@ -158,7 +159,6 @@ class Identities:
 
     def read_aliases(self, path: Path, shown: str) -> None:
         """The team's alias file (optional): rows ``person,identity``."""
-        from mdm.data._tables import csv_rows
 
         for line, row in csv_rows(path, shown, ("person", "identity"), allow_empty=True):
             person = row["person"].strip()
@@ -174,7 +174,6 @@ class Identities:
 
     def read_register(self, path: Path, shown: str) -> dict[str, list[str]]:
         """An earlier import's register: its unifications hold. Returns old id → its keys."""
-        from mdm.data._tables import csv_rows
 
         groups: dict[str, list[str]] = {}
         names: dict[str, list[str]] = {}
@@ -263,7 +262,6 @@ def protected_strings(project: Project) -> dict[str, str]:
     or that the params use as words themselves: an account called ``sumo`` or ``l10n`` must
     not stop every document that names the SUMO community.
     """
-    from mdm.data._tables import csv_rows
 
     path = project.root / REGISTER
     if not path.is_file():
@@ -288,7 +286,6 @@ def protected_strings(project: Project) -> dict[str, str]:
 
 def check_imported(project: Project, files: Iterable[Path], text_of: Callable[[Path], str]) -> None:
     """Raise PrivacyError if an exported file contains an identity from imported activity."""
-    from mdm.errors import PrivacyError
 
     matcher = Matcher(protected_strings(project))
     if not matcher:

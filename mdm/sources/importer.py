@@ -307,6 +307,7 @@ def import_perceval(
     dry_run: bool = False,
 ) -> ImportSummary:
     """Add the events of Perceval JSON-lines ``files`` to the project's events file."""
+    # deferred: pydantic and yaml load only when this runs
     from mdm.params.project import load_project
 
     project = load_project(root)

@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from mdm.errors import DataError, where
+from mdm.data._tables import csv_rows
+from mdm.data.survey import RESPONSE_COLUMNS, Question, load_survey
+from mdm.errors import DataError, MdmError, where
+from mdm.text import read_utf8
 
 if TYPE_CHECKING:
     from mdm.data.survey import Question
@@ -94,7 +97,7 @@ class SurveyImport:
 
 
 def _mapping(path: Path, shown: str) -> _Mapping:
-    from mdm.errors import MdmError
+    # deferred: yaml load only when this runs
     from mdm.params.loader import read_yaml, validate
 
     try:
@@ -105,8 +108,6 @@ def _mapping(path: Path, shown: str) -> _Mapping:
 
 
 def _question(spec: _Column) -> Question:
-    from mdm.data.survey import Question
-
     try:
         return Question(
             id=spec.id,
@@ -121,8 +122,6 @@ def _question(spec: _Column) -> Question:
 
 
 def _read_export(path: Path, shown: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    from mdm.text import read_utf8
-
     reader = csv.reader(io.StringIO(read_utf8(path, shown), newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
@@ -226,6 +225,7 @@ def import_survey(
     root: Path | str, export: Path, mapping_path: Path | None = None, dry_run: bool = False
 ) -> SurveyImport:
     """Turn a wide export into long responses and questions; replace the survey files."""
+    # deferred: yaml load only when this runs
     from mdm.params.project import load_project
 
     project = load_project(root)
@@ -264,8 +264,7 @@ def _write(
     """Merge with what is there, check the result loads, then replace both files."""
     import yaml
 
-    from mdm.data._tables import csv_rows
-    from mdm.data.survey import RESPONSE_COLUMNS, load_survey
+    # deferred: yaml load only when this runs
     from mdm.params.loader import read_yaml
 
     q_path, r_path = root / questions_name, root / responses_name
