@@ -1,22 +1,48 @@
-"""Project files read and written safely: content digests and atomic replacement.
+"""Project files read and written safely: content digests, exclusive locks, atomic replacement.
 
 Every digest mdm records (section keys, the sources appendix, manifests, releases) is made
-here, and every file mdm rewrites in a project is replaced in one rename, so a reader never
-sees half a file and a failure leaves the old content.
+here. Every file mdm rewrites in a project is changed under :func:`exclusive` (read, change and
+write with no other mdm command in between: two reviewers agreeing at once both keep their
+record) and replaced in one rename, so a reader never sees half a file and a failure leaves
+the old content.
+
+A lock is ``fcntl.flock`` on a lock file beside the file it guards (``.NAME.mdm-lock``), so
+the operating system releases it when its process ends, however it ends: a killed command
+never leaves a lock that blocks the next one. The lock file is kept (removing it would let a
+waiting command lock a file nobody else sees); it holds the pid and start time of the
+holder, for the message of a command that waited too long.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from mdm.errors import DataError
+from mdm.errors import BusyError, DataError
 
-__all__ = ["combine", "file_digest", "sha256_file", "write_atomic"]
+__all__ = [
+    "LOCK_SUFFIX",
+    "LOCK_TIMEOUT",
+    "TEMPORARY_SUFFIX",
+    "combine",
+    "exclusive",
+    "file_digest",
+    "sha256_file",
+    "write_atomic",
+]
+
+LOCK_SUFFIX = ".mdm-lock"
+TEMPORARY_SUFFIX = ".mdm-tmp"
+LOCK_TIMEOUT = 60.0
+"""Seconds a command waits for another one writing the same file before it gives up."""
 
 _DIGEST_LENGTH = 12
 
@@ -60,7 +86,9 @@ def write_atomic(path: Path, content: bytes) -> None:
     The temporary file's name is unique to this call (process id and a random part), so two
     commands writing at once never write into each other's temporary file.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.mdm-tmp")
+    temporary = path.with_name(
+        f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+    )
     # created as open() creates files (the umask applies), not 0600 as mkstemp would
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -71,3 +99,51 @@ def write_atomic(path: Path, content: bytes) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def lock_file(path: Path) -> Path:
+    """The lock file that guards ``path``."""
+    return path.with_name(f".{path.name}{LOCK_SUFFIX}")
+
+
+def _holder(lock: Path) -> str:
+    try:
+        info = json.loads(lock.read_text(encoding="utf-8"))
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(info["started"])))
+        return f"pid {int(info['pid'])}, started at {started}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its pid unknown"
+
+
+@contextmanager
+def exclusive(path: Path, shown: object = None, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the exclusive lock on ``path`` while the block reads, changes and writes it.
+
+    Waits up to ``timeout`` seconds for another command holding it, then raises
+    :class:`~mdm.errors.BusyError` naming the file and the holder. Leftover temporary files
+    of commands that died while writing ``path`` are removed once the lock is held.
+    """
+    lock = lock_file(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BusyError(
+                        f"another mdm command is writing this file ({_holder(lock)}); "
+                        f"waited {timeout:g} s: try again when it has finished",
+                        path=str(shown if shown is not None else path),
+                    ) from None
+                time.sleep(0.02)
+        os.ftruncate(handle, 0)
+        os.write(handle, json.dumps({"pid": os.getpid(), "started": time.time()}).encode())
+        for leftover in path.parent.glob(f".{path.name}.*{TEMPORARY_SUFFIX}"):
+            leftover.unlink(missing_ok=True)  # only a dead writer's: we hold the lock
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
