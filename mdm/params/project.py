@@ -307,9 +307,8 @@ def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem]]
     """
     root = Path(root).resolve()
     if not (root / PARAMS).is_dir():
-        raise ConfigError(
-            f"not found; is {root} an mdm project? (try `mdm init`)", path=root / PARAMS
-        )
+        hint = f"is {root} an mdm project? (try `mdm init`)"
+        raise ConfigError(f"not found; {hint}", path=root / PARAMS)
     problems: list[Problem] = []
 
     def attempt(load: Any, *args: Any, **kwargs: Any) -> Any:
@@ -339,9 +338,8 @@ def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem]]
     docs = model(DocumentsFile, DOCUMENTS_FILE)
     topic_files = sorted((root / TOPICS_DIR).glob("*.yaml"))
     if not topic_files:
-        problems.append(
-            Problem("expected at least one topic file <id>.yaml, found none", f"{TOPICS_DIR}/")
-        )
+        found_none = "expected at least one topic file <id>.yaml, found none"
+        problems.append(Problem(found_none, f"{TOPICS_DIR}/"))
     loaded = [attempt(_load_topic, doc, path) for path in topic_files if (doc := parse(path))]
     topics = {t.id: t for t in sorted((t for t in loaded if t), key=lambda t: (t.number, t.id))}
 
@@ -482,36 +480,31 @@ def _check_investment(
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
         for index, ask in enumerate(t.asks):
-            loc = ("asks", index)
+            found: list[tuple[str, str]] = []  # (key of the ask, message)
             if plan is not None and ask.currency not in (plan.currency, *plan.rates):
-                problems.append(
-                    Problem(
+                found.append(
+                    (
+                        "currency",
                         f"expected {plan.currency} or a currency with a rate under "
                         f"investment.rates in {PROJECT_FILE}, got {ask.currency}",
-                        shown,
-                        line(shown, *loc, "currency"),
-                        f"asks.{index}.currency",
                     )
                 )
             elif plan is None and len(currencies) > 1:
-                problems.append(
-                    Problem(
+                found.append(
+                    (
+                        "currency",
                         f"asks use {', '.join(sorted(currencies))}; expected one currency or "
                         f"investment.currency and investment.rates in {PROJECT_FILE}",
-                        shown,
-                        line(shown, *loc, "currency"),
-                        f"asks.{index}.currency",
                     )
                 )
             if known is not None and ask.owner not in known:
-                problems.append(
-                    Problem(
-                        f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}",
-                        shown,
-                        line(shown, *loc, "owner"),
-                        f"asks.{index}.owner",
-                    )
+                found.append(
+                    ("owner", f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}")
                 )
+            problems += [
+                Problem(text, shown, line(shown, "asks", index, key), f"asks.{index}.{key}")
+                for key, text in found
+            ]
     if plan is not None:
         asks = {f"{t.id}/{a.id}" for t in topics.values() for a in t.asks}
         for index, option in enumerate(plan.options):
