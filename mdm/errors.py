@@ -20,7 +20,14 @@ was found. ``str(error)`` prints them one a line, where first::
     params/topics/onboarding.yaml:12: window: expected month|quarter, got 'qtr'
 
 so code that reports an error never parses its text, and code that checks many
-things raises one error carrying every problem it found.
+things raises one error carrying every problem it found. Raise sites pass the
+place as data (``DataError("file not found", path=shown)``); the text is made
+here, by :func:`where` and :meth:`Problem.__str__`, and nowhere else.
+
+A failed notebook cell is placed by its section, notebook and cell, ``field``
+holding the cell's first line::
+
+    section topic-metrics (proposal): notebooks/topic.ipynb, cell 3 [ratio = 1 / 0]: ZeroDivisionError: division by zero
 """
 
 from __future__ import annotations
@@ -45,11 +52,26 @@ __all__ = [
 ]
 
 
-def where(path: str | Path, line: int | None = None, field: str | None = None) -> str:
-    """Format the location prefix used by every mdm error message."""
+def where(
+    path: str | Path,
+    line: int | None = None,
+    field: str | None = None,
+    *,
+    column: int | None = None,
+    cell: int | None = None,
+) -> str:
+    """Format the location prefix used by every mdm error message.
+
+    ``path:line:column: field``, or for a notebook's cell ``path, cell N [field]``.
+    """
     text = str(path)
     if line is not None:
         text += f":{line}"
+        if column is not None:
+            text += f":{column}"
+    if cell is not None:
+        text += f", cell {cell}"
+        return text if field is None else f"{text} [{field}]"
     if field:
         text += f": {field}"
     return text
@@ -57,25 +79,36 @@ def where(path: str | Path, line: int | None = None, field: str | None = None) -
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong, and where: ``path:line: field: message`` (each part optional)."""
+    """One thing wrong, and where: ``path:line: field: message`` (each part optional).
+
+    ``column`` refines the line; ``cell`` is a notebook's cell as its author counts
+    them (``field`` is then the cell's first line); ``section`` names the section
+    being built, as ``id (document)``, before the rest.
+    """
 
     message: str
     path: str | None = None
     line: int | None = None
     field: str | None = None
+    column: int | None = None
+    cell: int | None = None
+    section: str | None = None
 
     def __str__(self) -> str:
-        if self.path is None:
-            return f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where(self.path, self.line, self.field)}: {self.message}"
+        if self.path is not None:
+            place = where(self.path, self.line, self.field, column=self.column, cell=self.cell)
+        else:
+            place = self.field or ""
+        if self.section is not None:
+            place = f"section {self.section}: {place}" if place else f"section {self.section}"
+        return f"{place}: {self.message}" if place else self.message
 
 
 class MdmError(Exception):
     """Base class: problems the user can fix, reported one a line.
 
     ``MdmError("expected ...", path=..., line=..., field=...)`` is one problem;
-    ``MdmError(problems=[...])`` carries several (a ``str`` item is a problem whose
-    message already names its place).
+    ``MdmError(problems=[...])`` carries several.
     """
 
     exit_code = 1
@@ -87,12 +120,15 @@ class MdmError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         field: str | None = None,
-        problems: Iterable[Problem | str] = (),
+        column: int | None = None,
+        cell: int | None = None,
+        section: str | None = None,
+        problems: Iterable[Problem] = (),
     ) -> None:
-        found = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        found = list(problems)
         if message or not found:
             shown = None if path is None else str(path)
-            found.insert(0, Problem(message, shown, line, field))
+            found.insert(0, Problem(message, shown, line, field, column, cell, section))
         self.problems: tuple[Problem, ...] = tuple(found)
         super().__init__(str(self))
 

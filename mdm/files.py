@@ -55,7 +55,7 @@ def sha256_file(path: Path) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     except FileNotFoundError as err:
-        raise DataError(f"{path}: file not found") from err
+        raise DataError("file not found", path=path) from err
     return digest.hexdigest()
 
 

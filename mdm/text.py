@@ -21,8 +21,9 @@ def decode(raw: bytes, shown: object, error: type[MdmError] = DataError) -> str:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise error(
-            f"{shown}:{line}: expected UTF-8 text, found byte "
-            f"{raw[err.start]:#04x} at offset {err.start}"
+            f"expected UTF-8 text, found byte {raw[err.start]:#04x} at offset {err.start}",
+            path=str(shown),
+            line=line,
         ) from err
 
 
@@ -31,7 +32,7 @@ def read_utf8(path: Path, shown: object, error: type[MdmError] = DataError) -> s
     try:
         raw = path.read_bytes()
     except FileNotFoundError as err:
-        raise error(f"{shown}: file not found") from err
+        raise error("file not found", path=str(shown)) from err
     return decode(raw, shown, error)  # a BOM is accepted and dropped
 
 

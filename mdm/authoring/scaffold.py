@@ -38,14 +38,14 @@ def init_project(
     """
     if (target / "params").exists():
         raise ConfigError(
-            f"{target / 'params'}: exists already; mdm init starts a new project, "
-            "it does not change one"
+            "exists already; mdm init starts a new project, it does not change one",
+            path=target / "params",
         )
     if target.exists() and not target.is_dir():
-        raise ConfigError(f"{target}: expected a folder for the new project, found a file")
+        raise ConfigError("expected a folder for the new project, found a file", path=target)
     title = (name if name is not None else _title_from(target)).strip()
     if not title or "\n" in title:
-        raise ConfigError(f"--name: expected the project's name on one line, got {name!r}")
+        raise ConfigError(f"expected the project's name on one line, got {name!r}", field="--name")
     # inside target (or beside it, for a new folder): the final moves stay on one file system
     base = target if target.is_dir() else target.resolve().parent
     base.mkdir(parents=True, exist_ok=True)

@@ -43,15 +43,16 @@ __all__ = ["merge_topic", "merged_from", "new_topic", "rename_topic"]
 def _check_id(topic_id: str, field: str) -> None:
     if not re.match(ID_PATTERN, topic_id) or len(topic_id) > 64:
         raise ConfigError(
-            f"{field}: expected an id of lower-case letters, digits and '-' "
-            f"(at most 64, starting with a letter or digit), got {topic_id!r}"
+            "expected an id of lower-case letters, digits and '-' "
+            f"(at most 64, starting with a letter or digit), got {topic_id!r}",
+            field=field,
         )
 
 
 def _one_line(text: str, field: str) -> str:
     text = text.strip()
     if not text or "\n" in text or "\r" in text:
-        raise ConfigError(f"{field}: expected text on one line, got {text!r}")
+        raise ConfigError(f"expected text on one line, got {text!r}", field=field)
     return text
 
 
@@ -62,7 +63,7 @@ def _topic_file(topic_id: str) -> Path:
 def _known(project: Project, topic_id: str, role: str) -> Topic:
     if topic_id not in project.topics:
         hint = did_you_mean(topic_id, project.topics) or f" (topics: {', '.join(project.topics)})"
-        raise ConfigError(f"{_topic_file(topic_id)}: {role}: no topic {topic_id!r}{hint}")
+        raise ConfigError(f"no topic {topic_id!r}{hint}", path=_topic_file(topic_id), field=role)
     return project.topics[topic_id]
 
 
@@ -87,12 +88,14 @@ def new_topic(
     title, question = _one_line(title, "title"), _one_line(question, "question")
     project = load_project(project_dir)
     if topic_id in project.topics:
-        raise ConfigError(f"{_topic_file(topic_id)}: id: topic {topic_id!r} exists already")
+        raise ConfigError(
+            f"topic {topic_id!r} exists already", path=_topic_file(topic_id), field="id"
+        )
     active = project.active_topics()
     if number is None:
         number = max((t.number for t in active), default=0) + 1
     elif number < 1:
-        raise ConfigError(f"--number: expected a whole number of at least 1, got {number}")
+        raise ConfigError(f"expected a whole number of at least 1, got {number}", field="--number")
     with transaction(project) as changes:
         taken = {t.number for t in active}
         for topic in active:
@@ -117,7 +120,7 @@ def _own_notebook(
     name = f"{topic_id}-{document.id}"
     rel = Path("notebooks") / f"{name}{shared.suffix}"
     if (project.root / rel).exists():
-        raise ConfigError(f"{rel}: exists already; mdm new-topic --notebook never overwrites one")
+        raise ConfigError("exists already; mdm new-topic --notebook never overwrites one", path=rel)
     topic_text = changes[_topic_file(topic_id)] or ""
     return {
         rel: topic_notebook(shared, topic_id),
@@ -167,11 +170,13 @@ def rename_topic(
     project = load_project(project_dir)
     topic = _known(project, old, "old id")
     if new in project.topics:
-        raise ConfigError(f"{_topic_file(new)}: new id: topic {new!r} exists already")
+        raise ConfigError(f"topic {new!r} exists already", path=_topic_file(new), field="new id")
     if title is not None and question is None and topic.question in _placeholder_questions():
         raise ConfigError(
-            f"{_topic_file(old)}: question: still the placeholder {topic.question!r} from "
-            "mdm init; give the topic's own guiding question with --question"
+            f"still the placeholder {topic.question!r} from "
+            "mdm init; give the topic's own guiding question with --question",
+            path=_topic_file(old),
+            field="question",
         )
     root = project.root
     with transaction(project) as changes:
@@ -251,16 +256,24 @@ def merge_topic(project_dir: Path, source: str, target: str) -> list[Path]:
     from_topic = _known(project, source, "source")
     into = _known(project, target, "target")
     if source == target:
-        raise ConfigError(f"{_topic_file(source)}: target: cannot merge {source!r} into itself")
+        raise ConfigError(
+            f"cannot merge {source!r} into itself", path=_topic_file(source), field="target"
+        )
     if into.status is TopicStatus.MERGED:
         raise ConfigError(
-            f"{_topic_file(target)}: status: cannot merge into a merged topic; "
-            f"{target!r} is merged into {into.merged_into!r}, merge into that instead"
+            "cannot merge into a merged topic; "
+            f"{target!r} is merged into {into.merged_into!r}, merge into that instead",
+            path=_topic_file(target),
+            field="status",
         )
     if into.status is TopicStatus.RETIRED:
-        raise ConfigError(f"{_topic_file(target)}: status: cannot merge into a retired topic")
+        raise ConfigError(
+            "cannot merge into a retired topic", path=_topic_file(target), field="status"
+        )
     if from_topic.merged_into == target:
-        raise ConfigError(f"{_topic_file(source)}: merged_into: already merged into {target!r}")
+        raise ConfigError(
+            f"already merged into {target!r}", path=_topic_file(source), field="merged_into"
+        )
     root = project.root
     with transaction(project) as changes:
         rel = _topic_file(source)

@@ -105,10 +105,13 @@ def _fill_markdown(nb: Any, result: SectionResult) -> None:
         if unknown:
             spec = result.spec
             raise NotebookError(
-                f"section {spec.id} ({spec.document}): {_shown_notebook(spec)}, cell {position} "
-                f"[{first[:60]}]: unknown value {{{{ {unknown[0]} }}}} (published: "
+                f"unknown value {{{{ {unknown[0]} }}}} (published: "
                 f"{', '.join(values) or 'none'}); publish it from a code cell with "
-                f"section.value({unknown[0]!r}, ...)"
+                f"section.value({unknown[0]!r}, ...)",
+                path=_shown_notebook(spec),
+                field=first[:60],
+                cell=position,
+                section=f"{spec.id} ({spec.document})",
             )
 
 
@@ -165,8 +168,9 @@ def notebook_fragment(result: SectionResult) -> Fragment:
     heading.feed(body)
     if not heading.anchor:
         raise BuildError(
-            f"section {result.spec.id} ({result.spec.notebook.name}): expected the section to "
-            "start with an <h2 id=...> heading (the table of contents links to it), found none"
+            "expected the section to start with an <h2 id=...> heading (the table of contents "
+            "links to it), found none",
+            section=f"{result.spec.id} ({result.spec.notebook.name})",
         )
     return Fragment(result.spec, Html(body), heading.anchor, " ".join(heading.title.split()))
 
@@ -271,7 +275,7 @@ def write_pdf(html: str, target: Path, variant: str = PDF_UA) -> str:
             del document
             gc.collect()
     except OSError as err:
-        raise BuildError(f"{target}: cannot write PDF: {err.strerror or err}") from err
+        raise BuildError(f"cannot write PDF: {err.strerror or err}", path=target) from err
     return text
 
 

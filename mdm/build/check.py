@@ -36,7 +36,7 @@ def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
     """
     project, config = read_project(project_dir)
     reviews: Reviews | None = None
-    notebooks: list[Problem | str] = []
+    notebooks: list[Problem] = []
     if project is not None and not config:
         reviews = _collect(config, load_reviews, project)
         notebooks = _notebook_problems(project)
@@ -50,11 +50,11 @@ def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
             everything = [*config, *notebooks, *data_problems]
             raise kind(problems=dict.fromkeys(everything))  # a notebook shared by sections
     if project is None or reviews is None:  # unreachable: a problem was recorded
-        raise ConfigError(f"{project_dir}: the project could not be read")
+        raise ConfigError("the project could not be read", path=project_dir)
     return project, reviews
 
 
-def _collect(problems: list[Problem | str], step: Callable[..., T], *args: Any) -> T | None:
+def _collect(problems: list[Problem], step: Callable[..., T], *args: Any) -> T | None:
     """``step(*args)``, or None with its error's problems recorded in ``problems``."""
     try:
         return step(*args)
@@ -63,10 +63,10 @@ def _collect(problems: list[Problem | str], step: Callable[..., T], *args: Any) 
         return None
 
 
-def _notebook_problems(project: Project) -> list[Problem | str]:
+def _notebook_problems(project: Project) -> list[Problem]:
     """Each section's notebook can run: its parameters cell takes what mdm passes."""
 
-    problems: list[Problem | str] = []
+    problems: list[Problem] = []
     for doc in project.documents:
         for spec in _collect(problems, project.sections, doc) or []:
             _collect(problems, check_parameters, spec, project.root)
@@ -84,7 +84,7 @@ def shown_topics(project: Project) -> list[Topic]:
     return list(chosen.values())
 
 
-def check_data(project: Project) -> list[Problem | str]:
+def check_data(project: Project) -> list[Problem]:
     """Every problem in the research inputs the documents use, one line each."""
 
     research = Research(project)
@@ -96,7 +96,7 @@ def check_data(project: Project) -> list[Problem | str]:
     wanted |= {
         n for n in INPUT_FILES if (back or n in ("discussions", "notes")) and _exists(project, n)
     }
-    problems: list[Problem | str] = []
+    problems: list[Problem] = []
     for name in INPUT_FILES:
         if name not in wanted:
             continue

@@ -56,7 +56,7 @@ def build_lock(output: Path) -> Iterator[None]:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise BuildError(
-            f"{output}: cannot create the output folder: {err.strerror or err}"
+            f"cannot create the output folder: {err.strerror or err}", path=output
         ) from err
     lock = output / LOCK_NAME
     me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
@@ -70,20 +70,21 @@ def build_lock(output: Path) -> Iterator[None]:
                     "%H:%M:%S", time.localtime(float(str(owner.get("started", 0))))
                 )
                 raise BusyError(
-                    f"{lock}: another build (pid {owner.get('pid')} on {owner.get('host')}, "
-                    f"started {since}) is writing this output folder; wait for it to finish"
+                    f"another build (pid {owner.get('pid')} on {owner.get('host')}, "
+                    f"started {since}) is writing this output folder; wait for it to finish",
+                    path=lock,
                 ) from None
             lock.unlink(missing_ok=True)
             continue
         except OSError as err:
             raise BuildError(
-                f"{output}: cannot write the output folder: {err.strerror or err}"
+                f"cannot write the output folder: {err.strerror or err}", path=output
             ) from err
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(me, handle)
         break
     else:
-        raise BusyError(f"{lock}: could not take the lock; another build took it first")
+        raise BusyError("could not take the lock; another build took it first", path=lock)
     try:
         # staging folders of builds that died: the lock proves none is in use
         for leftover in output.glob(".staging-*"):

@@ -113,15 +113,17 @@ def require_current(project: Project, document: str) -> dict[str, BuiltSection]:
     manifest = read_manifest(project.output)
     if not built_sections(manifest, document):
         raise BuildError(
-            f"{document}: not built yet; run `mdm build` first "
+            "not built yet; run `mdm build` first "
             "(a review records the digests of the built sections)",
             path=project.output / MANIFEST,
+            field=document,
         )
     stale = stale_sections(project, document, manifest)
     if stale:
         raise BuildError(
-            f"{document}: the params, data or mdm changed since the last build "
+            f"the params, data or mdm changed since the last build "
             f"({', '.join(stale)}); run `mdm build` first, or the digests recorded would be stale",
             path=project.output / MANIFEST,
+            field=document,
         )
     return built_sections(manifest, document)

@@ -224,8 +224,8 @@ def build(
         check_version(options.release)  # before the build, not after it
         if options.documents:
             raise BuildError(
-                f"release {options.release}: a release holds every document; got only "
-                f"{', '.join(options.documents)}"
+                f"a release holds every document; got only {', '.join(options.documents)}",
+                field=f"release {options.release}",
             )
     report = _build_documents(options, events, log)
     if options.release is not None:
@@ -273,14 +273,14 @@ def _build_staged(
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output))
         except OSError as err:
             raise BuildError(
-                f"{output}: cannot write the output folder: {err.strerror or err}"
+                f"cannot write the output folder: {err.strerror or err}", path=output
             ) from err
         try:
             _build_into(staging, plan, options, report, events, log)
         except OSError as err:
             # disk full, permissions changed mid-build: nothing was published
             raise BuildError(
-                f"{err.filename or output}: cannot write: {err.strerror or err}"
+                f"cannot write: {err.strerror or err}", path=err.filename or output
             ) from err
         finally:
             shutil.rmtree(staging, ignore_errors=True)

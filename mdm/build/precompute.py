@@ -86,7 +86,9 @@ def _write(folder: Path, name: str, result: pd.DataFrame, key: str) -> None:
     """One result, written to a temporary file and renamed, so a reader never sees half a file."""
     personal = _private(result)
     if personal:
-        raise BuildError(f"{key}: a metric result names people ({', '.join(personal)}); not stored")
+        raise BuildError(
+            f"a metric result names people ({', '.join(personal)}); not stored", field=key
+        )
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=folder)
     os.close(handle)
     try:

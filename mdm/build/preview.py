@@ -56,8 +56,9 @@ def _spec(project: Project, topic: str, document: str | None) -> SectionSpec:
             if spec.id in (topic, f"topic-{topic}"):
                 return spec
     raise ConfigError(
-        f"params/documents.yaml: no section {topic!r} in {', '.join(documents)} "
-        f"(sections: {', '.join(s.id for d in documents for s in project.sections(d))})"
+        f"no section {topic!r} in {', '.join(documents)} "
+        f"(sections: {', '.join(s.id for d in documents for s in project.sections(d))})",
+        path="params/documents.yaml",
     )
 
 
@@ -194,7 +195,8 @@ def serve(previewer: Previewer, port: int = 0) -> Iterator[str]:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(previewer))
     except OSError as err:
         raise ConfigError(
-            f"--port: cannot serve the preview on 127.0.0.1:{port}: {err.strerror or err}"
+            f"cannot serve the preview on 127.0.0.1:{port}: {err.strerror or err}",
+            field="--port",
         ) from err
     thread = threading.Thread(target=server.serve_forever, name="mdm-preview", daemon=True)
     thread.start()

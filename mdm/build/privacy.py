@@ -146,10 +146,11 @@ def check_exports(
         if named:
             # the message names the pseudonyms, never the people
             raise PrivacyError(
-                f"{path.name}: contains the real name behind pseudonym {', '.join(named)} "
+                f"contains the real name behind pseudonym {', '.join(named)} "
                 f"({paths.pseudonyms}), who has not consented to be named for "
                 f"{'an' if audience[0] in 'aeiou' else 'a'} {audience} audience (the whole name or a distinctive part of it); nothing was published "
-                "(a part that is also an ordinary word may be listed in data.privacy_allowlist)"
+                "(a part that is also an ordinary word may be listed in data.privacy_allowlist)",
+                path=path.name,
             )
 
 

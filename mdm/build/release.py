@@ -32,7 +32,9 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 def check_version(version: str) -> str:
     """Refuse a version that is not a plain name, e.g. ``1.0`` or ``2017-Q4-draft``."""
     if not _VERSION.match(version):
-        raise BuildError(f"--release: expected letters, digits, '.', '_' or '-', got {version!r}")
+        raise BuildError(
+            f"expected letters, digits, '.', '_' or '-', got {version!r}", field="--release"
+        )
     return version
 
 
@@ -55,10 +57,12 @@ def write_release(project: Project, version: str, status: dict[str, Any]) -> Pat
     """Copy the current documents into ``output/releases/<version>/`` with ``manifest.json``."""
     target = project.output / RELEASES / check_version(version)
     if target.exists():
-        raise BuildError(f"{target}: release {version} exists; releases are never overwritten")
+        raise BuildError(f"release {version} exists; releases are never overwritten", path=target)
     built = read_manifest(project.output)
     if not built:
-        raise BuildError(f"{project.output / MANIFEST}: no build to release; run `mdm build` first")
+        raise BuildError(
+            "no build to release; run `mdm build` first", path=project.output / MANIFEST
+        )
     staging = project.output / RELEASES / f".{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

@@ -87,7 +87,7 @@ def declared_parameters(notebook: Path, shown: str) -> list[str] | None:
         nb = json.loads(notebook.read_text(encoding="utf-8"))
         cells = nb["cells"]
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise NotebookError(f"{shown}: cannot read notebook: {err}") from err
+        raise NotebookError(f"cannot read notebook: {err}", path=shown) from err
     for index, cell in enumerate(cells):
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
             "tags", []
@@ -98,8 +98,9 @@ def declared_parameters(notebook: Path, shown: str) -> list[str] | None:
                 tree = ast.parse(source)
             except SyntaxError as err:
                 raise NotebookError(
-                    f"{shown}: cell {index + 1}: parameters cell is not valid Python: {err.msg} "
-                    f"(line {err.lineno})"
+                    f"parameters cell is not valid Python: {err.msg} (line {err.lineno})",
+                    path=shown,
+                    field=f"cell {index + 1}",
                 ) from err
             names = []
             for node in tree.body:
@@ -123,14 +124,17 @@ def check_parameters(spec: SectionSpec, root: Path) -> None:
     declared = declared_parameters(spec.notebook, shown)
     if declared is None:
         raise NotebookError(
-            f"{shown}: expected a cell tagged 'parameters' declaring "
-            f"{', '.join(spec.parameters)}, found none"
+            f"expected a cell tagged 'parameters' declaring {', '.join(spec.parameters)}, "
+            "found none",
+            path=shown,
         )
     unknown = [name for name in spec.parameters if name not in declared]
     if unknown:
         raise NotebookError(
-            f"{shown}: parameters: section {spec.id} passes {', '.join(unknown)}, "
-            f"but the parameters cell declares only {', '.join(declared)}"
+            f"section {spec.id} passes {', '.join(unknown)}, "
+            f"but the parameters cell declares only {', '.join(declared)}",
+            path=shown,
+            field="parameters",
         )
 
 
@@ -139,16 +143,23 @@ def _failure(spec: SectionSpec, shown: str, kernel_log: Path, err: Exception) ->
     from nbclient.exceptions import CellTimeoutError as Timeout
     from nbclient.exceptions import DeadKernelError
 
-    where_ = f"section {spec.id} ({spec.document}): {shown}"
+    cell: int | None = None
+    first_line: str | None = None
     if running.current_cell is not None:
         index, source = running.current_cell
-        first_line = next((ln for ln in source.splitlines() if ln.strip()), "")
+        first_line = next((ln for ln in source.splitlines() if ln.strip()), "").strip()[:60]
         # the index counts papermill's injected cell, which precedes any cell an author wrote
         # after the parameters cell: so it equals the 1-based position the author sees
-        where_ += f", cell {max(index, 1)} [{first_line.strip()[:60]}]"
+        cell = max(index, 1)
+
+    def failed(kind: type[NotebookError], message: str) -> NotebookError:
+        section = f"{spec.id} ({spec.document})"
+        return kind(message, path=shown, field=first_line, cell=cell, section=section)
+
     if isinstance(err, Timeout):
-        return CellTimeoutError(
-            f"{where_}: cell ran longer than the timeout; raise --timeout or make the cell faster"
+        return failed(
+            CellTimeoutError,
+            "cell ran longer than the timeout; raise --timeout or make the cell faster",
         )
     if isinstance(err, DeadKernelError):
         text = (
@@ -160,11 +171,10 @@ def _failure(spec: SectionSpec, shown: str, kernel_log: Path, err: Exception) ->
             if line.strip() and "running over TCP without encryption" not in line
         ]
         last = f"; kernel's last words: {log[-1][:120]}" if log else ""
-        return KernelDiedError(f"{where_}: the kernel died{last} (kernel log: {kernel_log.name})")
+        return failed(KernelDiedError, f"the kernel died{last} (kernel log: {kernel_log.name})")
     message = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    return NotebookError(
-        f"{where_}: {type(err).__name__}: {message} (kernel log: {kernel_log.name})"
-    )
+    raised = f"{type(err).__name__}: {message}"  # the exception as Python prints it
+    return failed(NotebookError, f"{raised} (kernel log: {kernel_log.name})")
 
 
 def _author_position(executed: Path, index: int) -> int:
@@ -225,10 +235,13 @@ def _execute(
     except PapermillExecutionError as err:
         seat.section_done(failed=False)  # the cell failed, the kernel is fine
         first_line = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+        raised = f"{err.ename}: {err.evalue}"  # the exception as Python prints it
         raise NotebookError(
-            f"section {spec.id} ({spec.document}): {shown}, cell "
-            f"{_author_position(target, err.cell_index)} "
-            f"[{first_line.strip()[:60]}]: {err.ename}: {err.evalue}"
+            raised,
+            path=shown,
+            field=first_line.strip()[:60],
+            cell=_author_position(target, err.cell_index),
+            section=f"{spec.id} ({spec.document})",
         ) from err
     except Exception as err:
         kernel_log = seat.kernel.log if seat.kernel else target.with_suffix(".kernel.log")

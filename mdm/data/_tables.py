@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm.errors import DataError, MdmError, Problem, where
+from mdm.errors import DataError, MdmError, Problem
 from mdm.text import did_you_mean, read_utf8
 
 if TYPE_CHECKING:  # only annotations: reading a file or hashing it needs no pydantic
@@ -47,8 +47,8 @@ class Problems:
         self.found: list[Problem] = []
         self.more = 0
 
-    def add(self, error: MdmError | str) -> None:
-        for problem in error.problems if isinstance(error, MdmError) else [Problem(error)]:
+    def add(self, error: MdmError | Problem) -> None:
+        for problem in error.problems if isinstance(error, MdmError) else [error]:
             if len(self.found) < self.limit:
                 self.found.append(problem)
             else:
@@ -77,14 +77,14 @@ def read_bytes(path: Path, shown: str) -> bytes:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as err:
-        raise DataError(f"{shown}: file not found") from err
+        raise DataError("file not found", path=shown) from err
     except IsADirectoryError as err:
-        raise DataError(f"{shown}: expected a file, found a directory") from err
+        raise DataError("expected a file, found a directory", path=shown) from err
     if path.suffix == ".gz":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as err:
-            raise DataError(f"{shown}: expected gzip-compressed data: {err}") from err
+            raise DataError(f"expected gzip-compressed data: {err}", path=shown) from err
     return raw
 
 
@@ -111,14 +111,18 @@ def check_header(
         problems.append(f"repeated column(s) {', '.join(repeated)}")
     allowed = ", ".join(required) + (f"; optional {', '.join(optional)}" if optional else "")
     raise DataError(
-        f"{shown}:1: {'; '.join(problems)} (expected {allowed}; found {', '.join(header) or 'no columns'})"
+        f"{'; '.join(problems)} (expected {allowed}; found {', '.join(header) or 'no columns'})",
+        path=shown,
+        line=1,
     )
 
 
 def no_header(shown: str, required: Sequence[str]) -> DataError:
     """The error for a file without even a header row."""
     return DataError(
-        f"{shown}:1: expected a header row ({', '.join(required)}), found an empty file (no rows)"
+        f"expected a header row ({', '.join(required)}), found an empty file (no rows)",
+        path=shown,
+        line=1,
     )
 
 
@@ -151,7 +155,9 @@ def csv_rows(
                 continue
             if len(record) != len(header):
                 error = DataError(
-                    f"{shown}:{reader.line_num}: expected {len(header)} fields, found {len(record)}"
+                    f"expected {len(header)} fields, found {len(record)}",
+                    path=shown,
+                    line=reader.line_num,
                 )
                 if problems is None:
                     raise error
@@ -159,9 +165,11 @@ def csv_rows(
                 continue
             rows.append((reader.line_num, dict(zip(header, record, strict=True))))
     except csv.Error as err:
-        raise DataError(f"{shown}:{reader.line_num}: malformed CSV: {err}") from err
+        raise DataError(f"malformed CSV: {err}", path=shown, line=reader.line_num) from err
     if not rows and not allow_empty and not problems:
-        raise DataError(f"{shown}:2: expected at least one row after the header, found no rows")
+        raise DataError(
+            "expected at least one row after the header, found no rows", path=shown, line=2
+        )
     return rows
 
 
@@ -172,7 +180,7 @@ def model_error(shown: str, line: int | None, err: ValidationError) -> DataError
     message = first["msg"].removeprefix("Value error, ")
     # a whole-row rule (value_error) names the values itself
     got = "" if first["type"] == "value_error" else f", got {first.get('input')!r}"
-    return DataError(f"{where(shown, line, field)}: {message[0].lower()}{message[1:]}{got}")
+    return DataError(f"{message[0].lower()}{message[1:]}{got}", path=shown, line=line, field=field)
 
 
 def unknown_topics(
@@ -207,7 +215,12 @@ def check_topic_refs(
     for line, topic in items:
         if topic not in allowed:
             problems.add(
-                f"{where(path, line, field)}: unknown topic {topic!r}{did_you_mean(topic, known)} "
-                f"(known: {', '.join(sorted(known)) or 'none'})"
+                Problem(
+                    f"unknown topic {topic!r}{did_you_mean(topic, known)} "
+                    f"(known: {', '.join(sorted(known)) or 'none'})",
+                    str(path),
+                    line,
+                    field,
+                )
             )
     problems.raise_any()

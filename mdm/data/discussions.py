@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.data._tables import Problems, csv_rows, unknown_topics
-from mdm.errors import DataError, where
+from mdm.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,16 +57,23 @@ def _session(shown: str, line: int, row: dict[str, str]) -> dict[str, object]:
         date = dt.date.fromisoformat(text["date"])
     except ValueError as err:
         raise DataError(
-            f"{where(shown, line, 'date')}: expected a date as YYYY-MM-DD, got {row['date']!r}"
+            f"expected a date as YYYY-MM-DD, got {row['date']!r}",
+            path=shown,
+            line=line,
+            field="date",
         ) from err
     if not (text["participants"].isascii() and text["participants"].isdigit()):
         raise DataError(
-            f"{where(shown, line, 'participants')}: expected a whole number ≥ 0, "
-            f"got {row['participants']!r}"
+            f"expected a whole number ≥ 0, got {row['participants']!r}",
+            path=shown,
+            line=line,
+            field="participants",
         )
     for column in ("topic", "channel", "community"):
         if not text[column]:
-            raise DataError(f"{where(shown, line, column)}: expected a value, found an empty field")
+            raise DataError(
+                "expected a value, found an empty field", path=shown, line=line, field=column
+            )
     return {
         "line": line,
         "date": date,

@@ -39,8 +39,9 @@ _TIMESTAMP_EXPECTED = "expected ISO 8601 with a UTC offset (e.g. 2017-03-01T14:0
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 _MAX_OFFSET = 14 * 60
 
-# where(row index) → "file:line" for CSV, "file: row N" for Parquet
-Locate = Callable[[int], str]
+# (row index, field, message) → the error about that row: at its line for CSV, as "row N"
+# for Parquet, which has no lines
+Locate = Callable[[int, str, str], DataError]
 
 
 def load_events(path: Path, shown: str | None = None) -> pd.DataFrame:
@@ -85,7 +86,9 @@ def _from_csv(path: Path, shown: str) -> pd.DataFrame:
     except pa.ArrowInvalid as err:
         raise _malformed(raw, shown, len(header), err) from err
     if table.num_rows == 0:
-        raise DataError(f"{shown}:2: expected at least one event after the header, found no rows")
+        raise DataError(
+            "expected at least one event after the header, found no rows", path=shown, line=2
+        )
     locate = _csv_lines(raw, shown)
     columns = {name: pc.utf8_trim_whitespace(table[name]) for name in header}
     problems = Problems(shown)
@@ -123,9 +126,9 @@ def _csv_timestamps(stamps: pa.Array, locate: Locate) -> tuple[pa.Array, Any]:
 
 
 def _csv_lines(raw: bytes, shown: str) -> Locate:
-    """Row index → ``file:line``; blank lines (skipped by the reader) are counted lazily."""
+    """Errors at a row's line; blank lines (skipped by the reader) are counted lazily."""
 
-    def locate(index: int) -> str:
+    def line_of(index: int) -> int:
         reader = csv.reader(io.StringIO(decode(raw, shown), newline=""))
         next(reader)
         seen = -1
@@ -133,8 +136,11 @@ def _csv_lines(raw: bytes, shown: str) -> Locate:
             if record:
                 seen += 1
                 if seen == index:
-                    return f"{shown}:{reader.line_num}"
-        return f"{shown}:{index + 2}"
+                    return reader.line_num
+        return index + 2
+
+    def locate(index: int, field: str, message: str) -> DataError:
+        return DataError(message, path=shown, line=line_of(index), field=field)
 
     return locate
 
@@ -147,16 +153,19 @@ def _malformed(raw: bytes, shown: str, width: int, err: Exception) -> DataError:
         start = reader.line_num + 1
         for record in reader:
             if record and len(record) != width:
-                return DataError(f"{shown}:{start}: expected {width} fields, found {len(record)}")
+                return DataError(
+                    f"expected {width} fields, found {len(record)}", path=shown, line=start
+                )
             if reader.line_num != start:
                 return DataError(
-                    f"{shown}:{start}: expected one line per event, found a line break "
-                    "inside a quoted field"
+                    "expected one line per event, found a line break inside a quoted field",
+                    path=shown,
+                    line=start,
                 )
             start = reader.line_num + 1
     except csv.Error as csv_err:
-        return DataError(f"{shown}:{reader.line_num}: malformed CSV: {csv_err}")
-    return DataError(f"{shown}: malformed CSV: {err}")
+        return DataError(f"malformed CSV: {csv_err}", path=shown, line=reader.line_num)
+    return DataError(f"malformed CSV: {err}", path=shown)
 
 
 def _bad_timestamp(stamps: pa.Array, locate: Locate) -> DataError:
@@ -168,9 +177,10 @@ def _bad_timestamp(stamps: pa.Array, locate: Locate) -> DataError:
     )
     bad = parsed.isna().to_numpy().nonzero()[0]
     index = int(bad[0]) if len(bad) else 0
-    return DataError(
-        f"{locate(index)}: timestamp: expected a real date and time in ISO 8601, "
-        f"got {stamps[index].as_py()!r}"
+    return locate(
+        index,
+        "timestamp",
+        f"expected a real date and time in ISO 8601, got {stamps[index].as_py()!r}",
     )
 
 
@@ -183,25 +193,31 @@ def _from_parquet(path: Path, shown: str) -> pd.DataFrame:
 
     table = _read_parquet(path, shown)
 
-    def locate(index: int) -> str:
-        return f"{shown}: row {index + 1}"
+    def locate(index: int, field: str, message: str) -> DataError:
+        return DataError(message, path=shown, field=f"row {index + 1}: {field}")
 
     columns = _parquet_columns(table, shown)
     _require(columns["contributor_id"], "contributor_id", locate)
     stamps = columns["timestamp"]
     if not (pa.types.is_timestamp(stamps.type) and stamps.type.tz):
         raise DataError(
-            f"{shown}: timestamp: expected timestamps with a time zone, found {stamps.type}"
+            f"expected timestamps with a time zone, found {stamps.type}",
+            path=shown,
+            field="timestamp",
         )
     _first_bad(stamps.is_null(), locate, "timestamp", "a date and time", stamps)
     try:
         utc = pc.cast(stamps, pa.timestamp("ns", "UTC"))
     except pa.ArrowInvalid as err:
-        raise DataError(f"{shown}: timestamp: expected dates between 1677 and 2262: {err}") from err
+        raise DataError(
+            f"expected dates between 1677 and 2262: {err}", path=shown, field="timestamp"
+        ) from err
     if "is_bot" in columns:
         bots = columns["is_bot"]
         if not pa.types.is_boolean(bots.type):
-            raise DataError(f"{shown}: is_bot: expected a boolean column, found {bots.type}")
+            raise DataError(
+                f"expected a boolean column, found {bots.type}", path=shown, field="is_bot"
+            )
         _first_bad(bots.is_null(), locate, "is_bot", "true or false", bots)
     minutes = _parquet_offsets(columns, table.num_rows, locate, shown)
     return _frame(columns, utc, minutes, locate, Problems(shown))
@@ -215,9 +231,9 @@ def _read_parquet(path: Path, shown: str) -> Any:
     try:
         schema = pq.read_schema(path)
     except FileNotFoundError as err:
-        raise DataError(f"{shown}: file not found") from err
+        raise DataError("file not found", path=shown) from err
     except (OSError, pa.ArrowException) as err:
-        raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+        raise DataError(f"cannot read Parquet: {err}", path=shown) from err
     # pandas stores a non-default index as __index_level_N__; it is not data
     names = [n for n in schema.names if not n.startswith("__index_level_")]
     optional = (*OPTIONAL_EVENT_COLUMNS, "utc_offset_minutes", *IMPORT_COLUMNS)
@@ -227,9 +243,9 @@ def _read_parquet(path: Path, shown: str) -> Any:
     try:
         table = pq.read_table(path, columns=names, read_dictionary=text)
     except (OSError, pa.ArrowException) as err:
-        raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+        raise DataError(f"cannot read Parquet: {err}", path=shown) from err
     if table.num_rows == 0:
-        raise DataError(f"{shown}: expected at least one event, found no rows")
+        raise DataError("expected at least one event, found no rows", path=shown)
     return table
 
 
@@ -249,7 +265,7 @@ def _parquet_columns(table: Any, shown: str) -> dict[str, Any]:
         else:
             kind = column.type
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-            raise DataError(f"{shown}: {name}: expected a text column, found {column.type}")
+            raise DataError(f"expected a text column, found {column.type}", path=shown, field=name)
         columns[name] = column
     return columns
 
@@ -264,7 +280,9 @@ def _parquet_offsets(columns: dict[str, Any], rows: int, locate: Locate, shown: 
     offsets = columns["utc_offset_minutes"]
     if not pa.types.is_integer(offsets.type):
         raise DataError(
-            f"{shown}: utc_offset_minutes: expected an integer column, found {offsets.type}"
+            f"expected an integer column, found {offsets.type}",
+            path=shown,
+            field="utc_offset_minutes",
         )
     _first_bad(offsets.is_null(), locate, "utc_offset_minutes", "whole minutes", offsets)
     minutes = offsets.cast(pa.int16()).to_numpy()
@@ -284,7 +302,7 @@ def _first_bad(mask: Any, locate: Locate, field: str, expected: str, values: Any
         found = values[index].as_py()
         got = f"got {found!r}" if found is not None else "found none"
         expected = expected if expected.startswith("expected") else f"expected {expected}"
-        raise DataError(f"{locate(index)}: {field}: {expected}, {got}")
+        raise locate(index, field, f"{expected}, {got}")
 
 
 def _require(column: Any, name: str, locate: Locate) -> None:
@@ -293,16 +311,17 @@ def _require(column: Any, name: str, locate: Locate) -> None:
 
     index = pc.index(pc.or_kleene(column.is_null(), pc.equal(column, "")), True).as_py()
     if index >= 0:
-        raise DataError(f"{locate(index)}: {name}: expected a value, found an empty field")
+        raise locate(index, name, "expected a value, found an empty field")
 
 
 def _check_offsets(minutes: Any, locate: Locate, field: str, values: Any) -> None:
     bad = (abs(minutes) > _MAX_OFFSET).nonzero()[0]
     if len(bad):
         index = int(bad[0])
-        raise DataError(
-            f"{locate(index)}: {field}: expected a UTC offset between -12:00 and +14:00, "
-            f"got {values[index].as_py()!r}"
+        raise locate(
+            index,
+            field,
+            f"expected a UTC offset between -12:00 and +14:00, got {values[index].as_py()!r}",
         )
 
 
@@ -338,15 +357,13 @@ def _categorical(column: Any, name: str, locate: Locate) -> pd.Categorical:
         empty = [i for i, v in enumerate(values) if not v] + [-1]
         if (codes < 0).any() or len(empty) > 1:
             index = _first_code(codes, empty)
-            raise DataError(f"{locate(index)}: {name}: expected a value, found an empty field")
+            raise locate(index, name, "expected a value, found an empty field")
     if name in _PATTERNS:
         pattern, expected = _PATTERNS[name]
         bad = [i for i, v in enumerate(values) if v and not re.match(pattern, v)]
         if bad:
             index = _first_code(codes, bad)
-            raise DataError(
-                f"{locate(index)}: {name}: expected {expected}, got {values[codes[index]]!r}"
-            )
+            raise locate(index, name, f"expected {expected}, got {values[codes[index]]!r}")
     kept = sorted({v for v in values if v})
     position = {v: i for i, v in enumerate(kept)}
     # the extra last entry maps the null code -1 to NA
@@ -405,9 +422,8 @@ def _bots(bots: Any, rows: int, locate: Locate) -> Any:
     bad = [i for i, w in enumerate(words) if w and w not in _BOOLS]
     if bad:
         index = _first_code(codes, bad)
-        raise DataError(
-            f"{locate(index)}: is_bot: expected true or false (or 1 or 0), "
-            f"got {values[codes[index]]!r}"
+        raise locate(
+            index, "is_bot", f"expected true or false (or 1 or 0), got {values[codes[index]]!r}"
         )
     return np.array([_BOOLS.get(w, False) for w in words] + [False])[codes]
 

@@ -63,7 +63,7 @@ def load_notes(
 
     shown = shown or str(directory)
     if not directory.is_dir():
-        raise DataError(f"{shown}: expected a folder of Markdown notes, found none")
+        raise DataError("expected a folder of Markdown notes, found none", path=shown)
     problems = Problems(shown)
     notes = []
     for path in sorted(directory.glob("*.md")):
@@ -83,7 +83,9 @@ def _note(path: Path, name: str) -> Note:
 
     match = _FRONT_MATTER.match(read_utf8(path, name))
     if not match:
-        raise DataError(f"{name}:1: expected a front matter block between '---' lines, found none")
+        raise DataError(
+            "expected a front matter block between '---' lines, found none", path=name, line=1
+        )
     try:
         # the front matter starts on line 2 of the file: shift reported lines by one
         doc = parse_yaml("\n" + match[1], name)
@@ -91,7 +93,9 @@ def _note(path: Path, name: str) -> Note:
         raise DataError(problems=err.problems) from err
     if not isinstance(doc.data, dict):
         raise DataError(
-            f"{name}:2: expected front matter keys (title, topics, sources, date), "
-            f"found {type(doc.data).__name__}"
+            "expected front matter keys (title, topics, sources, date), "
+            f"found {type(doc.data).__name__}",
+            path=name,
+            line=2,
         )
     return validate(Note, doc, data={**doc.data, "path": name, "body": match[2]}, error=DataError)

@@ -36,7 +36,7 @@ def describe_input(
     """
     shown = shown or str(path)
     if not path.exists():
-        raise DataError(f"{shown}: file not found")
+        raise DataError("file not found", path=shown)
     fmt = _format(path)
     if rows is None:
         rows = _count_rows(path, shown, fmt)
@@ -70,11 +70,11 @@ def _count_rows(path: Path, shown: str, fmt: str) -> int | None:
         try:
             return int(pq.ParquetFile(path).metadata.num_rows)
         except (OSError, pa.ArrowException) as err:
-            raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+            raise DataError(f"cannot read Parquet: {err}", path=shown) from err
     if fmt == "csv":
         reader = csv.reader(io.StringIO(decode(read_bytes(path, shown), shown), newline=""))
         try:
             return max(sum(1 for record in reader if any(c.strip() for c in record)) - 1, 0)
         except csv.Error as err:
-            raise DataError(f"{shown}:{reader.line_num}: malformed CSV: {err}") from err
+            raise DataError(f"malformed CSV: {err}", path=shown, line=reader.line_num) from err
     return None

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints, ValidationError, model_validator
 
 from mdm.data._tables import Problems, csv_rows, model_error, unknown_topics
-from mdm.errors import DataError, where
+from mdm.errors import DataError, Problem
 from mdm.params.models import Audience, Model
 
 __all__ = [
@@ -109,18 +109,22 @@ def _quote(shown: str, line: int, row: dict[str, str], first_line: dict[str, int
     quote_id = str(data["quote_id"])
     if quote_id in first_line:
         raise DataError(
-            f"{where(shown, line, 'quote_id')}: expected a unique id, got "
-            f"{quote_id!r} again (first on line {first_line[quote_id]})"
+            f"expected a unique id, got {quote_id!r} again (first on line {first_line[quote_id]})",
+            path=shown,
+            line=line,
+            field="quote_id",
         )
     first_line[quote_id] = line
     if not data["topics"]:
         raise DataError(
-            f"{where(shown, line, 'topics')}: expected topic ids separated by ';', found none"
+            "expected topic ids separated by ';', found none", path=shown, line=line, field="topics"
         )
     if data["consent"] not in CONSENT_LEVELS:
         raise DataError(
-            f"{where(shown, line, 'consent')}: expected one of "
-            f"{'|'.join(CONSENT_LEVELS)}, got {data['consent']!r}"
+            f"expected one of {'|'.join(CONSENT_LEVELS)}, got {data['consent']!r}",
+            path=shown,
+            line=line,
+            field="consent",
         )
     try:
         return Quote.model_validate(data)
@@ -144,14 +148,22 @@ def load_register(path: Path, shown: str | None = None) -> dict[str, str]:
         pseudonym, name = row["pseudonym"].strip(), row["name"].strip()
         if not pseudonym or not name:
             problems.add(
-                f"{where(shown, line, 'name' if pseudonym else 'pseudonym')}: "
-                "expected a value, found an empty field"
+                Problem(
+                    "expected a value, found an empty field",
+                    shown,
+                    line,
+                    "name" if pseudonym else "pseudonym",
+                )
             )
         elif pseudonym in register:
             # the message names the pseudonym only: the register's names stay out of logs
             problems.add(
-                f"{where(shown, line, 'pseudonym')}: expected a unique pseudonym, "
-                f"got {pseudonym!r} again"
+                Problem(
+                    f"expected a unique pseudonym, got {pseudonym!r} again",
+                    shown,
+                    line,
+                    "pseudonym",
+                )
             )
         else:
             register[pseudonym] = name

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from mdm.data._tables import Problems, csv_rows
-from mdm.errors import DataError, MdmError, Problem, where
+from mdm.errors import DataError, MdmError, Problem
 from mdm.text import did_you_mean
 
 if TYPE_CHECKING:
@@ -77,7 +77,8 @@ class Survey:
             return self.questions[question_id]
         except KeyError:
             raise DataError(
-                f"survey: unknown question {question_id!r} (known: {', '.join(self.questions)})"
+                f"unknown question {question_id!r} (known: {', '.join(self.questions)})",
+                field="survey",
             ) from None
 
     def select(
@@ -113,7 +114,9 @@ class Survey:
         for qid in question_ids:
             question = self.question(qid)
             if question.kind != "likert":
-                raise DataError(f"survey: {qid}: expected a likert question, got {question.kind}")
+                raise DataError(
+                    f"expected a likert question, got {question.kind}", field=f"survey: {qid}"
+                )
             counts = self.answers(qid).value_counts().reindex(question.options, fill_value=0)
             rows[question.text] = counts / max(int(counts.sum()), 1)
         if not rows:
@@ -131,7 +134,7 @@ class Survey:
     def free_text(self, question_id: str) -> list[str]:
         """Non-blank free-text answers, raw (untrusted: escape when rendering)."""
         if self.question(question_id).kind != "free_text":
-            raise DataError(f"survey: {question_id}: expected a free_text question")
+            raise DataError("expected a free_text question", field=f"survey: {question_id}")
         return [a for a in self.answers(question_id) if a.strip()]
 
 
@@ -172,25 +175,32 @@ def _response(
     respondent, qid = row["respondent_id"].strip(), row["question_id"].strip()
     if not respondent:
         raise DataError(
-            f"{where(r_shown, line, 'respondent_id')}: expected a value, found an empty field"
+            "expected a value, found an empty field", path=r_shown, line=line, field="respondent_id"
         )
     question = questions.get(qid)
     if question is None:
         raise DataError(
-            f"{where(r_shown, line, 'question_id')}: expected a question of "
-            f"{q_shown} ({', '.join(questions)}), got {qid!r}"
+            f"expected a question of {q_shown} ({', '.join(questions)}), got {qid!r}",
+            path=r_shown,
+            line=line,
+            field="question_id",
         )
     value = row["value"] if question.kind == "free_text" else row["value"].strip()
     if question.kind != "free_text" and value not in question.options:
         raise DataError(
-            f"{where(r_shown, line, 'value')}: expected one of "
-            f"{' | '.join(question.options)}, got {value!r}"
+            f"expected one of {' | '.join(question.options)}, got {value!r}",
+            path=r_shown,
+            line=line,
+            field="value",
         )
     key = (respondent, qid) if question.kind in ("likert", "single") else (respondent, qid, value)
     if key in seen:
         raise DataError(
-            f"{where(r_shown, line, 'respondent_id')}: {respondent} answered {qid} twice"
-            + (f"; a {question.kind} question takes one answer" if len(key) == 2 else "")
+            f"{respondent} answered {qid} twice"
+            + (f"; a {question.kind} question takes one answer" if len(key) == 2 else ""),
+            path=r_shown,
+            line=line,
+            field="respondent_id",
         )
     seen.add(key)
     return respondent, qid, value
@@ -210,7 +220,10 @@ def _load_questions(path: Path, shown: str) -> dict[str, Question]:
         if question.id in questions:
             line = doc.line_of(("questions", index, "id"))
             raise DataError(
-                f"{where(shown, line, 'id')}: expected unique question ids, got {question.id!r} again"
+                f"expected unique question ids, got {question.id!r} again",
+                path=shown,
+                line=line,
+                field="id",
             )
         questions[question.id] = question
     return questions

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from mdm.errors import ConfigError, MdmError, where
+from mdm.errors import ConfigError, MdmError
 from mdm.files import write_atomic
 from mdm.params.project import Project, load_project
 from mdm.params.reviews import load_reviews
@@ -48,7 +48,7 @@ def read(path: Path, shown: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise ConfigError(f"{where(shown, line)}: expected UTF-8 text") from err
+        raise ConfigError("expected UTF-8 text", path=shown, line=line) from err
 
 
 @contextmanager
@@ -97,7 +97,7 @@ def compose(text: str, shown: Path, offset: int = 0) -> yaml.Node | None:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = text[:offset].count("\n") + mark.line + 1 if mark else None
-        raise ConfigError(f"{where(shown, line)}: not valid YAML; fix it first") from err
+        raise ConfigError("not valid YAML; fix it first", path=shown, line=line) from err
 
 
 def yaml_scalar(text: str) -> str:
@@ -128,7 +128,9 @@ def line_ending(text: str) -> str:
 def _top_level(text: str, shown: Path) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     node = compose(text, shown)
     if not isinstance(node, yaml.MappingNode) or node.flow_style:
-        raise ConfigError(f"{shown}:1: expected a block mapping of keys (one per line) to edit")
+        raise ConfigError(
+            "expected a block mapping of keys (one per line) to edit", path=shown, line=1
+        )
     return {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
 

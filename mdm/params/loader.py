@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mdm.errors import ConfigError, MdmError, Problem, where
+from mdm.errors import ConfigError, MdmError, Problem
 from mdm.text import read_utf8
 
 __all__ = [
@@ -61,8 +61,9 @@ def confine(path: Path, root: Path, shown: object, error: type[MdmError] = Confi
     real, base = path.resolve(), root.resolve()
     if real != base and base not in real.parents:
         raise error(
-            f"{shown}: refused: a symbolic link that leads outside the project folder; "
-            "inputs must be the project's own files (copy the file in instead)"
+            "refused: a symbolic link that leads outside the project folder; "
+            "inputs must be the project's own files (copy the file in instead)",
+            path=str(shown),
         )
     return path
 
@@ -101,10 +102,15 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> 
             key = key_node.value
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ConfigError(f"{where(file, line)}: expected a plain key, got a {key_node.id}")
+                raise ConfigError(
+                    f"expected a plain key, got a {key_node.id}", path=file, line=line
+                )
             if key in seen:
                 raise ConfigError(
-                    f"{where(file, line, key)}: duplicate key (first defined on line {seen[key]})"
+                    f"duplicate key (first defined on line {seen[key]})",
+                    path=file,
+                    line=line,
+                    field=key,
                 )
             seen[key] = line
             if node.flow_style and _implicit_null(value_node) and seen:
@@ -134,9 +140,11 @@ def _comma_in_flow(mapping: yaml.MappingNode, key_node: yaml.Node, path: Path_, 
     whole = f"{value.value}, {key_node.value}"
     field = ".".join(str(part) for part in (*path, before.value))
     raise ConfigError(
-        f"{where(file, line, field)}: a comma inside {{...}} ends a value, so "
-        f"{key_node.value!r} was read as another key; quote the value "
-        f'({before.value}: "{whole}") or write the mapping in block style'
+        f"a comma inside {{...}} ends a value, so {key_node.value!r} was read as another key; "
+        f'quote the value ({before.value}: "{whole}") or write the mapping in block style',
+        path=file,
+        line=line,
+        field=field,
     )
 
 
@@ -159,11 +167,15 @@ def parse_yaml(text: str, shown: Path | str) -> Located:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = err.problem or err.context or "invalid YAML"
-        raise ConfigError(f"{shown}{position}: invalid YAML: {problem}") from err
+        raise ConfigError(
+            f"invalid YAML: {problem}",
+            path=shown,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from err
     except yaml.YAMLError as err:
-        raise ConfigError(f"{shown}: invalid YAML: {err}") from err
+        raise ConfigError(f"invalid YAML: {err}", path=shown) from err
     finally:
         loader.dispose()
     return Located(shown, data, lines)

@@ -56,7 +56,7 @@ def _read_text_notebook(path: Path, root: Path) -> Any:
         nb = jupytext.read(path)
     except Exception as err:  # jupytext raises many kinds; all mean "cannot read"
         raise NotebookError(
-            f"{_shown(path, root)}: cannot read as a jupytext notebook: {err}"
+            f"cannot read as a jupytext notebook: {err}", path=_shown(path, root)
         ) from err
     # jupytext gives cells random ids: fixed ones keep the converted file, and so the cache key, stable
     for index, cell in enumerate(nb.cells):
@@ -81,7 +81,7 @@ def _check_paired(ipynb: Path, text: Path, text_nb: Any, root: Path) -> bool:
     try:
         own = nbformat.read(ipynb, as_version=4)
     except (OSError, ValueError) as err:
-        raise NotebookError(f"{_shown(ipynb, root)}: cannot read notebook: {err}") from err
+        raise NotebookError(f"cannot read notebook: {err}", path=_shown(ipynb, root)) from err
     ours, theirs = _cells(own), _cells(text_nb)
     if ours == theirs:
         return True
@@ -92,9 +92,10 @@ def _check_paired(ipynb: Path, text: Path, text_nb: Any, root: Path) -> bool:
         min(len(ours), len(theirs)),
     )
     raise NotebookError(
-        f"{_shown(ipynb, root)}: cell {first + 1}: differs from its paired "
-        f"{_shown(text, root)} and was saved after it; sync them with "
-        f"`jupytext --sync {_shown(ipynb, root)}` (or delete the stale file)"
+        f"differs from its paired {_shown(text, root)} and was saved after it; sync them with "
+        f"`jupytext --sync {_shown(ipynb, root)}` (or delete the stale file)",
+        path=_shown(ipynb, root),
+        field=f"cell {first + 1}",
     )
 
 
@@ -116,12 +117,13 @@ def runnable(files: list[Path], name: str, root: Path) -> NotebookFile:
     texts = [p for p in files if p.suffix in TEXT_FORMS]
     if len(texts) > 1:
         raise NotebookError(
-            f"{_shown(texts[0], root)}: notebook {name!r} has two text forms "
-            f"({', '.join(_shown(p, root) for p in texts)}); keep one"
+            f"notebook {name!r} has two text forms "
+            f"({', '.join(_shown(p, root) for p in texts)}); keep one",
+            path=_shown(texts[0], root),
         )
     if not texts:
         if ipynb is None:
-            raise NotebookError(f"{root / 'notebooks'}: notebook {name!r} not found")
+            raise NotebookError(f"notebook {name!r} not found", path=root / "notebooks")
         return NotebookFile(ipynb, ipynb)
     text = texts[0]
     nb = _read_text_notebook(text, root)

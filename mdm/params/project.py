@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.errors import ConfigError, DataError, MdmError, Problem, where
+from mdm.errors import ConfigError, DataError, MdmError, Problem
 from mdm.params.loader import Located, confine, read_yaml, validate
 from mdm.params.models import (
     Document,
@@ -121,8 +121,9 @@ class Project:
         files = files or find_notebook(bundled_notebooks(), name)
         if not files:
             raise ConfigError(
-                f"{where(shown)}: notebook {name!r} not found in "
-                f"{self.root / 'notebooks'} (as .ipynb, .py or .md) nor among mdm's notebooks"
+                f"notebook {name!r} not found in {self.root / 'notebooks'} "
+                "(as .ipynb, .py or .md) nor among mdm's notebooks",
+                path=shown,
             )
         return runnable(files, name, self.root)
 
@@ -131,15 +132,16 @@ class Project:
             return self.documents[doc_id]
         except KeyError:
             raise ConfigError(
-                f"{DOCUMENTS_FILE}: document {doc_id!r} is not defined "
-                f"(defined: {', '.join(self.documents)})"
+                f"document {doc_id!r} is not defined (defined: {', '.join(self.documents)})",
+                path=DOCUMENTS_FILE,
             ) from None
 
     def topic(self, topic_id: str) -> Topic:
         try:
             return self.topics[topic_id]
         except KeyError:
-            raise ConfigError(_unknown(TOPICS_DIR, None, "topic", topic_id, self.topics)) from None
+            unknown = _unknown(TOPICS_DIR, None, "topic", topic_id, self.topics)
+            raise ConfigError(problems=[unknown]) from None
 
     def data_path(self, key: str) -> Path:
         """The research input ``data.<key>``; refused if its real path leaves the project."""
@@ -265,21 +267,23 @@ class Project:
         return specs + back
 
 
-def _unknown(file: object, line: int | None, field_: str, value: str, known: Any) -> str:
-    return f"{where(str(file), line, field_)}: unknown topic {value!r}{did_you_mean(value, known)}"
+def _unknown(file: object, line: int | None, field_: str, value: str, known: Any) -> Problem:
+    return Problem(f"unknown topic {value!r}{did_you_mean(value, known)}", str(file), line, field_)
 
 
 def _load_topic(doc: Located, path: Path) -> Topic:
     shown = doc.path
     if not isinstance(doc.data, dict):
         raise ConfigError(
-            f"{shown}:1: expected a mapping of topic keys, got {type(doc.data).__name__}"
+            f"expected a mapping of topic keys, got {type(doc.data).__name__}", path=shown, line=1
         )
     data = dict(doc.data)
     if "id" in data and data["id"] != path.stem:
         raise ConfigError(
-            f"{where(shown, doc.line_of(('id',)), 'id')}: expected {path.stem!r} "
-            f"(the file name), got {data['id']!r}"
+            f"expected {path.stem!r} (the file name), got {data['id']!r}",
+            path=shown,
+            line=doc.line_of(("id",)),
+            field="id",
         )
     data["id"] = path.stem
     return validate(Topic, doc, data=data)
@@ -293,7 +297,7 @@ def load_project(root: Path | str = ".") -> Project:
     return project
 
 
-def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem | str]]:
+def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem]]:
     """The project at ``root`` and every problem in its params, one line each.
 
     With problems, the project holds what could be read (a broken stakeholders or documents
@@ -302,8 +306,9 @@ def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem |
     """
     root = Path(root).resolve()
     if not (root / PARAMS).is_dir():
-        raise ConfigError(f"{root / PARAMS}: not found; is {root} an mdm project? (try `mdm init`)")
-    problems: list[Problem | str] = []
+        hint = f"is {root} an mdm project? (try `mdm init`)"
+        raise ConfigError(f"not found; {hint}", path=root / PARAMS)
+    problems: list[Problem] = []
 
     def attempt(load: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -332,7 +337,8 @@ def read_project(root: Path | str = ".") -> tuple[Project | None, list[Problem |
     docs = model(DocumentsFile, DOCUMENTS_FILE)
     topic_files = sorted((root / TOPICS_DIR).glob("*.yaml"))
     if not topic_files:
-        problems.append(f"{TOPICS_DIR}/: expected at least one topic file <id>.yaml, found none")
+        found_none = "expected at least one topic file <id>.yaml, found none"
+        problems.append(Problem(found_none, f"{TOPICS_DIR}/"))
     loaded = [attempt(_load_topic, doc, path) for path in topic_files if (doc := parse(path))]
     topics = {t.id: t for t in sorted((t for t in loaded if t), key=lambda t: (t.number, t.id))}
 
@@ -363,7 +369,7 @@ def _cross_check(
     docs: DocumentsFile | None,
     info: ProjectInfo | None,
     parsed: dict[str, Located],
-) -> list[str]:
+) -> list[Problem]:
     """References between files: each problem names the file and line of the reference."""
 
     def line(name: str, *loc: str | int) -> int | None:
@@ -384,7 +390,7 @@ def _cross_check(
     return problems + _check_investment(topics, people, info, line)
 
 
-def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line) -> list[str]:
+def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line) -> list[Problem]:
     """Merge targets that do not exist; numbers that two active topics share."""
     problems = []
     numbers: dict[int, str] = {}
@@ -396,8 +402,13 @@ def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line
         if t.status is TopicStatus.ACTIVE:
             if t.number in numbers:
                 problems.append(
-                    f"{where(shown, line(shown, 'number'), 'number')}: expected a number no other "
-                    f"active topic uses, got {t.number} (also {numbers[t.number]})"
+                    Problem(
+                        f"expected a number no other active topic uses, got {t.number} "
+                        f"(also {numbers[t.number]})",
+                        shown,
+                        line(shown, "number"),
+                        "number",
+                    )
                 )
             numbers[t.number] = t.id
     return problems
@@ -405,7 +416,7 @@ def _topic_problems(topics: dict[str, Topic], known_topics: set[str], line: Line
 
 def _timeline_problems(
     info: ProjectInfo, known_topics: set[str], people: StakeholdersFile | None, line: Line
-) -> list[str]:
+) -> list[Problem]:
     """Milestones' topics and owners that are not defined (owners only if stakeholders loaded)."""
     problems = []
     known = {s.id for s in people.stakeholders} if people is not None else None
@@ -421,15 +432,19 @@ def _timeline_problems(
             if known is not None and owner not in known:
                 at_line = line(PROJECT_FILE, "timeline", index, "owners", pos)
                 problems.append(
-                    f"{where(PROJECT_FILE, at_line, f'timeline.{index}.owners')}: "
-                    f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                    Problem(
+                        f"{owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}",
+                        PROJECT_FILE,
+                        at_line,
+                        f"timeline.{index}.owners",
+                    )
                 )
     return problems
 
 
 def _notebook_documents(
     topics: dict[str, Topic], docs: DocumentsFile | None, line: Any
-) -> list[str]:
+) -> list[Problem]:
     """A topic's ``notebooks`` may only name documents that exist."""
     if docs is None:
         return []
@@ -438,8 +453,12 @@ def _notebook_documents(
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
         problems += [
-            f"{where(shown, line(shown, 'notebooks', doc_id), 'notebooks')}: expected a "
-            f"document id, got {doc_id!r} (documents: {', '.join(documents)})"
+            Problem(
+                f"expected a document id, got {doc_id!r} (documents: {', '.join(documents)})",
+                shown,
+                line(shown, "notebooks", doc_id),
+                "notebooks",
+            )
             for doc_id in t.notebooks
             if doc_id not in documents
         ]
@@ -451,7 +470,7 @@ def _check_investment(
     people: StakeholdersFile | None,
     info: ProjectInfo | None,
     line: Any,
-) -> list[str]:
+) -> list[Problem]:
     """Asks sum in one currency (or an explicit rate), have known owners; options name real asks."""
     problems = []
     plan = info.investment if info is not None else None
@@ -460,24 +479,31 @@ def _check_investment(
     for t in topics.values():
         shown = f"{TOPICS_DIR}/{t.id}.yaml"
         for index, ask in enumerate(t.asks):
-            loc = ("asks", index)
+            found: list[tuple[str, str]] = []  # (key of the ask, message)
             if plan is not None and ask.currency not in (plan.currency, *plan.rates):
-                problems.append(
-                    f"{where(shown, line(shown, *loc, 'currency'), f'asks.{index}.currency')}: "
-                    f"expected {plan.currency} or a currency with a rate under investment.rates "
-                    f"in {PROJECT_FILE}, got {ask.currency}"
+                found.append(
+                    (
+                        "currency",
+                        f"expected {plan.currency} or a currency with a rate under "
+                        f"investment.rates in {PROJECT_FILE}, got {ask.currency}",
+                    )
                 )
             elif plan is None and len(currencies) > 1:
-                problems.append(
-                    f"{where(shown, line(shown, *loc, 'currency'), f'asks.{index}.currency')}: "
-                    f"asks use {', '.join(sorted(currencies))}; expected one currency or "
-                    f"investment.currency and investment.rates in {PROJECT_FILE}"
+                found.append(
+                    (
+                        "currency",
+                        f"asks use {', '.join(sorted(currencies))}; expected one currency or "
+                        f"investment.currency and investment.rates in {PROJECT_FILE}",
+                    )
                 )
             if known is not None and ask.owner not in known:
-                problems.append(
-                    f"{where(shown, line(shown, *loc, 'owner'), f'asks.{index}.owner')}: "
-                    f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}"
+                found.append(
+                    ("owner", f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}")
                 )
+            problems += [
+                Problem(text, shown, line(shown, "asks", index, key), f"asks.{index}.{key}")
+                for key, text in found
+            ]
     if plan is not None:
         asks = {f"{t.id}/{a.id}" for t in topics.values() for a in t.asks}
         for index, option in enumerate(plan.options):
@@ -487,7 +513,11 @@ def _check_investment(
                     field_ = f"investment.options.{index}.asks"
                     at_ = line(PROJECT_FILE, "investment", "options", index, "asks", pos)
                     problems.append(
-                        f"{where(PROJECT_FILE, at_, field_)}: unknown ask {ref!r} "
-                        f"(expected <topic>/<ask id>){hint}"
+                        Problem(
+                            f"unknown ask {ref!r} (expected <topic>/<ask id>){hint}",
+                            PROJECT_FILE,
+                            at_,
+                            field_,
+                        )
                     )
     return problems

@@ -74,8 +74,9 @@ class Research:
         path = self.path(key)
         if not path.exists():
             raise DataError(
-                f"{getattr(self.paths, key)}: file not found; {why} needs it "
-                f"(set data.{key} in params/project.yaml to use another file)"
+                f"file not found; {why} needs it "
+                f"(set data.{key} in params/project.yaml to use another file)",
+                path=getattr(self.paths, key),
             )
         return path
 
@@ -222,7 +223,7 @@ def _reference_day(project: Project, spec: ValueSpec, last_ns: int | None) -> da
     if project.info.as_of is not None:
         return project.info.as_of
     if last_ns is None:
-        raise DataError(f"{project.info.data.events}: no events, so no value can be computed")
+        raise DataError("no events, so no value can be computed", path=project.info.data.events)
     last = pd.Timestamp(last_ns, tz="UTC")
     return date(last.year, last.month, last.day)
 

@@ -107,7 +107,8 @@ class _Context:
 
         if not isinstance(name, str) or not _VALUE_NAME.match(name):
             raise NotebookError(
-                f"section.value: expected a name of lower-case letters, digits and '_', got {name!r}"
+                f"expected a name of lower-case letters, digits and '_', got {name!r}",
+                field="section.value",
             )
         text = format_number(value, format, what=f"section.value({name!r})")
         self.published[name] = text
@@ -123,8 +124,9 @@ class _Context:
         """
         if not isinstance(alt, str) or not alt.strip():
             raise NotebookError(
-                "section.figure: expected alt text describing what the figure shows, "
-                'got none; call section.figure(fig, alt="...")'
+                "expected alt text describing what the figure shows, "
+                'got none; call section.figure(fig, alt="...")',
+                field="section.figure",
             )
         if source is not None:
             caption = self._source_caption(source, caption)
@@ -228,8 +230,10 @@ class TopicSection(_Context):
         if unknown:
             known = ", ".join(values) or "none"
             raise ConfigError(
-                f"{self._shown}: {key}: unknown value {unknown[0]!r} in {{{{ }}}} (evidence.values "
-                f"and section.value calls before this cell define: {known})"
+                f"unknown value {unknown[0]!r} in {{{{ }}}} (evidence.values "
+                f"and section.value calls before this cell define: {known})",
+                path=self._shown,
+                field=key,
             )
         return filled
 
@@ -251,9 +255,11 @@ class TopicSection(_Context):
         evidence = self.topic.evidence
         if file not in {t.file for t in evidence.tables} | set(evidence.files):
             raise DataError(
-                f"{self._shown}: evidence.files: the notebook reads {file}, which this topic "
+                f"the notebook reads {file}, which this topic "
                 "does not declare; add it under evidence.files (or evidence.tables) so that "
-                "the build runs this section again when the file changes"
+                "the build runs this section again when the file changes",
+                path=self._shown,
+                field="evidence.files",
             )
 
     def data(self, file: str) -> pd.DataFrame:
@@ -291,18 +297,18 @@ class TopicSection(_Context):
         except ValidationError as err:
             first = err.errors(include_url=False)[0]
             where_ = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(f"section.table: {where_}: {first['msg']}") from err
+            raise ConfigError(first["msg"], field=f"section.table: {where_}") from err
         self._declared(file)
         return self._table(spec, f"section.table({file!r})")
 
-    def _table(self, spec: TableSpec, where_: str) -> Html:
-        return table_html(self.project, spec, where_).html
+    def _table(self, spec: TableSpec, field: str, path: str | None = None) -> Html:
+        return table_html(self.project, spec, field, path).html
 
     def tables(self) -> Html:
         """The tables under the topic's ``evidence.tables``."""
         return Html(
             "".join(
-                self._table(spec, f"{self._shown}: evidence.tables.{index}")
+                self._table(spec, f"evidence.tables.{index}", self._shown)
                 for index, spec in enumerate(self.topic.evidence.tables)
             )
         )

@@ -63,12 +63,13 @@ def check_readable(project: Project, file: str) -> Path:
     private = {project.info.data.pseudonyms}
     if file in private or file.startswith("data/private/"):
         raise DataError(
-            f"{file}: private data (the pseudonym register and data/private/) never goes into "
-            "a section; use an aggregate file instead"
+            "private data (the pseudonym register and data/private/) never goes into "
+            "a section; use an aggregate file instead",
+            path=file,
         )
     path = project.root / file
     if not path.is_file():
-        raise DataError(f"{file}: file not found")
+        raise DataError("file not found", path=file)
     return path
 
 
@@ -81,30 +82,34 @@ def read_table(path: Path, shown: str) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except (OSError, pa.ArrowException) as err:
-            raise DataError(f"{shown}: cannot read Parquet: {err}") from err
+            raise DataError(f"cannot read Parquet: {err}", path=shown) from err
     text = decode(read_bytes(path, shown), shown)
     try:
         # empty cells stay empty text, not NaN: a table shows what the file says
         return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[])
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise DataError(f"{shown}: malformed CSV: {str(err).strip()}") from err
+        raise DataError(f"malformed CSV: {str(err).strip()}", path=shown) from err
 
 
-def _columns(frame: pd.DataFrame, spec: TableSpec, where_: str) -> dict[str, str]:
+def _columns(frame: pd.DataFrame, spec: TableSpec, field: str, path: str | None) -> dict[str, str]:
     shown = spec.shown or {str(c): str(c) for c in frame.columns}
     named = [*shown, *([spec.sort] if spec.sort else []), *spec.formats]
     named += spec.totals if isinstance(spec.totals, list) else []
     missing = [c for c in named if c not in frame.columns]
     if missing:
         raise DataError(
-            f"{where_}: expected columns of {spec.file} "
-            f"({', '.join(map(str, frame.columns))}), got {missing[0]!r}"
+            f"expected columns of {spec.file} "
+            f"({', '.join(map(str, frame.columns))}), got {missing[0]!r}",
+            path=path,
+            field=field,
         )
     personal = [c for c in shown if c.lower() in PERSONAL_COLUMNS]
     if personal:
         raise DataError(
-            f"{where_}: column {personal[0]!r} of {spec.file} identifies people; "
-            "a table never shows it (show counts per group instead)"
+            f"column {personal[0]!r} of {spec.file} identifies people; "
+            "a table never shows it (show counts per group instead)",
+            path=path,
+            field=field,
         )
     return shown
 
@@ -119,10 +124,10 @@ def _numeric(frame: pd.DataFrame, column: str, spec: TableSpec) -> pd.Series:
     bad = values.isna() & (frame[column].astype(str).str.strip() != "")
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
-        line = f":{row + 2}" if spec.file.lower().endswith(".csv") else f": row {row + 1}"
-        raise DataError(
-            f"{spec.file}{line}: {column}: expected a number, got {frame[column].iloc[row]!r}"
-        )
+        message = f"expected a number, got {frame[column].iloc[row]!r}"
+        if spec.file.lower().endswith(".csv"):
+            raise DataError(message, path=spec.file, line=row + 2, field=column)
+        raise DataError(message, path=spec.file, field=f"row {row + 1}: {column}")
     return values
 
 
@@ -157,12 +162,17 @@ def _ordered(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return frame.head(spec.limit) if spec.limit else frame
 
 
-def table_html(project: Project, spec: TableSpec, where_: str) -> TableOut:
-    """The table ``spec`` describes, with its provenance caption; ``where_`` names the spec."""
+def table_html(
+    project: Project, spec: TableSpec, field: str, spec_file: str | None = None
+) -> TableOut:
+    """The table ``spec`` describes, with its provenance caption.
+
+    ``field`` names the spec in errors, and ``spec_file`` the params file that declares it, if any.
+    """
 
     path = check_readable(project, spec.file)
     frame = read_table(path, spec.file)
-    shown = _columns(frame, spec, where_)
+    shown = _columns(frame, spec, field, spec_file)
     formats = _formats(frame, spec, shown)
     for column, fmt in formats.items():
         if fmt != "text":

@@ -217,7 +217,7 @@ def resolve_build(spec: str, project_dir: Path, document: str, workdir: Path) ->
         for candidate in (path / f"{document}.html", path / "output" / f"{document}.html"):
             if candidate.is_file():
                 return candidate
-        raise BuildError(f"{path}: no {document}.html here or in {path / 'output'}")
+        raise BuildError(f"no {document}.html here or in {path / 'output'}", path=path)
     return _build_revision(spec, project_dir, document, workdir)
 
 
@@ -228,7 +228,7 @@ def _git(project_dir: Path, *args: str) -> str:
         )
     except (OSError, subprocess.CalledProcessError) as err:
         detail = getattr(err, "stderr", "") or str(err)
-        raise BuildError(f"git {' '.join(args)}: {detail.strip().splitlines()[-1]}") from err
+        raise BuildError(detail.strip().splitlines()[-1], field=f"git {' '.join(args)}") from err
     return done.stdout.strip()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mdm.build.manifest import require_current
-from mdm.errors import DataError, Problem, where
+from mdm.errors import DataError, Problem
 from mdm.params.project import load_project
 from mdm.params.reviews import Feedback, Rules, Violation, feedback_problems, load_reviews
 from mdm.review.commands import Written, append_many, next_feedback_id
@@ -39,15 +39,17 @@ def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as err:
-        raise DataError(f"{path}: cannot read: {err.strerror or err}") from err
+        raise DataError(f"cannot read: {err.strerror or err}", path=path) from err
     with handle:
         reader = csv.DictReader(handle)
         header = [c.strip() for c in reader.fieldnames or []]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise DataError(
-                f"{where(path, 1)}: expected the columns {', '.join(COLUMNS)}, "
-                f"missing {', '.join(missing)} (found: {', '.join(header) or 'nothing'})"
+                f"expected the columns {', '.join(COLUMNS)}, missing {', '.join(missing)} "
+                f"(found: {', '.join(header) or 'nothing'})",
+                path=path,
+                line=1,
             )
         rows = []
         try:
@@ -56,7 +58,7 @@ def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                 if any(clean.values()):
                     rows.append((reader.line_num, clean))
         except (csv.Error, UnicodeDecodeError) as err:
-            raise DataError(f"{where(path, reader.line_num)}: not valid CSV: {err}") from err
+            raise DataError(f"not valid CSV: {err}", path=path, line=reader.line_num) from err
     return rows
 
 
@@ -108,7 +110,7 @@ def import_feedback(project_dir: Path, path: Path, date: dt.date | None = None) 
     if problems:
         raise DataError(problems=[*problems, Problem("nothing imported")])
     if not records:
-        raise DataError(f"{path}: no rows to import")
+        raise DataError("no rows to import", path=path)
     written = append_many(project, "feedback.yaml", "feedback", records)
     return Written(
         written,

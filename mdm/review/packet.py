@@ -110,12 +110,13 @@ def _fragments(
     for spec in project.sections(document):
         executed = project.output / "notebooks" / document / f"{spec.id}.ipynb"
         if not executed.is_file():
-            raise BuildError(f"{executed}: missing; run `mdm build` first")
+            raise BuildError("missing; run `mdm build` first", path=executed)
         fragment = notebook_fragment(SectionResult(spec, executed, 0.0, cached=True))
         if fragment.digest != built[spec.id].digest:
             raise BuildError(
-                f"{executed}: {spec.id} shows {fragment.digest}, the last build recorded "
-                f"{built[spec.id].digest}; run `mdm build` again"
+                f"{spec.id} shows {fragment.digest}, the last build recorded "
+                f"{built[spec.id].digest}; run `mdm build` again",
+                path=executed,
             )
         fragments[spec.id] = fragment
     return fragments
@@ -224,7 +225,8 @@ def write_packet(project_dir: Path, person: str, document: str, reply_to: str = 
     reviews = load_reviews(project)
     if person not in project.stakeholders:
         raise ConfigError(
-            f"--for: {person!r} is not a stakeholder (known: {', '.join(project.stakeholders)})"
+            f"{person!r} is not a stakeholder (known: {', '.join(project.stakeholders)})",
+            field="--for",
         )
     doc = project.document(document)
     sections = _sections(project, reviews, person, document, reply_to)

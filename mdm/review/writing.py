@@ -75,7 +75,7 @@ def _top(text: str, shown: Path) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         return {}
     if not isinstance(node, yaml.MappingNode) or node.flow_style:
         raise ConfigError(
-            f"{shown}:1: expected a block mapping with a list under a key, to append to"
+            "expected a block mapping with a list under a key, to append to", path=shown, line=1
         )
     return {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
@@ -99,7 +99,10 @@ def append_record(text: str | None, shown: Path, key: str, fields: Mapping[str, 
     if not _empty(items):
         line = name.start_mark.line + 1
         raise ConfigError(
-            f"{shown}:{line}: {key}: expected a block list (one record per line) to append to"
+            "expected a block list (one record per line) to append to",
+            path=shown,
+            line=line,
+            field=key,
         )
     # `key:` or `key: []` with nothing in it yet: the value becomes the block list
     at = _line_end(text, items.end_mark.index)
@@ -119,7 +122,7 @@ def set_fields(text: str, shown: Path, key: str, index: int, fields: Mapping[str
     if not isinstance(items, yaml.SequenceNode) or not isinstance(
         item := items.value[index], yaml.MappingNode
     ):
-        raise ConfigError(f"{shown}: {key}.{index}: expected a record (a mapping)")
+        raise ConfigError("expected a record (a mapping)", path=shown, field=f"{key}.{index}")
     newline = line_ending(text)
     present = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
     edits: list[tuple[int, int, str]] = []

@@ -28,8 +28,9 @@ def _perceval() -> str:
     found = str(beside) if beside.is_file() else shutil.which("perceval")
     if found is None:
         raise ConfigError(
-            "params/project.yaml: sources: collect: needs the perceval command; "
-            "install it with pip install 'mdm[collect]'"
+            "collect: needs the perceval command; install it with pip install 'mdm[collect]'",
+            path="params/project.yaml",
+            field="sources",
         )
     return found
 
@@ -43,8 +44,9 @@ def collect(root: Path | str, dry_run: bool = False) -> list[str]:
     runs = [s for s in project.info.sources if s.collect]
     if not runs:
         raise ConfigError(
-            "params/project.yaml: sources: expected at least one entry with collect: "
-            "[BACKEND, ARGS...], found none"
+            "expected at least one entry with collect: [BACKEND, ARGS...], found none",
+            path="params/project.yaml",
+            field="sources",
         )
     if dry_run:
         return [f"would run: perceval {' '.join(s.collect)} --json-line" for s in runs]
@@ -75,4 +77,6 @@ def _run(command: str, args: list[str], out: Path) -> None:
     if done.returncode != 0 or failed:
         out.unlink(missing_ok=True)
         last = (failed or done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise DataError(f"perceval {' '.join(args)}: failed (exit {done.returncode}): {last}")
+        raise DataError(
+            f"failed (exit {done.returncode}): {last}", field=f"perceval {' '.join(args)}"
+        )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.data._tables import csv_rows
-from mdm.errors import DataError, PrivacyError, where
+from mdm.errors import DataError, PrivacyError
 from mdm.names import MIN_PART, Matcher, words
 from mdm.sources.perceval import Actor
 
@@ -61,9 +61,11 @@ def load_key(root: Path) -> tuple[bytes, bool]:
     try:
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (UnicodeDecodeError, ValueError) as err:
-        raise DataError(f"{KEY}:1: expected the key as hex digits: {err}") from err
+        raise DataError(f"expected the key as hex digits: {err}", path=KEY, line=1) from err
     if len(key) < 16:
-        raise DataError(f"{KEY}:1: expected a hex key of at least 16 bytes, got {len(key)}")
+        raise DataError(
+            f"expected a hex key of at least 16 bytes, got {len(key)}", path=KEY, line=1
+        )
     return key, False
 
 
@@ -89,8 +91,10 @@ def _alias_key(value: str, shown: str, line: int) -> str:
     elif "@" in value:
         return f"email:{value}"
     raise DataError(
-        f"{where(shown, line, 'identity')}: expected an email address or HOST:USERNAME "
-        f"(e.g. github.com:octocat), got {value!r}"
+        f"expected an email address or HOST:USERNAME (e.g. github.com:octocat), got {value!r}",
+        path=shown,
+        line=line,
+        field="identity",
     )
 
 
@@ -163,7 +167,9 @@ class Identities:
         for line, row in csv_rows(path, shown, ("person", "identity"), allow_empty=True):
             person = row["person"].strip()
             if not person:
-                raise DataError(f"{where(shown, line, 'person')}: expected a value, found none")
+                raise DataError(
+                    "expected a value, found none", path=shown, line=line, field="person"
+                )
             self.link([_alias_key(row["identity"], shown, line)], person=person)
         by_person: dict[str, list[int]] = {}
         for node, person in self._person.items():
@@ -185,7 +191,10 @@ class Identities:
                 groups.setdefault(cid, []).append(f"{kind}:{value}")
             elif kind != "bot":  # bot marks are recomputed from identities and params
                 raise DataError(
-                    f"{where(shown, line, 'kind')}: expected email, user, name or bot, got {kind!r}"
+                    f"expected email, user, name or bot, got {kind!r}",
+                    path=shown,
+                    line=line,
+                    field="kind",
                 )
         for cid, keys in groups.items():
             self.link(keys, names=names.get(cid, ()))
@@ -295,6 +304,7 @@ def check_imported(project: Project, files: Iterable[Path], text_of: Callable[[P
         if found:
             # the message names the pseudonym, never the person
             raise PrivacyError(
-                f"{path.name}: contains an email, username or name of contributor "
-                f"{found[0]} from imported activity ({REGISTER}); nothing was published"
+                f"contains an email, username or name of contributor {found[0]} from "
+                f"imported activity ({REGISTER}); nothing was published",
+                path=path.name,
             )

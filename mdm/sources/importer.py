@@ -27,7 +27,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from mdm.errors import ConfigError, DataError, where
+from mdm.errors import ConfigError, DataError
 from mdm.sources.events_out import (
     Existing,
     People,
@@ -110,7 +110,7 @@ def _open(path: Path) -> BinaryIO:
             return cast(BinaryIO, gzip.open(path, "rb"))
         return path.open("rb")
     except OSError as err:
-        raise DataError(f"{path}: cannot read: {err.strerror or err}") from err
+        raise DataError(f"cannot read: {err.strerror or err}", path=path) from err
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -118,7 +118,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
         try:
             yield from enumerate(stream, 1)
         except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise DataError(f"{path}: cannot read: {err}") from err
+            raise DataError(f"cannot read: {err}", path=path) from err
 
 
 def _item(raw: bytes, shown: str, line: int) -> dict[str, Any]:
@@ -126,22 +126,28 @@ def _item(raw: bytes, shown: str, line: int) -> dict[str, Any]:
         item = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise DataError(
-            f"{shown}:{line}: expected one Perceval JSON item per line "
-            f"(perceval ... --json-line), got invalid JSON: {err}"
+            "expected one Perceval JSON item per line (perceval ... --json-line), "
+            f"got invalid JSON: {err}",
+            path=shown,
+            line=line,
         ) from err
     if not isinstance(item, dict):
-        raise DataError(f"{shown}:{line}: expected a JSON object, got {type(item).__name__}")
+        raise DataError(f"expected a JSON object, got {type(item).__name__}", path=shown, line=line)
     for name in _ENVELOPE:
         if item.get(name) in (None, ""):
             raise DataError(
-                f"{where(shown, line, name)}: expected a Perceval item "
-                f"({', '.join(_ENVELOPE)}), found none"
+                f"expected a Perceval item ({', '.join(_ENVELOPE)}), found none",
+                path=shown,
+                line=line,
+                field=name,
             )
     backend = str(item["backend_name"]).lower()
     if backend not in BACKENDS:
         raise DataError(
-            f"{where(shown, line, 'backend_name')}: expected one of {', '.join(BACKENDS)}, "
-            f"got {item['backend_name']!r}"
+            f"expected one of {', '.join(BACKENDS)}, got {item['backend_name']!r}",
+            path=shown,
+            line=line,
+            field="backend_name",
         )
     return item
 
@@ -167,8 +173,11 @@ class _Collector:
             events = map_item(item)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
             raise DataError(
-                f"{where(shown, line, 'data')}: expected a {item['backend_name']} "
-                f"{item['category']} item as Perceval writes it: {type(err).__name__}: {err}"
+                f"expected a {item['backend_name']} {item['category']} item as Perceval "
+                f"writes it: {type(err).__name__}: {err}",
+                path=shown,
+                line=line,
+                field="data",
             ) from err
         self.summary_items[str(item["backend_name"]).lower()] += 1
         origin = self.origins.setdefault(str(item["origin"]), len(self.origins))
@@ -329,7 +338,7 @@ def import_perceval(
         summary.items, summary.without_person = collector.summary_items, collector.without_person
         places, summary.unmapped = _places(collector.origins, project.info.sources, community, area)
         if summary.unmapped and not dry_run:
-            raise ConfigError(_unmapped_message(summary.unmapped))
+            raise _unmapped_error(summary.unmapped)
         people, register = _people(identities, key, old)
         _count(summary, collector, people)
         unchanged = events_path.is_file() and _same(project.root / REGISTER, register)
@@ -390,10 +399,11 @@ def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_text(encoding="utf-8") == text
 
 
-def _unmapped_message(unmapped: list[str]) -> str:
+def _unmapped_error(unmapped: list[str]) -> ConfigError:
     listed = ", ".join(repr(o) for o in unmapped)
-    return (
-        f"params/project.yaml: sources: expected an entry (origin, community, area) matching "
-        f"every origin imported, found none for {len(unmapped)}: {listed} "
-        "(or give --community and --area)"
+    return ConfigError(
+        "expected an entry (origin, community, area) matching every origin imported, "
+        f"found none for {len(unmapped)}: {listed} (or give --community and --area)",
+        path="params/project.yaml",
+        field="sources",
     )

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from mdm.data._tables import csv_rows
 from mdm.data.survey import RESPONSE_COLUMNS, Question, load_survey
-from mdm.errors import DataError, MdmError, where
+from mdm.errors import DataError, MdmError
 from mdm.text import read_utf8
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _question(spec: _Column) -> Question:
         )
     except ValidationError as err:
         problem = err.errors()[0]
-        raise DataError(f"questions: {spec.id}: {problem['msg']}") from err
+        raise DataError(problem["msg"], field=f"questions: {spec.id}") from err
 
 
 def _read_export(path: Path, shown: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -126,18 +126,22 @@ def _read_export(path: Path, shown: str) -> tuple[list[str], list[tuple[int, lis
     try:
         header = [h.strip() for h in next(reader, [])]
         if not any(header):
-            raise DataError(f"{shown}:1: expected a header row of question columns, found none")
+            raise DataError(
+                "expected a header row of question columns, found none", path=shown, line=1
+            )
         rows = []
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
                 raise DataError(
-                    f"{shown}:{reader.line_num}: expected {len(header)} fields, found {len(record)}"
+                    f"expected {len(header)} fields, found {len(record)}",
+                    path=shown,
+                    line=reader.line_num,
                 )
             rows.append((reader.line_num, record))
     except csv.Error as err:
-        raise DataError(f"{shown}:{reader.line_num}: malformed CSV: {err}") from err
+        raise DataError(f"malformed CSV: {err}", path=shown, line=reader.line_num) from err
     return header, rows
 
 
@@ -145,13 +149,15 @@ def _columns(header: list[str], mapping: _Mapping, shown: str, mapping_shown: st
     """Check every column is mapped, ignored or identifying; returns the identifying ones."""
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
-        raise DataError(f"{shown}:1: repeated column(s) {', '.join(map(repr, repeated))}")
+        raise DataError(f"repeated column(s) {', '.join(map(repr, repeated))}", path=shown, line=1)
     mapped = {q.column for q in mapping.questions}
     missing = [c for c in mapped if c not in header]
     if missing:
         raise DataError(
-            f"{mapping_shown}: questions: column(s) {', '.join(map(repr, missing))} "
-            f"not in {shown} (its columns: {', '.join(map(repr, header))})"
+            f"column(s) {', '.join(map(repr, missing))} not in {shown} "
+            f"(its columns: {', '.join(map(repr, header))})",
+            path=mapping_shown,
+            field="questions",
         )
     identifying = [
         h
@@ -161,16 +167,18 @@ def _columns(header: list[str], mapping: _Mapping, shown: str, mapping_shown: st
     for spec in mapping.questions:
         if spec.column in identifying:
             raise DataError(
-                f"{mapping_shown}: questions: {spec.id}: column {spec.column!r} identifies "
-                "people; it is never imported"
+                f"column {spec.column!r} identifies people; it is never imported",
+                path=mapping_shown,
+                field=f"questions: {spec.id}",
             )
     unmapped = [
         h for h in header if h not in mapped and h not in identifying and h not in mapping.ignore
     ]
     if unmapped:
         raise DataError(
-            f"{mapping_shown}: expected every column of {shown} under questions: or ignore:, "
-            f"found {len(unmapped)} in neither: {', '.join(map(repr, unmapped))}"
+            f"expected every column of {shown} under questions: or ignore:, "
+            f"found {len(unmapped)} in neither: {', '.join(map(repr, unmapped))}",
+            path=mapping_shown,
         )
     return identifying
 
@@ -213,9 +221,11 @@ def _answers(
         value = spec.values.get(part, part)
         if value not in question.options:
             raise DataError(
-                f"{where(shown, line, spec.column)}: expected one of "
-                f"{' | '.join(question.options)}{' (or a key of values:)' if spec.values else ''}, "
-                f"got {part!r}"
+                f"expected one of {' | '.join(question.options)}"
+                f"{' (or a key of values:)' if spec.values else ''}, got {part!r}",
+                path=shown,
+                line=line,
+                field=spec.column,
             )
         values.append(value)
     return values
