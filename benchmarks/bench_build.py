@@ -483,7 +483,7 @@ print(json.dumps(times))
 
 def preview_parts(project: Path) -> dict[str, float]:
     """In-process: a warm preview rebuilt after summary edits, and the ``check()`` inside it."""
-    from mdm.build.pipeline import check
+    from mdm.build.check import check
     from mdm.build.preview import Previewer
 
     previewer = Previewer(project, EDITED_TOPIC)

@@ -26,6 +26,7 @@ from mdm.errors import (
     KernelDiedError,
     MdmError,
     NotebookError,
+    OptionError,
     PrivacyError,
     Problem,
 )
@@ -39,8 +40,8 @@ _LAZY = {
     "SectionSpec": "mdm.params.project",
     "load_project": "mdm.params.project",
     # build: check, build, preview
-    "BuildOptions": "mdm.build.pipeline",
-    "BuildReport": "mdm.build.pipeline",
+    "BuildOptions": "mdm.build.options",
+    "BuildReport": "mdm.build.options",
     "SectionResult": "mdm.build.run",
     "build": "mdm.build.pipeline",
     "check": "mdm.build.check",
@@ -72,6 +73,7 @@ __all__ = [
     "KernelDiedError",
     "MdmError",
     "NotebookError",
+    "OptionError",
     "PrivacyError",
     "Problem",
     "Project",
@@ -101,7 +103,8 @@ if TYPE_CHECKING:
     from mdm.authoring.scaffold import init_project
     from mdm.authoring.topics import merge_topic, new_topic, rename_topic
     from mdm.build.check import check
-    from mdm.build.pipeline import BuildOptions, BuildReport, build
+    from mdm.build.options import BuildOptions, BuildReport
+    from mdm.build.pipeline import build
     from mdm.build.preview import preview, watch
     from mdm.build.release import release
     from mdm.build.run import SectionResult

@@ -4,6 +4,7 @@ Every error mdm raises on purpose derives from :class:`MdmError`; the CLI prints
 it as one line and exits non-zero. Anything else escaping is a bug.
 
     MdmError                    exit code
+    ├── OptionError             1   an option of a command (or of BuildOptions) is invalid
     ├── ConfigError             2   params/*.yaml: syntax, schema, cross-references
     ├── DataError               3   research inputs under data/: columns, types, rows
     ├── NotebookError           4   a notebook is not fit to run, or a cell raised
@@ -46,6 +47,7 @@ __all__ = [
     "KernelDiedError",
     "MdmError",
     "NotebookError",
+    "OptionError",
     "PrivacyError",
     "Problem",
     "where",
@@ -156,6 +158,12 @@ class MdmError(Exception):
 
 def _rebuild(kind: type[MdmError], problems: tuple[Problem, ...]) -> MdmError:
     return kind(problems=problems)
+
+
+class OptionError(MdmError):
+    """An option given to a command, or to :class:`~mdm.build.options.BuildOptions`, is invalid."""
+
+    exit_code = 1
 
 
 class ConfigError(MdmError):

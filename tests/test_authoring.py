@@ -13,7 +13,8 @@ import pytest
 from mdm.authoring import topics
 from mdm.authoring.scaffold import init_project
 from mdm.authoring.topics import merge_topic, merged_from, new_topic, rename_topic
-from mdm.build.pipeline import BuildOptions, build, check
+from mdm.build.check import check
+from mdm.build.pipeline import BuildOptions, build
 from mdm.cli.authoring import register
 from mdm.errors import ConfigError
 from mdm.params import edits

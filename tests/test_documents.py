@@ -351,6 +351,6 @@ def test_a_release_is_also_written_as_pdf_a(tiny: Path) -> None:
     ],
 )
 def test_the_summary_takes_a_topics_first_recommendation_whole(markdown: str, line: str) -> None:
-    from mdm.report.summary import first_line
+    from mdm.report.pages.summary import first_line
 
     assert first_line(markdown) == line

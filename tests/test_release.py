@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mdm.build.pipeline import MANIFEST
-from mdm.build.release import check_version, release
+from mdm.build.manifest import MANIFEST
+from mdm.build.options import check_version
+from mdm.build.release import release
 from mdm.errors import BuildError
 from mdm.files import sha256_file
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import mdm
 
-from mdm.build.pipeline import check
+from mdm.build.check import check
 from mdm.build.privacy import check_exports
 from mdm.errors import ConfigError, DataError, MdmError, PrivacyError
 from mdm.params.project import Project, load_project

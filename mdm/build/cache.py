@@ -7,13 +7,13 @@ versions of the libraries that shape the output. The key is stored in the
 executed notebook's metadata, so the previous build's notebooks are the cache.
 A stale result is never reused: any change to any of those changes the key.
 
-Keys are narrow: mdm's own whole-document notebooks (overview, roadmap, the
-summaries, the investment overview) show only a few fields of each topic
-(:data:`MATTER_TOPIC_FIELDS`), so they key on those fields rather than on the
-topics' files, and a topic edit reruns only that topic's sections, the sources
-appendix (which shows every file's hash) and the pages that show what changed.
-Keys name files relative to the project, so a copied or moved project reuses
-its build.
+Keys are narrow: a page of one of mdm's kinds (:data:`mdm.report.pages.PAGE_KINDS`) keys on
+what its kind reads — the params files, the fields of each topic it shows, the research inputs
+— so a topic edit reruns only that topic's sections, the sources appendix (which shows every
+file's hash) and the pages that show what changed. A project's own notebook keys on every input
+its section declares. A notebook is keyed on its cells, not on the outputs or execution counts
+an author's JupyterLab session saved into it. Keys name files relative to the project, so a
+copied or moved project reuses its build.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mdm.files import combine, sha256_file
+from mdm.params.project import TOPICS_DIR, bundled_notebooks
+from mdm.report.pages import page_kind
 from mdm.version import code_fingerprint
 
 if TYPE_CHECKING:
@@ -31,23 +33,27 @@ if TYPE_CHECKING:
 
     from mdm.params.project import Project, SectionSpec
 
-__all__ = ["KEY_FIELD", "read_key", "section_key", "section_keys"]
+__all__ = ["KEY_FIELD", "is_mdms", "notebook_digest", "read_key", "section_key", "section_keys"]
 
 KEY_FIELD = "cache_key"
-# the topic fields that mdm's whole-document notebooks show (approach list, roadmap rows);
-# a notebook not listed here, or a project's own version, keys on every input it declares
-MATTER_TOPIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "overview": ("id", "number", "title", "question", "status"),
-    "roadmap": ("id", "title"),
-    # the summary's one line per topic, its asks and the values their effects name
-    "summary": ("id", "number", "title", "status", "recommendations", "asks", "evidence"),
-    "investment": ("id", "number", "title", "status", "asks", "evidence"),
-    "strategy-summary": ("id", "number", "title", "status", "structures", "processes"),
-}
-# of those, the ones that compute numbers from the research data (headlines, ask baselines)
-MATTER_READS_DATA = frozenset({"summary", "investment"})
-# topic sections show other topics' titles where a milestone names several topics
-TOPIC_SECTION_FIELDS = ("id", "title")
+
+
+def notebook_digest(path: Path) -> str:
+    """The SHA-256 of what a notebook runs and shows: its cells' kinds, sources and tags.
+
+    Outputs, execution counts and other metadata that running it in JupyterLab saves into
+    the file change nothing a build makes from it. A file that is not a notebook's JSON (a
+    jupytext text notebook, a broken file) is hashed whole.
+    """
+    try:
+        cells = json.loads(path.read_bytes())["cells"]
+        kept = [
+            (c["cell_type"], "".join(c["source"]), sorted(c.get("metadata", {}).get("tags", [])))
+            for c in cells
+        ]
+    except (ValueError, KeyError, TypeError):
+        return sha256_file(path)
+    return combine([json.dumps(kept)])
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -70,7 +76,7 @@ def section_key(
     return combine(
         [
             code_fingerprint(),
-            sha256_file(notebook),
+            notebook_digest(notebook),
             json.dumps(params, sort_keys=True),
             *(
                 f"{_relative(p, root)}:{sha256_file(p) if p.exists() else 'missing'}"
@@ -88,29 +94,29 @@ def _topic_fields(project: Project, fields: tuple[str, ...]) -> list[str]:
     ]
 
 
+def is_mdms(spec: SectionSpec) -> bool:
+    """The section runs mdm's own notebook of its kind (bundled, or an unchanged copy)."""
+    ours = bundled_notebooks() / f"{spec.kind}.ipynb"
+    return ours.is_file() and notebook_digest(spec.notebook) == notebook_digest(ours)
+
+
 def _reads(project: Project, spec: SectionSpec) -> tuple[list[Path], list[str]]:
     """The files one section reads, and what else it reads as text (topic fields)."""
-    # deferred: pydantic and yaml load only when this runs
-    from mdm.params.project import TOPICS_DIR, bundled_notebooks
-
-    if "topic" in spec.parameters:
-        return list(spec.inputs), _topic_fields(project, TOPIC_SECTION_FIELDS)
-    fields = MATTER_TOPIC_FIELDS.get(spec.id)
-    ours = bundled_notebooks() / f"{spec.id}.ipynb"
-    # a project's own notebook may read anything, unless it is a copy of mdm's
-    if fields is None or not ours.is_file() or sha256_file(spec.notebook) != sha256_file(ours):
-        return list(spec.inputs), []
-    params = project.root / "params"
-    topics = project.root / TOPICS_DIR
-    # params other than topics (project, stakeholders, documents, ...); research data only
-    # where the notebook computes from it
-    data = spec.id in MATTER_READS_DATA
-    files = [
-        p
-        for p in spec.inputs
-        if not p.is_relative_to(topics) and (data or p.is_relative_to(params))
-    ]
-    return files, _topic_fields(project, fields)
+    kind = page_kind(spec.kind)
+    if kind is None or not is_mdms(spec):
+        return list(spec.inputs), []  # a project's own notebook may read anything it declares
+    reads, root = kind.reads, project.root
+    files = [root / "params" / f"{name}.yaml" for name in reads.params]
+    topic = project.topics[spec.parameters["topic"]] if "topic" in spec.parameters else None
+    if reads.topic and topic is not None:
+        files.append(root / TOPICS_DIR / f"{topic.id}.yaml")
+    if reads.all_topics:
+        files += [f for f in project.files if f.is_relative_to(root / TOPICS_DIR)]
+    if reads.data == "topic" and topic is not None:
+        files += project.topic_inputs(topic)
+    elif reads.data == "all":
+        files += project.data_files()
+    return files, _topic_fields(project, reads.topic_fields)
 
 
 def section_keys(project: Project, specs: Sequence[SectionSpec]) -> list[str]:

@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from mdm.report.store import STORE_ENV
+
 __all__ = ["preload", "reset"]
 
 # matplotlib.rcParams as they were after start-up (typed loosely: RcParams keys are literals)
@@ -42,8 +44,9 @@ def _memo_caches() -> list[Callable[[], None]]:
     return clears
 
 
-def reset(shell: Any, cwd: str) -> None:
-    """Make the kernel look freshly started to the next section."""
+def reset(shell: Any, cwd: str, evidence: str = "") -> None:
+    """Make the kernel look freshly started to the next section; ``evidence`` is the store
+    the build is writing, which the section reads its metric results from."""
     shell.reset(new_session=True)  # namespace, Out history, execution count
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
@@ -58,3 +61,7 @@ def reset(shell: Any, cwd: str) -> None:
     for clear in _memo_caches():
         clear()
     os.chdir(cwd)
+    if evidence:
+        os.environ[STORE_ENV] = evidence
+    else:
+        os.environ.pop(STORE_ENV, None)

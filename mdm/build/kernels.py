@@ -38,7 +38,7 @@ try:
 except ImportError:
     get_ipython().reset(new_session=True)
 else:
-    _mdm_state.reset(get_ipython(), {cwd!r})
+    _mdm_state.reset(get_ipython(), {cwd!r}, {evidence!r})
 """
 
 
@@ -74,11 +74,11 @@ running = _Running()
 class WarmKernel:
     """One kernel process, its log file, and whether it has been preloaded."""
 
-    def __init__(self, kernel_name: str, log: Path, cwd: str) -> None:
+    def __init__(self, kernel_name: str, log: Path, cwd: str, evidence: str = "") -> None:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self.kernel_name, self.log, self.cwd = kernel_name, log, cwd
+        self.kernel_name, self.log, self.cwd, self.evidence = kernel_name, log, cwd, evidence
         self.km = AsyncKernelManager(kernel_name=kernel_name)
         self.preloaded = False
         self.sections = 0
@@ -112,8 +112,8 @@ class WarmKernel:
 class Seat:
     """A worker's place for its kernel: kept warm across sections unless ``warm`` is off."""
 
-    def __init__(self, cwd: str, warm: bool = True) -> None:
-        self.cwd, self.warm = cwd, warm
+    def __init__(self, cwd: str, warm: bool = True, evidence: str = "") -> None:
+        self.cwd, self.warm, self.evidence = cwd, warm, evidence
         self.kernel: WarmKernel | None = None
 
     def kernel_for(self, kernel_name: str, log: Path) -> WarmKernel:
@@ -123,7 +123,7 @@ class Seat:
             self.discard(now=True)
             kernel = None
         if kernel is None:
-            kernel = self.kernel = WarmKernel(kernel_name, log, self.cwd)
+            kernel = self.kernel = WarmKernel(kernel_name, log, self.cwd, self.evidence)
         return kernel
 
     def section_done(self, failed: bool) -> None:
@@ -188,7 +188,7 @@ def _client_class() -> type:
             if not self.warm.preloaded:
                 self._run_quietly(PRELOAD, "preload")
                 self.warm.preloaded = True
-            self._run_quietly(RESET.format(cwd=self.warm.cwd), "reset")
+            self._run_quietly(RESET.format(cwd=self.warm.cwd, evidence=self.warm.evidence), "reset")
             self.warm.sections += 1
             return kc
 

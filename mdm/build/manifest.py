@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mdm.build.cache import section_keys
 from mdm.errors import BuildError
 
 if TYPE_CHECKING:
@@ -100,6 +99,8 @@ def stale_sections(project: Project, document: str, manifest: Mapping[str, Any])
 
     Review records enter no section key, so recording a review never makes a section stale.
     """
+    # deferred: pydantic and yaml load only when this runs (the up-to-date check reads the manifest)
+    from mdm.build.cache import section_keys
 
     built = built_sections(manifest, document)
     specs = project.sections(document)

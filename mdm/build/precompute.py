@@ -113,11 +113,30 @@ def _prune(folder: Path, keep: Iterable[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = False) -> int:
+def _carry_over(previous: Path, folder: Path, results: dict[str, str]) -> dict[str, str]:
+    """The previous store's results, linked into ``folder`` (a build's staging store)."""
+    kept = {}
+    for name, key in results.items():
+        try:
+            os.link(previous / name, folder / name)
+        except FileExistsError:
+            pass
+        except OSError:  # gone, or another file system: computed again instead
+            continue
+        kept[name] = key
+    return kept
+
+
+def precompute(
+    project: Project, specs: Sequence[SectionSpec], *, force: bool = False, into: Path | None = None
+) -> int:
     """Store every metric result the sections ``specs`` show; return how many were computed.
 
-    Results already stored for the same events file and code are kept unless ``force``; the
-    events are loaded only when some result is missing.
+    ``into`` is the store to write (default: the project's, ``output/evidence``); a build
+    writes its staging folder's and publishes it with the documents, so a failed build leaves
+    the previous store as it was. Results already in the project's store for the same events
+    file and code are kept (carried into ``into``) unless ``force``; the events are loaded only
+    when some result is missing.
     """
     # deferred: pydantic and yaml load only when this runs
     from mdm.params.models import ValueSpec
@@ -127,15 +146,18 @@ def precompute(project: Project, specs: Sequence[SectionSpec], *, force: bool = 
     path = project.data_path("events")
     if not shown or not path.is_file():
         return 0  # nothing to show; or no events, which the check has reported already
-    folder = project.output / STORE
+    previous = project.output / STORE
+    folder = into or previous
     folder.mkdir(parents=True, exist_ok=True)
-    index = read_index(folder)
+    index = read_index(previous)
     old = events_of(index)
     sha, code = sha256_file(path), code_fingerprint()
     events: pd.DataFrame | None = None
     # results of other code are never read again (their names differ): start afresh
     if old is not None and old.sha256 == sha and index.get("code") == code and not force:
         results: dict[str, str] = dict(index.get("results", {}))
+        if folder != previous:
+            results = _carry_over(previous, folder, results)
         description = _restat(old, path)
     else:
         events = _coded(load_events(path, project.info.data.events))

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from mdm.build.assemble import notebook_fragment
 from mdm.build.cache import section_keys
+from mdm.build.check import check
 from mdm.build.kernels import Seat, running
 from mdm.build.lock import build_lock
-from mdm.build.pipeline import check
 from mdm.build.run import RunOptions, SectionResult, execute_sections, run_section
 from mdm.errors import ConfigError, MdmError
 from mdm.params.project import Project, SectionSpec

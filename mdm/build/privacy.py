@@ -94,7 +94,14 @@ class _Text(HTMLParser):
 
 
 def export_text(path: Path) -> str:
-    """What an export shows: an HTML file's text, a PDF's extracted text, any other file as is."""
+    """What an export shows: an HTML file's text, a PDF's extracted text, a Parquet table's
+    column names and values (the evidence store), any other file as is."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq  # deferred: only an evidence store is Parquet
+
+        table = pq.read_table(path)
+        cells = (str(v) for column in table.columns for v in column.to_pylist() if v is not None)
+        return "\n".join([*table.column_names, *cells])
     if path.suffix == ".pdf":
         from pypdf import PdfReader
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from mdm.build.run import SectionResult
-from mdm.params.project import SectionSpec
+if TYPE_CHECKING:
+    from mdm.build.run import SectionResult
+    from mdm.params.project import SectionSpec
 
 __all__ = ["PlainProgress", "Progress", "RichProgress", "make_progress"]
 

@@ -11,31 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from mdm.build.manifest import MANIFEST, read_manifest
+from mdm.build.options import check_version
 from mdm.build.signoff import project_status
 from mdm.errors import BuildError
 from mdm.files import sha256_file
 from mdm.params.project import Project, load_project
 from mdm.version import __version__, tool_versions
 
-__all__ = ["RELEASES", "check_version", "release", "write_release"]
+__all__ = ["RELEASES", "release", "write_release"]
 
 RELEASES = "releases"
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-
-
-def check_version(version: str) -> str:
-    """Refuse a version that is not a plain name, e.g. ``1.0`` or ``2017-Q4-draft``."""
-    if not _VERSION.match(version):
-        raise BuildError(
-            f"expected letters, digits, '.', '_' or '-', got {version!r}", field="--release"
-        )
-    return version
 
 
 def _inputs(project: Project) -> dict[str, str]:

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Protocol
 
 from mdm.build.cache import KEY_FIELD, read_key, section_key
+from mdm.build.inprocess import evidence_store, execute_here, runs_here
 from mdm.build.kernels import ENGINE, Seat, register_engine, running
+from mdm.build.options import DEFAULT_CELL_TIMEOUT
 from mdm.errors import BuildError, CellTimeoutError, KernelDiedError, NotebookError
 from mdm.params.project import SectionSpec
 
@@ -38,8 +40,6 @@ __all__ = [
     "execute_sections",
     "run_section",
 ]
-
-DEFAULT_CELL_TIMEOUT = 600
 
 
 @dataclass(frozen=True)
@@ -287,6 +287,8 @@ class RunOptions:
     """Told when sections are planned, start and finish (the progress display)."""
     warm: bool = True
     """One kernel per job, reused and reset; otherwise a new kernel for every section."""
+    evidence: Path | None = None
+    """The evidence store the sections read (a build's staging store; default: the project's)."""
 
 
 class SectionRun:
@@ -306,6 +308,7 @@ class SectionRun:
         options = options or RunOptions()
         jobs, timeout, events, keys = options.jobs, options.timeout, options.events, options.keys
         previous, force, warm = options.previous, options.force, options.warm
+        self.evidence = str(options.evidence or "")
         for spec in specs:
             check_parameters(spec, root)
         self.specs, self.root, self.timeout = list(specs), root, timeout
@@ -322,9 +325,12 @@ class SectionRun:
             _Job(i, spec, outdir / spec.document / f"{spec.id}.ipynb", key)
             for i, (spec, key) in enumerate(zip(specs, keys, strict=True))
         ]
+        self._here: list[_Job] = []  # pages without analysis: rendered in this process
         for job in jobs_:
             reused = _reuse(job, None if force else previous)
-            if reused is None:
+            if reused is None and runs_here(job.spec):
+                self._here.append(job)
+            elif reused is None:
                 self._todo.put(job)
             else:
                 self.results[job.index] = reused
@@ -351,7 +357,7 @@ class SectionRun:
             worker.join()
 
     def _work(self) -> None:
-        seat = Seat(str(self.root), warm=self.warm)
+        seat = Seat(str(self.root), warm=self.warm, evidence=self.evidence)
         try:
             while not self._stop.is_set():
                 try:
@@ -379,12 +385,35 @@ class SectionRun:
         """
         order = list(dict.fromkeys(s.document for s in self.specs))
         pending = {doc: [i for i, s in enumerate(self.specs) if s.document == doc] for doc in order}
+        self._run_here()  # while the kernels work on the others
         while pending:
             for doc in [d for d in order if d in pending]:
                 if all(i in self.results for i in pending[doc]):
                     yield doc, [self.results[i] for i in pending.pop(doc)]
             if pending:
                 self._receive()
+
+    def _run_here(self) -> None:
+        """Render the sections that need no kernel, in this thread; a failure stops the run."""
+        with evidence_store(self.evidence):
+            self._render_here()
+
+    def _render_here(self) -> None:
+        for job in self._here:
+            if self.events:
+                self.events.started(job.spec)
+            try:
+                seconds = execute_here(
+                    job.spec, job.target, job.key, _shown(job.spec.notebook, self.root)
+                )
+            except Exception:
+                self._stop.set()
+                raise
+            result = SectionResult(job.spec, job.target, seconds)
+            self.results[job.index] = result
+            if self.events:
+                self.events.finished(result)
+        self._here = []
 
     def _receive(self) -> None:
         """Wait for the next finished section; raise the run's failure if one failed."""
@@ -428,6 +457,9 @@ def run_section(
     reused = _reuse(job, previous)
     if reused is not None:
         return reused
+    if runs_here(spec):
+        seconds = execute_here(spec, job.target, key, _shown(spec.notebook, root))
+        return SectionResult(spec, job.target, seconds)
     register_engine()
     return _execute(job, root, timeout, seat, None)
 

@@ -20,9 +20,8 @@ from mdm.build.manifest import read_manifest
 from mdm.files import sha256_file
 from mdm.version import code_fingerprint
 
-__all__ = ["FORMATS", "STAMP", "stamp", "up_to_date"]
+__all__ = ["STAMP", "stamp", "up_to_date"]
 
-FORMATS = ("html", "pdf")
 STAMP = ".mdm-stamp.json"
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from mdm.build.options import DEFAULT_CELL_TIMEOUT
 from mdm.cli._common import Handler, SubParsers, project_option
 
 __all__ = ["register"]
@@ -50,9 +50,9 @@ def _add_build(commands: SubParsers) -> None:
     build.add_argument(
         "--timeout",
         type=int,
-        default=600,
+        default=DEFAULT_CELL_TIMEOUT,
         metavar="SECONDS",
-        help="longest a single cell may run (default: 600)",
+        help=f"longest a single cell may run (default: {DEFAULT_CELL_TIMEOUT})",
     )
     build.add_argument(
         "--release",
@@ -97,7 +97,7 @@ def _add_preview(commands: SubParsers) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     # deferred: imported when this command runs, so that every other command starts fast
-    from mdm.build.pipeline import check
+    from mdm.build.check import check
 
     project, _ = check(args.project, data=True)
     sections = sum(len(project.sections(d)) for d in project.documents)
@@ -110,23 +110,14 @@ def _check(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     # deferred: imported when this command runs, so that every other command starts fast
-    from mdm.build.uptodate import FORMATS
-
-    if args.jobs is not None and args.jobs < 1:
-        raise SystemExit("mdm build: --jobs: expected a whole number of at least 1")
-    if args.release and args.document:
-        raise SystemExit("mdm build: --release builds every document; drop --document")
-    formats = FORMATS if args.format == "both" else (args.format,)
-    if not args.force and not args.release and _up_to_date(args, formats):
-        return 0
-    # deferred: imported when this command runs, so that every other command starts fast
-    from mdm.build.pipeline import BuildOptions, build
+    from mdm.build.options import FORMATS, BuildOptions
+    from mdm.build.pipeline import build
     from mdm.build.progress import make_progress
 
     options = BuildOptions(
         project_dir=args.project,
         documents=tuple(args.document),
-        formats=formats,
+        formats=FORMATS if args.format == "both" else (args.format,),
         jobs=args.jobs,
         timeout=args.timeout,
         force=args.force,
@@ -145,17 +136,6 @@ def _build(args: argparse.Namespace) -> int:
     for path in report.outputs:
         print(path)
     return 0
-
-
-def _up_to_date(args: argparse.Namespace, formats: tuple[str, ...]) -> bool:
-    """The no-change fast path, before the project is loaded: a few file digests."""
-    # deferred: imported when this command runs, so that every other command starts fast
-    from mdm.build.uptodate import up_to_date
-
-    documents = up_to_date(args.project, formats, args.document)
-    for doc in documents or []:
-        print(f"{doc}: up to date", file=sys.stderr, flush=True)
-    return documents is not None
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -74,6 +74,9 @@ class SectionSpec:
     parameters: dict[str, str]
     inputs: tuple[Path, ...] = ()
     """Files whose content the section's output depends on (besides the notebook)."""
+    kind: str = ""
+    """The notebook's name as documents.yaml (or a topic's ``notebooks``) gives it: which kind
+    of page it renders when it is one of mdm's (:data:`mdm.report.pages.PAGE_KINDS`)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class Project:
                     self.notebook(name),
                     {"project_dir": root, "document": doc.id},
                     inputs,
+                    name,
                 )
                 for name in names
             ]
@@ -262,6 +266,7 @@ class Project:
                         *source,
                         *self.topic_inputs(t),
                     ),
+                    name,
                 )
             )
         return specs + back

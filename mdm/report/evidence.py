@@ -10,6 +10,7 @@ in JupyterLab, ``mdm preview``) they are computed here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -41,13 +42,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChartOut",
+    "Headline",
     "Research",
     "Value",
     "chart_for",
     "compute_result",
     "draw",
     "format_value",
+    "headline",
     "metric_result",
+    "period_label",
     "reference_day",
     "result_key",
     "value_cut",
@@ -392,3 +396,34 @@ def _describe_filters(spec: MetricSpec) -> str:
     return ", ".join(
         f"{k} {v if isinstance(v, str) else ' or '.join(v)}" for k, v in spec.filters().items()
     )
+
+
+# --- headline numbers: a value, its period and its change ----------------------------------
+
+
+def period_label(period: pd.Period) -> str:
+    """``2017``, ``2017-Q4`` or ``2017-12``: the period a value covers, as the documents write it."""
+    text = str(period)
+    return re.sub(r"^(\d{4})Q([1-4])$", r"\1-Q\2", text)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A computed number, the period it covers and its change on the period before."""
+
+    label: str
+    value: str
+    period: str
+    change: str = ""
+    previous: str = ""
+
+
+def headline(research: Research, spec: ValueSpec, label: str = "") -> Headline:
+    """One headline number over complete periods (the running period is left out), with its
+    change on the period before; periods are named as ``{{ name.period }}`` names them."""
+    latest = value_of(research, spec.model_copy(update={"value": "latest"}))
+    if latest.number is None:
+        return Headline(label, "n/a", "no complete period")
+    moved = value_of(research, spec.model_copy(update={"value": "change_pct"}))
+    change = format_value(moved) if moved.number is not None else ""
+    return Headline(label, format_value(latest), latest.latest or "", change, moved.previous or "")

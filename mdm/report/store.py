@@ -14,6 +14,7 @@ changed mdm never reuses a result.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INDEX",
     "STORE",
+    "STORE_ENV",
     "VERSION",
     "EventsFile",
     "Store",
@@ -39,6 +41,8 @@ __all__ = [
 
 STORE = "evidence"
 """The store's folder inside the project's output folder."""
+STORE_ENV = "MDM_EVIDENCE"
+"""Set by a build for its sections: the store it is writing (in its staging folder)."""
 INDEX = "index.json"
 VERSION = 1
 
@@ -110,7 +114,7 @@ def events_of(index: dict[str, Any]) -> EventsFile | None:
 
 def open_store(project: Project) -> Store | None:
     """The project's evidence store, or None when there is none for the events file as it is."""
-    folder = project.output / STORE
+    folder = Path(os.environ.get(STORE_ENV) or project.output / STORE)
     index = read_index(folder)
     events = events_of(index)
     if events is None or not events.matches(project.data_path("events")):

@@ -133,3 +133,10 @@ def timeline_alt(milestones: Sequence[Milestone]) -> str:
         + "; ".join(f"{m.quarter} {m.title} ({m.status.replace('_', ' ')})" for m in milestones)
         + "."
     )
+
+
+def span(milestones: list[Milestone]) -> str:
+    """``2017-Q3–2018-Q4``: the quarters the milestones cover."""
+    ordered = sorted(milestones, key=lambda m: m.quarter_index)
+    first, last = ordered[0].quarter, ordered[-1].quarter
+    return first if first == last else f"{first}–{last}"

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from mdm.build.options import BuildOptions
+from mdm.build.pipeline import build
 from mdm.errors import BuildError
 from mdm.report.render import Html, render
 
@@ -233,9 +235,6 @@ def _git(project_dir: Path, *args: str) -> str:
 
 
 def _build_revision(rev: str, project_dir: Path, document: str, workdir: Path) -> Path:
-    # deferred: pydantic and yaml load only when this runs
-    from mdm.build.pipeline import BuildOptions, build
-
     top = Path(_git(project_dir, "rev-parse", "--show-toplevel"))
     commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     inside = project_dir.resolve().relative_to(top.resolve())

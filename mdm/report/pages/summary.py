@@ -1,10 +1,10 @@
-"""The pages leadership reads first: the summary and the investment overview.
+"""The page leadership reads first: the decision requested, the impact, the money, one
+recommendation per topic; and the strategy's opening page (its ``parts``).
 
-The summary says what is asked, of whom and by when, the impact in headline
-numbers (each naming its period), the total and the options, and one line per
-topic linking to its section. The investment overview lists every ask with a
-Total row, totals by kind, by quarter and per option, and a chart. Both read
-the same :class:`~mdm.report.investment.Plan`.
+The summary says what is asked, of whom and by when, the impact in headline numbers (each
+naming its period), the total and the options, and one line per topic linking to its
+section; the investment overview (:mod:`mdm.report.pages.investment`) reads the same
+:class:`~mdm.report.investment.Plan`.
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-import pandas as pd
-
-from mdm.params.models import Document, Role, Topic, ValueSpec
 from mdm.params.models import Headline as HeadlineSpec
-from mdm.params.project import Project
-from mdm.report.evidence import Research, format_value, value_of
-from mdm.report.figures import figure_html
-from mdm.report.investment import Plan, money, plan_chart, plan_of
+from mdm.params.models import Role, Topic
+from mdm.report.evidence import Headline, Research, headline
+from mdm.report.investment import Plan, money, plan_of
+from mdm.report.pages.context import Context
 from mdm.report.render import Html, markdown, render
 
-__all__ = ["Headline", "InvestmentOverview", "Summary", "headline", "period_label"]
+__all__ = ["PARTS", "PROPOSAL_PARTS", "Summary", "first_line", "inline"]
 
 SUMMARY_ANCHOR = "sec-summary"
 INVESTMENT_ANCHOR = "sec-investment"
@@ -39,34 +36,6 @@ DEFAULT_HEADLINES = {
 PARTS = ("decision", "impact", "costs", "recommendations", "proposals")
 PROPOSAL_PARTS = ("decision", "impact", "costs", "recommendations")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-
-
-def period_label(period: pd.Period) -> str:
-    """``2017``, ``2017-Q4`` or ``2017-12``: the period a value covers, as the documents write it."""
-    text = str(period)
-    return re.sub(r"^(\d{4})Q([1-4])$", r"\1-Q\2", text)
-
-
-@dataclass(frozen=True)
-class Headline:
-    """A computed number, the period it covers and its change on the period before."""
-
-    label: str
-    value: str
-    period: str
-    change: str = ""
-    previous: str = ""
-
-
-def headline(research: Research, spec: ValueSpec, label: str = "") -> Headline:
-    """One headline number over complete periods (the running period is left out), with its
-    change on the period before; periods are named as ``{{ name.period }}`` names them."""
-    latest = value_of(research, spec.model_copy(update={"value": "latest"}))
-    if latest.number is None:
-        return Headline(label, "n/a", "no complete period")
-    moved = value_of(research, spec.model_copy(update={"value": "change_pct"}))
-    change = format_value(moved) if moved.number is not None else ""
-    return Headline(label, format_value(latest), latest.latest or "", change, moved.previous or "")
 
 
 def inline(text: str) -> Html:
@@ -97,11 +66,9 @@ def first_line(markdown: str) -> str:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(Context):
     """The decision requested, the impact, the money and the recommendations, on one or two pages."""
 
-    project: Project
-    document: Document
     anchor: str = SUMMARY_ANCHOR
 
     @cached_property
@@ -158,44 +125,3 @@ class Summary:
         if self.document.feedback is None:
             return Html("")
         return render("feedback.html.j2", feedback=self.document.feedback, document=self.document)
-
-
-@dataclass(frozen=True)
-class InvestmentOverview:
-    """Every ask in one table with a Total row; totals by kind, by quarter and per option."""
-
-    project: Project
-    document: Document
-    anchor: str = INVESTMENT_ANCHOR
-
-    @cached_property
-    def plan(self) -> Plan:
-        return plan_of(self.project)
-
-    def page(self) -> Html:
-        plan = self.plan
-        if not plan.rows:
-            return render("investment.html.j2", anchor=self.anchor, plan=plan, chart="")
-        chart = plan_chart(plan)
-        quarters = plan.by_quarter()
-        kinds = [c for c in quarters.columns if c != "period"]
-        per_quarter = [
-            (row["period"], sum((row[k] for k in kinds), start=0)) for _, row in quarters.iterrows()
-        ]
-        names = {i: s.name for i, s in self.project.stakeholders.items()}
-        return render(
-            "investment.html.j2",
-            anchor=self.anchor,
-            plan=plan,
-            money=money,
-            owners=names,
-            kinds=plan.by_kind(),
-            quarters=per_quarter,
-            options=plan.option_rows(),
-            chart=figure_html(
-                chart.figure,
-                alt=chart.alt,
-                caption=f"{quarters['period'].iloc[0]}–{quarters['period'].iloc[-1]}, by quarter; "
-                "each ask spread evenly over its quarters. Source: the asks in params/topics.",
-            ),
-        )

@@ -1,0 +1,66 @@
+"""The appendix "Sources and definitions": every input file with rows and hash, every metric
+definition the document's topics use, and the note on the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mdm.data.provenance import InputFile, describe_input
+from mdm.files import file_digest
+from mdm.metrics.definitions import DEFINITIONS
+from mdm.params.project import Project, SectionSpec
+from mdm.report.evidence import Research
+from mdm.report.pages.context import Context
+from mdm.report.render import Html, render
+
+__all__ = ["Sources"]
+
+
+@dataclass(frozen=True)
+class Sources(Context):
+    """The appendix: every input file with rows and hash, every metric definition used."""
+
+    anchor: str = "sec-sources"
+
+    def table(self) -> Html:
+        research = Research(self.project)
+        files = [
+            InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p))
+            for p in self.project.files
+        ]
+        for key in ("events", "quotes", "survey_questions", "survey_responses", "discussions"):
+            if research.exists(key):
+                files.append(research.describe(key))
+        for note in research.notes:
+            path = self.project.root / note.path
+            files.append(InputFile(note.path, "notes", None, file_digest(path)))
+        topics = self.project.sections(self.document.id)
+        files += _declared_files(self.project, topics)
+        used = dict.fromkeys(
+            spec.metric
+            for section in topics
+            if "topic" in section.parameters
+            for t in [self.project.topics[section.parameters["topic"]]]
+            for spec in [*t.evidence.charts, *t.evidence.values.values()]
+        )
+        return render(
+            "sources.html.j2",
+            anchor=self.anchor,
+            files=files,
+            definitions=[DEFINITIONS[m] for m in used],
+            min_group=self.project.info.data.min_group,
+            data_note=self.project.info.data_note,
+        )
+
+
+def _declared_files(project: Project, specs: list[SectionSpec]) -> list[InputFile]:
+    """The data files this document's topics declare (tables, own notebooks), once each."""
+
+    declared = dict.fromkeys(
+        f
+        for spec in specs
+        if "topic" in spec.parameters
+        for t in [project.topics[spec.parameters["topic"]]]
+        for f in [*(s.file for s in t.evidence.tables), *t.evidence.files]
+    )
+    return [describe_input(project.root / f, f) for f in declared]
