@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO, copy_project
 from pypdf import PdfReader
 
 from mdm.build.pipeline import BuildOptions, build
-from mdm.errors import BuildError, ConfigError, NotebookError
+from mdm.errors import BuildError, ConfigError, NotebookError, PrivacyError
 from mdm.params.project import load_project
 
 
@@ -191,3 +191,38 @@ def test_example_strategy_has_discussions_proposals_and_roadmap(example_built: P
     for topic in project.active_topics():
         assert f"{topic.number}. {topic.title}" in outline
     assert "Roadmap" in outline
+
+
+@pytest.mark.kernel
+def test_a_build_the_guard_stops_leaves_output_byte_identical_evidence_included(
+    tmp_path: Path,
+) -> None:
+    import pandas as pd
+
+    root = copy_project(REPO, tmp_path / "example")
+    options = BuildOptions(project_dir=root, documents=("proposal",), formats=("html",))
+    build(options)
+    before = {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()}
+    assert any(p.parent.name == "evidence" for p in before)
+    # the probe: a community renamed to include a protected (register) name
+    events = pd.read_parquet(root / "data/activity.parquet")
+    events["community"] = events["community"].replace("Mozilla Kenya", "Kwame Mensah club")
+    events.to_parquet(root / "data/activity.parquet")
+    with pytest.raises(PrivacyError, match=r"behind pseudonym P-002"):
+        build(options)
+    after = {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()}
+    assert after.keys() == before.keys()
+    assert all(after[p] == before[p] for p in before), "a failed build changed output/"
+
+
+def test_the_guard_reads_a_stored_result(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from mdm.build.privacy import export_text
+
+    result = tmp_path / "result.parquet"
+    pd.DataFrame({"community": ["SUMO", "Kwame Mensah club"], "contributors": [9, 7]}).to_parquet(
+        result
+    )
+    text = export_text(result)
+    assert "Kwame Mensah club" in text and "community" in text and "7" in text
