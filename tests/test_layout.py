@@ -225,7 +225,7 @@ def _deferred_problems(module: str) -> list[str]:
         if kind != "deferred":
             continue
         above = [lines[n].strip() for n in range(line - 2, -1, -1)]
-        said = next((t for t in above if not t.startswith(("from ", "import "))), "")
+        said = next((t for t in above if t and not t.startswith(("from ", "import "))), "")
         if not said.startswith("# deferred:"):
             problems.append(f"line {line}: {target}: no '# deferred: why' comment above it")
         # the command line imports each command's library when that command runs

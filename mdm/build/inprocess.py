@@ -27,7 +27,7 @@ from mdm.params.project import SectionSpec
 from mdm.report.pages import page_kind
 from mdm.report.store import STORE_ENV
 
-__all__ = ["evidence_store", "execute_here", "runs_here"]
+__all__ = ["evidence_store", "execute_here", "prepare", "runs_here"]
 
 
 @contextmanager
@@ -44,6 +44,16 @@ def evidence_store(folder: str) -> Iterator[None]:
             os.environ.pop(STORE_ENV, None)
         else:
             os.environ[STORE_ENV] = before
+
+
+def prepare() -> None:
+    """Import what the pages import, in this thread, before kernel workers start importing too:
+    two threads importing IPython or matplotlib at once can see a half-imported module."""
+    # deferred: matplotlib, pandas and IPython load only in a build that renders such pages
+    import IPython.display  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+    from mdm.report import sections  # noqa: F401
 
 
 def runs_here(spec: SectionSpec) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from mdm.build.cache import KEY_FIELD, read_key, section_key
-from mdm.build.inprocess import evidence_store, execute_here, runs_here
+from mdm.build.inprocess import evidence_store, execute_here, prepare, runs_here
 from mdm.build.kernels import ENGINE, Seat, register_engine, running
 from mdm.build.options import DEFAULT_CELL_TIMEOUT
 from mdm.errors import BuildError, CellTimeoutError, KernelDiedError, NotebookError
@@ -339,6 +339,8 @@ class SectionRun:
         self._workers_wanted = max(1, min(jobs or default_jobs(), self._todo.qsize()))
 
     def __enter__(self) -> SectionRun:
+        if self._here:
+            prepare()
         if not self._todo.empty():
             register_engine()
             for number in range(self._workers_wanted):
