@@ -322,3 +322,44 @@ def test_events_after_the_reference_day_do_not_count(tiny: Path) -> None:
         ),
     )
     assert _findings(root) == "Key findings 0% in June 2026, 100% in June 2026."
+
+
+def test_a_document_pinned_to_a_day_counts_no_later_event_in_values_or_charts(tiny: Path) -> None:
+    # issue 23: the proposal stays pinned to the data it was written with, while the data runs on
+    from mdm.report import sections
+
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        _YEARLY + "  charts:\n    - {metric: contributors, freq: Y}\n",
+        "{{ people }} people volunteered in {{ people.period }}.",
+    )
+    documents = root / "params/documents.yaml"
+    documents.write_text(
+        documents.read_text(encoding="utf-8").replace(
+            "    decision_record: true\n", "    decision_record: true\n    as_of: 2026-03-15\n"
+        ),
+        encoding="utf-8",
+    )
+    # 2026 is running on 15 March: the last complete year is 2025, with its 6 volunteers
+    assert _findings(root) == "Key findings 6 people volunteered in 2025."
+    section = sections.topic(root, "proposal", "book-sales")
+    chart = section.charts()
+    # the chart stops on 15 March too: 2026 has the 4 people active by then (v0-v2 in
+    # sessions, v3 answering on 1 March), and is partial
+    assert "latest 4 in 2026" in chart
+    assert "2026 is partial: data to 15 Mar 2026" in chart
+
+
+def test_a_caption_calls_a_period_partial_by_the_rule_the_prose_uses(tiny: Path) -> None:
+    # issue 20.5: "2026 is partial: data to 31 Dec 2026" beside prose that treats 2026 as complete
+    from mdm.report import sections
+
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        _YEARLY + "  charts:\n    - {metric: contributors, freq: Y}\n",
+        "{{ people }} people volunteered in {{ people.period }}.",
+    )
+    assert _findings(root) == "Key findings 9 people volunteered in 2026."
+    assert "partial" not in sections.topic(root, "proposal", "book-sales").charts()

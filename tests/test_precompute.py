@@ -12,7 +12,6 @@ from conftest import REPO, copy_project
 
 from mdm.build.precompute import _write, precompute, wanted
 from mdm.errors import BuildError
-from mdm.params.models import ValueSpec
 from mdm.params.project import Project, SectionSpec, load_project
 from mdm.report import evidence as ev
 from mdm.report import sections
@@ -52,8 +51,8 @@ def test_stored_results_equal_what_a_section_computes(stored: Project) -> None:
         pd.testing.assert_frame_equal(result, computed.results[key], check_exact=True, obj=key)
     # every metric of the registry that the example shows, each result read, none computed
     metrics = {json.loads(k.split("<")[0])["metric"] for k in computed.results}
-    assert {s.metric for s in shown} == metrics
-    assert len({s.metric for s in shown}) >= 11
+    assert {s.metric for s, _ in shown} == metrics
+    assert len({s.metric for s, _ in shown}) >= 11
     assert "events" not in from_store.__dict__, "a section with a store loaded the events"
     assert "events" in computed.__dict__
 
@@ -80,10 +79,8 @@ def _results(project: Project, specs: list[SectionSpec]) -> set[str]:
     """The distinct results the sections show (two values of one series share one)."""
     last = _without_store(project).last_event()
     return {
-        ev.result_key(
-            spec, ev.value_cut(project, spec, last) if isinstance(spec, ValueSpec) else None
-        )
-        for spec in wanted(project, specs)
+        ev.result_key(spec, ev.result_cut(project, spec, last, document))
+        for spec, document in wanted(project, specs)
     }
 
 

@@ -29,7 +29,7 @@ from mdm.version import code_fingerprint
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mdm.params.models import MetricSpec, ValueSpec
+    from mdm.params.models import Document, MetricSpec, ValueSpec
     from mdm.params.project import Project, SectionSpec
 
 __all__ = ["precompute", "wanted"]
@@ -38,13 +38,21 @@ __all__ = ["precompute", "wanted"]
 _PERSONAL = ("contributor_id",)
 
 
-def wanted(project: Project, specs: Sequence[SectionSpec]) -> list[MetricSpec | ValueSpec]:
-    """Every chart and value spec that the topic sections among ``specs`` show."""
-    topics = dict.fromkeys(s.parameters["topic"] for s in specs if "topic" in s.parameters)
-    found: list[MetricSpec | ValueSpec] = []
-    for topic_id in topics:
-        evidence = project.topics[topic_id].evidence
-        found += [*evidence.charts, *evidence.values.values()]
+def wanted(
+    project: Project, specs: Sequence[SectionSpec]
+) -> list[tuple[MetricSpec | ValueSpec, Document]]:
+    """Every chart and value spec that the topic sections among ``specs`` show, each with the
+    document it is shown in (a document's ``as_of`` decides which events count)."""
+    found: list[tuple[MetricSpec | ValueSpec, Document]] = []
+    seen = set()
+    for spec in specs:
+        topic_id = spec.parameters.get("topic")
+        if topic_id is None or (topic_id, spec.document) in seen:
+            continue
+        seen.add((topic_id, spec.document))
+        evidence, document = project.topics[topic_id].evidence, project.document(spec.document)
+        shown: list[MetricSpec | ValueSpec] = [*evidence.charts, *evidence.values.values()]
+        found += [(one, document) for one in shown]
     return found
 
 
@@ -139,8 +147,7 @@ def precompute(
     when some result is missing.
     """
     # deferred: pydantic and yaml load only when this runs
-    from mdm.params.models import ValueSpec
-    from mdm.report.evidence import compute_result, result_key, value_cut
+    from mdm.report.evidence import compute_result, result_cut, result_key
 
     shown = wanted(project, specs)
     path = project.data_path("events")
@@ -163,10 +170,8 @@ def precompute(
         events = _coded(load_events(path, project.info.data.events))
         results, description = {}, _describe(path, sha, events)
     computed = 0
-    for spec in shown:
-        before = (
-            value_cut(project, spec, description.last_ns) if isinstance(spec, ValueSpec) else None
-        )
+    for spec, document in shown:
+        before = result_cut(project, spec, description.last_ns, document)
         key = result_key(spec, before)
         name = result_name(key, sha, code)
         if name in results and (folder / name).is_file():

@@ -639,6 +639,10 @@ class Document(Model):
     feedback: Feedback | None = None
     headlines: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], Headline] = {}
     """Impact numbers for the summary; ``title`` is the phrase after the number."""
+    as_of: date | None = None
+    """The last day this document's numbers may refer to: events after it count in no chart
+    or value (a proposal stays pinned to the data it was written with). Unset: the project's
+    ``as_of``, else the day of the last event."""
 
 
 class DocumentsFile(Model):

@@ -26,7 +26,7 @@ from mdm.data.quotes import load_quotes
 from mdm.data.survey import load_survey
 from mdm.errors import DataError
 from mdm.metrics.definitions import DEFINITIONS, SPEC_KEYS
-from mdm.params.models import MetricKeys, MetricSpec, ValueSpec
+from mdm.params.models import Document, MetricKeys, MetricSpec, ValueSpec
 from mdm.params.project import Project
 from mdm.report.store import open_store
 
@@ -45,14 +45,18 @@ __all__ = [
     "Headline",
     "Research",
     "Value",
+    "chart_cut",
     "chart_for",
     "compute_result",
+    "data_day",
     "draw",
     "format_value",
     "headline",
     "metric_result",
     "period_label",
+    "pinned_day",
     "reference_day",
+    "result_cut",
     "result_key",
     "value_cut",
     "value_of",
@@ -63,8 +67,10 @@ __all__ = [
 class Research:
     """The project's research inputs, loaded on first use."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, document: Document | None = None) -> None:
         self.project = project
+        self.document = document
+        """The document the numbers are for: its ``as_of`` pins them (:func:`pinned_day`)."""
         self.paths = project.info.data
         self.results: dict[str, pd.DataFrame] = {}
 
@@ -214,22 +220,46 @@ class Value:
         return next(c.unit for c in columns if c.name == (self.spec.column or columns[0].name))
 
 
+def pinned_day(project: Project, document: Document | None) -> date | None:
+    """The day a document's numbers are pinned to: its own ``as_of``, else the project's;
+    None when they run to the data's last day."""
+    if document is not None and document.as_of is not None:
+        return document.as_of
+    return project.info.as_of
+
+
 def reference_day(research: Research, spec: ValueSpec) -> date:
-    """The last day a value may refer to: its ``as_of``, the project's, or the last event's day."""
-    return _reference_day(research.project, spec, research.last_event())
+    """The last day a value may refer to: its ``as_of``, the document's or the project's, or
+    the last event's day."""
+    return _reference_day(research.project, spec, research.last_event(), research.document)
 
 
-def _reference_day(project: Project, spec: ValueSpec, last_ns: int | None) -> date:
+def data_day(research: Research) -> date | None:
+    """The day a document's numbers are as of: its pinned day, else the last event's (None
+    without events)."""
+    pinned = pinned_day(research.project, research.document)
+    last = research.last_event()
+    return pinned if pinned is not None or last is None else _day(last)
+
+
+def _day(ns: int) -> date:
     import pandas as pd
 
+    stamp = pd.Timestamp(ns, tz="UTC")
+    return date(stamp.year, stamp.month, stamp.day)
+
+
+def _reference_day(
+    project: Project, spec: ValueSpec, last_ns: int | None, document: Document | None = None
+) -> date:
     if spec.as_of is not None:
         return spec.as_of
-    if project.info.as_of is not None:
-        return project.info.as_of
+    pinned = pinned_day(project, document)
+    if pinned is not None:
+        return pinned
     if last_ns is None:
         raise DataError("no events, so no value can be computed", path=project.info.data.events)
-    last = pd.Timestamp(last_ns, tz="UTC")
-    return date(last.year, last.month, last.day)
+    return _day(last_ns)
 
 
 def _end(day: date) -> pd.Timestamp:
@@ -239,12 +269,41 @@ def _end(day: date) -> pd.Timestamp:
     return pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
 
 
-def value_cut(project: Project, spec: ValueSpec, last_ns: int | None) -> pd.Timestamp | None:
-    """The cut-off of a value's events: the end of its reference day, None when no event is later."""
+def _cut(day: date | None, last_ns: int | None) -> pd.Timestamp | None:
+    """The end of ``day``; None when there is no day or no event after it (nothing to cut)."""
     import pandas as pd
 
-    end = _end(_reference_day(project, spec, last_ns))
-    return end if last_ns is not None and end <= pd.Timestamp(last_ns, tz="UTC") else None
+    if day is None or last_ns is None:
+        return None
+    end = _end(day)
+    return end if end <= pd.Timestamp(last_ns, tz="UTC") else None
+
+
+def value_cut(
+    project: Project, spec: ValueSpec, last_ns: int | None, document: Document | None = None
+) -> pd.Timestamp | None:
+    """The cut-off of a value's events: the end of its reference day, None when no event is later."""
+    return _cut(_reference_day(project, spec, last_ns, document), last_ns)
+
+
+def chart_cut(
+    project: Project, last_ns: int | None, document: Document | None = None
+) -> pd.Timestamp | None:
+    """The cut-off of a chart's events: the end of the day its document is pinned to (a
+    proposal drawn from the data it was written with), None when it is not pinned."""
+    return _cut(pinned_day(project, document), last_ns)
+
+
+def result_cut(
+    project: Project,
+    spec: MetricSpec | ValueSpec,
+    last_ns: int | None,
+    document: Document | None = None,
+) -> pd.Timestamp | None:
+    """The cut-off of the events a chart or a value counts (what its stored result is keyed on)."""
+    if isinstance(spec, ValueSpec):
+        return value_cut(project, spec, last_ns, document)
+    return chart_cut(project, last_ns, document)
 
 
 def value_of(research: Research, spec: ValueSpec) -> Value:
@@ -259,8 +318,10 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
     from mdm.metrics.publish import change
 
     last = research.last_event()
-    end = _end(_reference_day(research.project, spec, last))
-    result = metric_result(research, spec, value_cut(research.project, spec, last))
+    end = _end(_reference_day(research.project, spec, last, research.document))
+    result = metric_result(
+        research, spec, value_cut(research.project, spec, last, research.document)
+    )
     column = spec.column or DEFINITIONS[spec.metric].columns[0].name
     series = result.set_index("period")[column].astype("Float64")
     series = series[pd.PeriodIndex(series.index).end_time < end.tz_localize(None)].dropna()
@@ -329,7 +390,8 @@ class ChartOut:
 def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     """The chart of one metric spec, with alt text and a provenance caption."""
     definition = DEFINITIONS[spec.metric]
-    figure, alt = draw(metric_result(research, spec), spec)
+    before = chart_cut(research.project, research.last_event(), research.document)
+    figure, alt = draw(metric_result(research, spec, before), spec)
     caption = research.caption("events", f"{definition.title}: {definition.definition}")
     return ChartOut(figure, alt, caption)
 

@@ -23,7 +23,7 @@ class Sources(Context):
     anchor: str = "sec-sources"
 
     def table(self) -> Html:
-        research = Research(self.project)
+        research = Research(self.project, self.document)
         files = [
             InputFile(str(p.relative_to(self.project.root)), "params", None, file_digest(p))
             for p in self.project.files

@@ -73,7 +73,7 @@ class Summary(Context):
 
     @cached_property
     def research(self) -> Research:
-        return Research(self.project)
+        return Research(self.project, self.document)
 
     @cached_property
     def plan(self) -> Plan:

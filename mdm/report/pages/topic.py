@@ -16,7 +16,9 @@ from mdm.report.charts import bars, likert
 from mdm.report.evidence import (
     Research,
     Value,
+    chart_cut,
     chart_for,
+    data_day,
     format_value,
     headline,
     metric_result,
@@ -56,7 +58,7 @@ class TopicSection(Context):
 
     @cached_property
     def research(self) -> Research:
-        return Research(self.project)
+        return Research(self.project, self.document)
 
     @property
     def _shown(self) -> str:
@@ -366,17 +368,19 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
     """The period a chart covers (a running last period marked) and its source, in one line."""
     import pandas as pd
 
-    result = metric_result(research, spec)
+    result = metric_result(
+        research, spec, chart_cut(research.project, research.last_event(), research.document)
+    )
     what = spec.title or DEFINITIONS[spec.metric].title
     text = f"{what}"
     if "period" in result and len(result):
         periods = pd.PeriodIndex(result["period"].unique())
         word = {"M": "month", "Q": "quarter", "Y": "year"}[spec.freq]
         text += f", by {word}, {period_label(periods.min())}–{period_label(periods.max())}"
-        last = research.events["timestamp"].max()
-        stamp = last.tz_convert("UTC").tz_localize(None) if last.tzinfo else last
-        if periods.max().end_time > stamp:
-            text += f" ({period_label(periods.max())} is partial: data to {stamp:%-d %b %Y})"
+        # partial by the rule values use: a period whose last day is after the reference day
+        day = data_day(research)
+        if day is not None and periods.max().end_time.date() > day:
+            text += f" ({period_label(periods.max())} is partial: data to {day:%-d %b %Y})"
         text += _value_note(topic, spec, word)
     else:  # computed over every event: the period is the whole record
         stamps = research.events["timestamp"]
