@@ -64,6 +64,7 @@ REGISTER = f"{PRIVATE}/imported-identities.csv"
 people`` and the guard. Rows of one person share ``group`` when they are one group."""
 REGISTER_COLUMNS = ("contributor_id", "kind", "value")
 MARKS = ("bot", "service")
+"""The marks of what is not a person; a register also records ``person`` (``not_bots:``)."""
 
 
 def load_key(root: Path) -> tuple[bytes, bool]:
@@ -145,7 +146,7 @@ class Identities:
         self._node: dict[str, int] = {}
         self._parent: list[int] = []
         self._names: list[set[str]] = []
-        self._person: dict[int, str] = {}
+        self._person: dict[int, set[str]] = {}
         self._tool_bot: set[int] = set()
         self.rules, self.unify_names = rules or Rules(), unify_names
 
@@ -213,7 +214,7 @@ class Identities:
                     "expected a value, found none", path=shown, line=line, field="person"
                 )
             node = self._add(alias_key(row["identity"], shown, line))
-            self._person[node] = min(person, self._person.get(node, person))
+            self._person.setdefault(node, set()).add(person)
 
     def read_register(self, path: Path, shown: str) -> dict[str, list[str]]:
         """An earlier import's register: its groups hold. Returns old id → its keys."""
@@ -224,9 +225,9 @@ class Identities:
                 names.setdefault((cid, group), []).append(value)
             elif kind in ("email", "user"):
                 groups.setdefault((cid, group), []).append(f"{kind}:{value}")
-            elif kind not in MARKS:  # marks are recomputed from identities and params
+            elif kind not in (*MARKS, "person"):  # marks are recomputed on every import
                 raise DataError(
-                    f"expected email, user, name, bot or service, got {kind!r}",
+                    f"expected email, user, name, bot, service or person, got {kind!r}",
                     path=shown,
                     line=line,
                     field="kind",
@@ -249,8 +250,9 @@ class Identities:
         tool = {self._find(n) for n in self._tool_bot}
         people = _People(list(members))
         labels: dict[int, str] = {}
-        for node, label in self._person.items():
-            people.join_label(self._find(node), label, labels)
+        for node, persons in self._person.items():
+            for label in persons:
+                people.join_label(self._find(node), label, labels)
         if self.unify_names:
             for root in members:
                 mark = classify(members[root], names.get(root, ()), self.rules, root in tool)
@@ -332,7 +334,7 @@ def _register_text(
                 kind, _, value = identity.partition(":")
                 writer.writerow((cid, kind, value, group))
             writer.writerows((cid, "name", n, group) for n in sorted(names.get(root, ())))
-        if mark is not None and mark.kind in MARKS:
+        if mark is not None:
             writer.writerow((cid, mark.kind, mark.reason, ""))
     return out.getvalue()
 
