@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, cast
 from mdm.errors import DataError
 from mdm.sources.events_out import Spill, event_keys, spill_schema
 from mdm.sources.identities import Identities
-from mdm.sources.perceval import APPLIED, BACKENDS, map_item
+from mdm.sources.perceval import APPLIED, BACKENDS, Mapped, map_item
 
 __all__ = ["Collector", "collect"]
 
@@ -113,6 +113,7 @@ class Collector:
                 line=line,
                 field="data",
             ) from err
+        _check_events(events, item, shown, line)
         self.summary_items[str(item["backend_name"]).lower()] += 1
         origin = self.origins.setdefault(str(item["origin"]), len(self.origins))
         # a uuid is an unkeyed SHA-1 of the origin and the item's id, which for some tools
@@ -165,6 +166,27 @@ class Collector:
             )
         )
         self._rows = ([], [], [], [], [], [], [])
+
+
+# what the events file can hold: datetime64[ns] and the offsets of real time zones
+_EARLIEST, _LATEST = -(2**63) + 1, 2**63 - 1
+_OFFSETS = range(-720, 841)
+
+
+def _check_events(events: list[Mapped], item: dict[str, Any], shown: str, line: int) -> None:
+    """An item's events must fit the events file: a time between 1677 and 2262, an offset of
+    a real time zone (a mangled date would otherwise stop the next ``mdm check``)."""
+    for event in events:
+        ns, offset = event.when
+        if not (_EARLIEST <= ns <= _LATEST and offset in _OFFSETS):
+            raise DataError(
+                f"expected a {item['backend_name']} {item['category']} item as Perceval writes "
+                f"it: a time between 1677 and 2262 with a UTC offset of -12:00 to +14:00, got "
+                f"{event.activity_type} at {ns} ns, offset {offset} min",
+                path=shown,
+                line=line,
+                field="data",
+            )
 
 
 def _fingerprint(tail: bytes) -> int:
