@@ -143,10 +143,10 @@ class People:
     ids: list[str]
     bots: np.ndarray[Any, Any]
     """Per person (same index as ``ids``): a bot or a service account?"""
-    ledger_ids: pa.Array
-    """Event ids of earlier imports (the private ledger) ..."""
-    ledger_person: pa.Array
-    """... and the index of each one's person now (null: an identity no longer known)."""
+    ledger_keys: np.ndarray[Any, Any]
+    """:func:`event_keys` of the events of earlier imports (the private ledger), sorted ..."""
+    ledger_person: np.ndarray[Any, Any]
+    """... and the index of each one's person now (-1: an identity no longer known)."""
     renames: dict[str, str] = field(default_factory=dict)
     """Earlier contributor id → the id now, for events the ledger does not list."""
     dropped: tuple[str, ...] = ()
@@ -236,7 +236,7 @@ def updated(table: pa.Table, people: People) -> tuple[pa.Table, pa.Array, pa.Arr
         after = pa.array(list(people.renames.values()), pa.string())
         position = pc.index_in(cids, value_set=before)
         cids = pc.coalesce(pc.take(after, position), cids)
-    person = pc.take(people.ledger_person, pc.index_in(table["event_id"], people.ledger_ids))
+    person = _ledger_person(table["event_id"], people)
     ids = pa.array(people.ids, pa.string())
     cids = pc.if_else(imported, pc.coalesce(pc.take(ids, person), cids), before_ids)
     marks = pc.take(pa.array(people.bots, pa.bool_()), pc.index_in(cids, value_set=ids))
@@ -248,6 +248,20 @@ def updated(table: pa.Table, people: People) -> tuple[pa.Table, pa.Array, pa.Arr
     dropped = pa.array(list(people.dropped), pa.string())
     gone = pc.and_(imported, pc.is_in(table["activity_type"], value_set=dropped))
     return table, changed.fill_null(True), pc.invert(gone)
+
+
+def _ledger_person(event_ids: pa.ChunkedArray | pa.Array, people: People) -> pa.Array:
+    """Per row: the index of its event's person by the ledger (null: not in the ledger)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not len(people.ledger_keys):
+        return pa.nulls(len(event_ids), pa.int32())
+    keys = event_keys([v or "" for v in event_ids.to_pylist()])
+    at = np.minimum(np.searchsorted(people.ledger_keys, keys), len(people.ledger_keys) - 1)
+    person = people.ledger_person[at]
+    known = (people.ledger_keys[at] == keys) & (person >= 0)
+    return pa.array(np.where(known, person, 0), pa.int32(), mask=~known)
 
 
 def changes(existing: Existing | None, people: People) -> int:
@@ -302,7 +316,7 @@ def fresh_events(spill: Spill, existing: Existing | None) -> np.ndarray[Any, Any
     keys = spill.column("key").to_numpy()
     keep = np.zeros(len(keys), dtype=bool)
     keep[np.unique(keys, return_index=True)[1]] = True  # the first of each id in this import
-    if existing is not None:
+    if existing is not None and len(keys):
         keep &= ~np.isin(keys, existing.keys())
     return keep
 
@@ -314,14 +328,19 @@ def temporary_for(path: Path) -> Path:
 
 def write_events(
     path: Path,
-    existing: Existing | None,
+    rows: tuple[Existing | None, bool],
     spill: Spill,
     keep: np.ndarray[Any, Any],
     people: People,
     places: list[tuple[str, str, str | None]],
 ) -> None:
-    """Existing events, then the new ones, into a file renamed over ``path`` at the end."""
+    """Existing events, then the new ones, into a file renamed over ``path`` at the end.
+
+    ``rows``: the events file as it is, and whether its events may change (else they are
+    written as they are)."""
     import pyarrow as pa
+
+    existing, rederive = rows
 
     def added() -> Iterator[pa.Table]:
         start = 0
@@ -335,17 +354,20 @@ def write_events(
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if path.suffix == ".parquet":
-            _write_parquet(temporary, chain(_kept(existing, people), added()))
+            _write_parquet(temporary, chain(_kept(existing, people, rederive), added()))
         else:
-            edits = _edits(existing, people)
+            edits = _edits(existing, people) if rederive else {}
             events_csv.write(temporary, path, existing is not None, edits, added())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def _kept(existing: Existing | None, people: People) -> Iterator[pa.Table]:
+def _kept(existing: Existing | None, people: People, rederive: bool) -> Iterator[pa.Table]:
     for table in existing.tables() if existing is not None else ():
+        if not rederive:
+            yield table
+            continue
         table, _, kept = updated(table, people)
         yield table.filter(kept)
 

@@ -29,6 +29,7 @@ from mdm.sources.events_out import (
     People,
     Spill,
     changes,
+    event_keys,
     fresh_events,
     write_events,
 )
@@ -170,15 +171,18 @@ def _import(
         if summary.unmapped and not dry_run:
             raise unmapped_error(summary.unmapped)
         resolved = identities.resolve(key)
-        earlier = ledger.read_events(root)
-        people = _people(resolved, identities, key, old, earlier, info.count_committers)
         existing = None
         if events_path.is_file():
             existing = Existing(events_path, info.data.events, known is not None)
         keep = fresh_events(collector.spill, existing)
-        _count(summary, collector, resolved, people, keep)
-        summary.rederived = changes(existing, people)
         register_changed = not _same(root / REGISTER, resolved.register) and bool(identities.size)
+        # people, their ids and marks are what the register says: with the same register and
+        # the events file as the last import wrote it, no earlier event can change
+        rederive = register_changed or known is None
+        earlier = ledger.read_events(root) if rederive else None
+        people = _people(resolved, identities, key, old, earlier, info.count_committers)
+        _count(summary, collector, resolved, people, keep)
+        summary.rederived = changes(existing, people) if rederive else 0
         write = bool(summary.events_added or summary.rederived)
         if dry_run or not (write or register_changed):
             return summary
@@ -186,8 +190,9 @@ def _import(
             if new_key:  # kept before anything it pseudonymised is written
                 save_key(root, key)
             if write:
-                write_events(events_path, existing, collector.spill, keep, people, places)
-                _remember(root, earlier, collector, keep, identities, key)
+                rows = (existing, bool(summary.rederived))
+                write_events(events_path, rows, collector.spill, keep, people, places)
+                _remember(root, collector, keep, identities.hashes(key))
             write_private(root / REGISTER, resolved.register.encode("utf-8"))
             if events_path.is_file():
                 settings = _settings(info)
@@ -218,17 +223,21 @@ def _people(
 ) -> People:
     """Resolved people as arrays; each ledger entry's person now; legacy renames."""
     import numpy as np
-    import pyarrow as pa
 
     person_of = np.asarray(resolved.person_of, dtype=np.int32)
     bots = np.array([resolved.is_bot(i) for i in range(len(resolved.ids))], dtype=bool)
-    hashes = np.array(identities.hashes(key), dtype=np.int64)
-    order = np.argsort(hashes)
-    wanted = earlier["identity"].to_numpy()
-    at = np.minimum(np.searchsorted(hashes[order], wanted), max(len(order) - 1, 0))
-    found = hashes[order][at] == wanted if len(order) else np.zeros(len(wanted), dtype=bool)
-    persons = person_of[order][at] if len(order) else np.zeros(len(wanted), dtype=np.int32)
-    ledger_person = pa.array(persons, pa.int32(), mask=~found)
+    ledger_keys, ledger_person = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    if earlier is not None and earlier.num_rows:
+        hashes = np.array(identities.hashes(key), dtype=np.int64)
+        order = np.argsort(hashes)
+        wanted = earlier["identity"].to_numpy()
+        at = np.minimum(np.searchsorted(hashes[order], wanted), max(len(order) - 1, 0))
+        found = hashes[order][at] == wanted if len(order) else np.zeros(len(wanted), bool)
+        persons = person_of[order][at] if len(order) else np.zeros(len(wanted), np.int32)
+        persons = np.where(found, persons, -1)
+        ledger_keys = event_keys(earlier["event_id"].to_pylist())
+        by_key = np.argsort(ledger_keys)
+        ledger_keys, ledger_person = ledger_keys[by_key], persons.astype(np.int32)[by_key]
     renames = {}
     for cid, keys in old.items():
         nodes = [n for n in (identities.node(k) for k in sorted(keys)) if n is not None]
@@ -236,9 +245,7 @@ def _people(
         if now != cid:
             renames[cid] = now
     dropped = () if committers else (APPLIED,)
-    return People(
-        person_of, resolved.ids, bots, earlier["event_id"], ledger_person, renames, dropped
-    )
+    return People(person_of, resolved.ids, bots, ledger_keys, ledger_person, renames, dropped)
 
 
 def _count(
@@ -263,15 +270,13 @@ def _count(
     summary.span = (first, last)
 
 
-def _remember(
-    root: Path, earlier: Any, collector: Collector, keep: Any, identities: Identities, key: bytes
-) -> None:
+def _remember(root: Path, collector: Collector, keep: Any, hashes: list[int]) -> None:
     """Add the events just written to the ledger: their identity and origin."""
     import numpy as np
     import pyarrow as pa
 
-    hashes = np.array(identities.hashes(key), dtype=np.int64)
-    origins = list(collector.origins)
+    per_node = np.array(hashes, dtype=np.int64)
+    origins = pa.array(list(collector.origins), pa.string())
     ids, who, where = [], [], []
     start = 0
     for batch in collector.spill.batches():
@@ -279,17 +284,12 @@ def _remember(
         start += batch.num_rows
         kept = batch.filter(wanted)
         ids.append(kept["event_id"])
-        who.append(hashes[kept["node"].to_numpy()])
-        where.append(
-            pa.DictionaryArray.from_arrays(kept["origin"], pa.array(origins)).cast(pa.string())
-        )
+        who.append(per_node[kept["node"].to_numpy()])
+        where.append(pa.DictionaryArray.from_arrays(kept["origin"], origins).cast(pa.string()))
     if ids:
+        identities = np.concatenate(who)
         ledger.append_events(
-            root,
-            earlier,
-            pa.chunked_array(ids, pa.string()),
-            np.concatenate(who),
-            pa.chunked_array(where, pa.string()),
+            root, pa.chunked_array(ids, pa.string()), identities, pa.chunked_array(where)
         )
 
 

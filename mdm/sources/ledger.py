@@ -6,15 +6,18 @@ Two files under ``data/private/``, written under the import's lock:
   imported, so that an unchanged item is skipped without being parsed. It is valid only
   for the events file it was written with (size and time) and the settings that shaped the
   events (``count_committers``); otherwise every item is read again.
-- ``imported-events.parquet``: per imported event, its ``event_id``, the keyed hash of the
-  identity that made it and its Perceval origin. With it a later import or ``mdm people``
-  re-derives each event's person exactly, when people are merged, parted (an alias row
-  removed, ``unify_names`` switched off) or marked bot, without reading the items again.
+- ``imported-events/``: per imported event, its ``event_id``, the keyed hash of the identity
+  that made it and its Perceval origin, one Parquet file per import (merged into one when
+  they are many). With it a later import or ``mdm people`` re-derives each event's person
+  exactly, when people are merged, parted (an alias row removed, ``unify_names`` switched
+  off) or marked bot, without reading the items again. It is read only then.
 """
 
 from __future__ import annotations
 
 import io
+import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["EVENTS", "ITEMS", "append_events", "known_items", "read_events", "save_items"]
 
 ITEMS = f"{PRIVATE}/imported-items.npz"
-EVENTS = f"{PRIVATE}/imported-events.parquet"
+EVENTS = f"{PRIVATE}/imported-events"
+_MERGE_AT = 16  # files in the ledger folder before they are merged into one
 
 
 def known_items(root: Path, events: Path, settings: str) -> set[int] | None:
@@ -70,26 +74,28 @@ def _schema() -> pa.Schema:
 
 def read_events(root: Path) -> pa.Table:
     """The ledger of imported events (empty when there is none yet)."""
-    import pyarrow.parquet as pq
-
-    path = root / EVENTS
-    if not path.is_file():
-        return _schema().empty_table()
-    return pq.read_table(path).cast(_schema())
-
-
-def append_events(
-    root: Path, ledger: pa.Table, ids: Any, identities: np.ndarray[Any, Any], origins: Any
-) -> None:
-    """Add the events an import wrote (those already listed are not listed twice)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    parts = sorted((root / EVENTS).glob("*.parquet"))
+    if not parts:
+        return _schema().empty_table()
+    return pa.concat_tables(pq.read_table(part).cast(_schema()) for part in parts)
+
+
+def append_events(root: Path, ids: Any, identities: np.ndarray[Any, Any], origins: Any) -> None:
+    """Add the events an import wrote, as a file of their own; merge the files when many."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = root / EVENTS
     new = pa.table({"event_id": ids, "identity": identities, "origin": origins}).cast(_schema())
-    new = new.filter(pc.invert(pc.is_in(new["event_id"], value_set=ledger["event_id"])))
-    if not new.num_rows and (root / EVENTS).is_file():
-        return
+    parts = sorted(folder.glob("*.parquet"))
+    if len(parts) >= _MERGE_AT:
+        new = pa.concat_tables([read_events(root), new])
     out = io.BytesIO()
-    pq.write_table(pa.concat_tables([ledger, new]), out, compression="zstd")
-    write_private(root / EVENTS, out.getvalue())
+    pq.write_table(new, out, compression="zstd")
+    write_private(folder / f"{time.time_ns():020d}-{secrets.token_hex(4)}.parquet", out.getvalue())
+    if len(parts) >= _MERGE_AT:
+        for part in parts:
+            part.unlink()
