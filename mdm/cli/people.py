@@ -59,7 +59,7 @@ def _people(args: argparse.Namespace) -> int:
         return 0
     if len(args.ids) < _ACTIONS[args.action] or (args.action != "merge" and len(args.ids) > 1):
         wanted = "two ids or more" if args.action == "merge" else "one id"
-        raise ConfigError(f"{args.action}: expected {wanted}, got {len(args.ids)}")
+        raise ConfigError(f"expected {wanted}, got {len(args.ids)}", field=args.action)
     if args.action == "merge":
         cids, label, summary = people.merge(args.project, args.ids)
         print(f"merged {', '.join(cids)} as person {label!r} in data/private/identities.csv")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mdm.names import Matcher, name_parts, words
+from mdm.sources.identities import protected_strings
 
 if TYPE_CHECKING:
     from mdm.params.project import Project
@@ -61,9 +62,8 @@ class Redactor:
     def of(cls, project: Project) -> Redactor:
         """Names the privacy guard protects in this project: the register's, with their
         distinctive parts, and every identity an import saw."""
-        # deferred: pandas loads only when this runs
+        # deferred: pydantic loads only when this runs
         from mdm.data.quotes import load_register
-        from mdm.sources.identities import protected_strings
 
         data = project.info.data
         others = {value: value for value in protected_strings(project) if "@" not in value}
