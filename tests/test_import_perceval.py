@@ -618,3 +618,29 @@ def test_imported_activity_builds_and_stays_private(project: Path, community_log
     assert leaked.returncode == 9, leaked.stderr
     assert "from imported activity" in leaked.stderr and "Lena" not in leaked.stderr
     assert "Lena Fischer" not in html.read_text()  # the previous good output stays
+
+
+def test_a_project_imported_by_an_earlier_mdm_is_brought_up_to_date(
+    project: Path, community_log: Path
+) -> None:
+    """Earlier versions counted committers, kept no ledger and wrote a three-column register."""
+    yaml = project / "params" / "project.yaml"
+    yaml.write_text(yaml.read_text() + "count_committers: true\n", encoding="utf-8")
+    import_perceval(project, [community_log])
+    assert len(events_of(project)) == 7
+    private = project / "data" / "private"
+    shutil.rmtree(private / "imported-events")
+    (private / "imported-items.npz").unlink()
+    register = private / "imported-identities.csv"
+    rows = [line.rsplit(",", 1)[0] for line in register.read_text().splitlines()]
+    old = [r.replace(",bot,a [bot] account (a GitHub App)", ",bot,yes") for r in rows]
+    register.write_text("\n".join(old) + "\n", encoding="utf-8")
+    yaml.write_text(yaml.read_text().replace("count_committers: true\n", ""), encoding="utf-8")
+    before = events_of(project)
+    summary = import_perceval(project, [community_log])
+    assert summary.rederived == 1 and summary.events_added == 0
+    events = events_of(project)
+    assert set(events["activity_type"]) == {"commit"} and len(events) == 6
+    kept = before[before["activity_type"] == "commit"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(events.reset_index(drop=True), kept, check_categorical=False)
+    assert register.read_text().splitlines()[0] == "contributor_id,kind,value,group"
