@@ -35,7 +35,7 @@ def register(commands: SubParsers) -> dict[str, Handler]:
     people.add_argument(
         "ids", nargs="*", metavar="ID", help="a contributor id, an email or HOST:LOGIN"
     )
-    people.add_argument("--top", type=int, default=20, metavar="N", help="how many (default 20)")
+    people.add_argument("--top", type=_count, default=20, metavar="N", help="how many (default 20)")
     people.add_argument(
         "--source",
         action="append",
@@ -45,6 +45,12 @@ def register(commands: SubParsers) -> dict[str, Handler]:
     )
     project_option(people)
     return {"people": _people}
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _people(args: argparse.Namespace) -> int:
