@@ -1,5 +1,6 @@
 """Time ``mdm import perceval`` on a million Perceval items: first import, unchanged re-import,
-and a newer collection with 1% new items.
+a newer collection with 1% new items, and ``mdm people merge`` of the two most active people
+(which re-derives the person of every imported event from the private ledger).
 
     .venv/bin/python benchmarks/bench_import.py --items 1000000
 
@@ -25,6 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "work" / "import"
+MERGED = ["p0@example.org", "p1@example.org"]  # the two most active people
 ZONES = [timezone(timedelta(minutes=m)) for m in (-480, -300, -180, 0, 60, 120, 330, 540)]
 
 
@@ -150,7 +152,7 @@ def project(root: Path) -> Path:
     return root
 
 
-def timed(label: str, files: list[Path], root: Path) -> dict[str, object]:
+def timed(label: str, command: list[str], root: Path) -> dict[str, object]:
     load = os.getloadavg()[0]
     start = time.perf_counter()
     child = subprocess.Popen(
@@ -158,9 +160,7 @@ def timed(label: str, files: list[Path], root: Path) -> dict[str, object]:
             sys.executable,
             "-m",
             "mdm",
-            "import",
-            "perceval",
-            *map(str, files),
+            *command,
             "--project",
             str(root),
         ],
@@ -206,9 +206,10 @@ def main() -> None:
     print(f"{args.items:,} items, {size:,.0f} MB, {took}", flush=True)
     root = project(WORK / "project")
     rows = [
-        timed("first import", [first], root),
-        timed("unchanged re-import", [first], root),
-        timed("newer collection (+1%)", [newer], root),
+        timed("first import", ["import", "perceval", str(first)], root),
+        timed("unchanged re-import", ["import", "perceval", str(first)], root),
+        timed("newer collection (+1%)", ["import", "perceval", str(newer)], root),
+        timed("people merge (every event re-derived)", ["people", "merge", *MERGED], root),
     ]
     events = root / "data" / "activity.parquet"
     print(f"events file: {events.stat().st_size / 1e6:.0f} MB")

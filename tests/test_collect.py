@@ -28,10 +28,10 @@ def test_collect_runs_perceval_keeps_raw_items_private_and_imports(
     assert not (tiny / "data").exists()
     done = mdm("collect", "--project", str(tiny))
     assert done.returncode == 0, done.stderr
-    assert "collected 6 items: perceval git" in done.stdout and "added 7" in done.stdout
+    assert "collected 6 items: perceval git" in done.stdout and "added 6" in done.stdout
     raw = list((tiny / "data" / "private" / "perceval").glob("*-git.jsonl"))
     assert len(raw) == 1 and "ana@example.org" in raw[0].read_text()
-    assert len(load_events(tiny / "data" / "activity.parquet")) == 7
+    assert len(load_events(tiny / "data" / "activity.parquet")) == 6
     add_commit(repo, Commit("Lena Fischer", "lena@example.de", "2024-05-01T10:00:00+02:00"), "new")
     again = mdm("collect", "--project", str(tiny))
     assert again.returncode == 0, again.stderr

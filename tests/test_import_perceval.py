@@ -82,16 +82,17 @@ def test_git_contributors_per_year_match_git_log(project: Path, community_log: P
     summary = import_perceval(project, [community_log])
     events = events_of(project)
     repo = community_log.parent / "community-repo"
-    # independently: every distinct author or committer email per UTC year, from git log
+    # independently: every distinct author email per UTC year, from git log
     expected: dict[int, set[str]] = {}
-    for line in git(repo, "log", "--format=%ae %at%n%ce %ct").splitlines():
+    for line in git(repo, "log", "--format=%ae %at").splitlines():
         email, stamp = line.split()
         expected.setdefault(pd.Timestamp(int(stamp), unit="s").year, set()).add(email.lower())
     found = events.groupby(events["timestamp"].dt.year)["contributor_id"].nunique()
     assert found.to_dict() == {year: len(emails) for year, emails in expected.items()}
     assert summary.items["git"] == len(COMMUNITY)
-    assert summary.events_added == len(COMMUNITY) + 1  # one commit applied by someone else
-    assert set(events["activity_type"]) == {"commit", "commit_applied"}
+    assert summary.events_added == len(COMMUNITY)  # one commit, one contribution: its author's
+    assert summary.applied == 1
+    assert set(events["activity_type"]) == {"commit"}
     assert set(events["community"]) == {"MDN"} and set(events["country"]) == {"BR"}
 
 
@@ -126,7 +127,7 @@ def test_this_projects_own_history(tiny: Path, tmp_path: Path) -> None:
     summary = import_perceval(tiny, [log], community="Code", area="code")
     events = events_of(tiny)
     expected: dict[int, set[str]] = {}
-    for line in git(REPO, "log", "--format=%ae %at%n%ce %ct").splitlines():
+    for line in git(REPO, "log", "--format=%ae %at").splitlines():
         email, stamp = line.split()
         expected.setdefault(pd.Timestamp(int(stamp), unit="s").year, set()).add(email.lower())
     found = events.groupby(events["timestamp"].dt.year)["contributor_id"].nunique()
@@ -147,8 +148,9 @@ def test_alias_file_unifies_one_person_with_two_emails(project: Path, community_
     summary = import_perceval(project, [community_log])
     events = events_of(project)
     ana = events[events["timestamp"].dt.year.isin([2023, 2024])]
-    # Ana (2 emails), Kenji, Lena and the bot: four people
-    assert summary.people == 4 and events["contributor_id"].nunique() == 4
+    # Ana (2 emails), Kenji and Lena: three people, and the bot
+    assert summary.people == 3 and summary.bots == 1
+    assert events["contributor_id"].nunique() == 4
     first, second = (pd.Timestamp(c.date) for c in COMMUNITY[:2])
     ids = {ana.loc[ana["timestamp"] == t, "contributor_id"].iloc[0] for t in (first, second)}
     assert len(ids) == 1
@@ -162,8 +164,9 @@ def test_a_later_alias_gives_earlier_events_one_id(project: Path, community_log:
     )
     summary = import_perceval(project, [community_log])
     assert summary.events_added == 0 and summary.unchanged_items == len(COMMUNITY)
+    assert summary.rederived == 2  # Ana's two commits
     events = events_of(project)
-    assert len(events) == 7 and events["contributor_id"].nunique() == 4
+    assert len(events) == 6 and events["contributor_id"].nunique() == 4
 
 
 def test_bots_added_to_params_are_marked_on_earlier_events(
@@ -175,7 +178,7 @@ def test_bots_added_to_params_are_marked_on_earlier_events(
     yaml.write_text(yaml.read_text().replace('bots: ["ci-robot@*"]', 'bots: ["lena@*"]'))
     import_perceval(project, [community_log])
     events = events_of(project)
-    assert events["is_bot"].sum() == 2 and len(events) == 7
+    assert events["is_bot"].sum() == 2 and len(events) == 6
 
 
 def test_same_login_unifies_accounts_on_one_host(project: Path, tmp_path: Path) -> None:
@@ -239,7 +242,7 @@ def test_privacy_guard_knows_imported_people_but_not_stakeholders(
     # nor do bot marks or one-word handles the params use as words (a "homework" account)
     register = project / "data" / "private" / "imported-identities.csv"
     with register.open("a", encoding="utf-8") as out:
-        out.write("p0000000000000001,user,github.com:homework\n")
+        out.write("p0000000000000001,user,github.com:homework,\n")
     page.write_text("<p>Yes: homework clubs, yes.</p>", encoding="utf-8")
     check_exports(load_project(project), "leadership", [page])
     for leak in ("Kenji  Watanabe", "KENJI@example.jp", "reach lena@example.de."):
@@ -258,7 +261,7 @@ def test_importing_twice_adds_nothing(project: Path, community_log: Path) -> Non
     first = import_perceval(project, [community_log])
     before = events_of(project)
     second = import_perceval(project, [community_log])
-    assert first.events_added == 7 and second.events_added == 0
+    assert first.events_added == 6 and second.events_added == 0
     assert second.unchanged_items == len(COMMUNITY)
     pd.testing.assert_frame_equal(events_of(project), before)
 
@@ -271,7 +274,7 @@ def test_a_newer_collection_adds_only_new_events(project: Path, tmp_path: Path) 
     summary = import_perceval(project, [newer])
     assert summary.events_added == 1 and summary.unchanged_items == len(COMMUNITY)
     events = events_of(project)
-    assert len(events) == 8
+    assert len(events) == 7
     assert (events["timestamp"] == pd.Timestamp("2024-05-01T08:00:00Z")).sum() == 1
 
 
@@ -283,13 +286,13 @@ def test_events_are_deduplicated_without_the_item_fingerprints(
     (project / "data" / "private" / "imported-items.npz").unlink()
     summary = import_perceval(project, [community_log, community_log])
     assert summary.events_added == 0 and summary.unchanged_items == 0
-    assert len(events_of(project)) == 7
+    assert len(events_of(project)) == 6
 
 
 def test_gzipped_input_is_read(project: Path, community_log: Path, tmp_path: Path) -> None:
     packed = tmp_path / "community.jsonl.gz"
     packed.write_bytes(gzip.compress(community_log.read_bytes()))
-    assert import_perceval(project, [packed]).events_added == 7
+    assert import_perceval(project, [packed]).events_added == 6
 
 
 def test_csv_events_file_keeps_offsets(project: Path, community_log: Path) -> None:
@@ -298,7 +301,7 @@ def test_csv_events_file_keeps_offsets(project: Path, community_log: Path) -> No
     import_perceval(project, [community_log])
     import_perceval(project, [community_log])
     events = load_events(project / "data" / "activity.csv")
-    assert len(events) == 7
+    assert len(events) == 6
     assert sorted(set(events["utc_offset_minutes"])) == [-180, 0, 60, 540]
     assert "2023-11-02T21:15:00-03:00" in (project / "data" / "activity.csv").read_text()
 
@@ -315,12 +318,12 @@ def test_existing_events_are_kept(project: Path, community_log: Path) -> None:
     yaml.write_text(yaml.read_text() + "data:\n  events: data/activity.csv\n", encoding="utf-8")
     import_perceval(project, [community_log])
     events = load_events(data / "activity.csv")
-    assert len(events) == 8 and "v001" in set(events["contributor_id"])
+    assert len(events) == 7 and "v001" in set(events["contributor_id"])
 
 
 def test_dry_run_writes_nothing(project: Path, community_log: Path) -> None:
     summary = import_perceval(project, [community_log], dry_run=True)
-    assert summary.events_added == 7
+    assert summary.events_added == 6
     assert not (project / "data").exists()
 
 
@@ -335,14 +338,19 @@ def test_a_failed_write_leaves_the_events_file_as_it_was(
 
     def interrupted(*args: object) -> None:
         # the existing events are in the new file by now: Ctrl-C halfway through writing it
-        assert (events.parent / ".activity.parquet.importing").stat().st_size > 0
+        (writing,) = events.parent.glob(".activity.parquet.*.mdm-tmp")
+        assert writing.stat().st_size > 0
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(events_out, "_new", interrupted)
+    monkeypatch.setattr(events_out, "new_events", interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_perceval(project, [perceval_git(repo, tmp_path / "more.jsonl")])
     assert events.read_bytes() == before
-    assert sorted(p.name for p in events.parent.iterdir()) == ["activity.parquet", "private"]
+    assert sorted(p.name for p in events.parent.iterdir()) == [
+        ".activity.parquet.mdm-lock",
+        "activity.parquet",
+        "private",
+    ]
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -393,7 +401,7 @@ def test_unmapped_origins_are_one_error_listing_them_all(tiny: Path, tmp_path: P
     # --area alone is not enough: the community still has to come from somewhere
     with pytest.raises(ConfigError, match="found none for 2"):
         import_perceval(tiny, files, area="code")
-    assert import_perceval(tiny, files, community="Code", area="code").events_added == 5
+    assert import_perceval(tiny, files, community="Code", area="code").events_added == 4
 
 
 # --- web backends: the real Perceval classes against a local server ----------------------------
@@ -559,13 +567,14 @@ def test_remo_events_and_activity_reports(project: Path, tmp_path: Path) -> None
 def test_cli_prints_what_it_did(project: Path, community_log: Path) -> None:
     dry = mdm("import", "perceval", str(community_log), "--project", str(project), "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "items read: 6 (6 git)" in dry.stdout and "would add 7" in dry.stdout
+    assert "items read: 6 (6 git)" in dry.stdout and "would add 6" in dry.stdout
     assert "dry run: nothing was written" in dry.stdout
     assert not (project / "data").exists()
     done = mdm("import", "perceval", str(community_log), "--project", str(project))
     assert done.returncode == 0, done.stderr
-    assert "added 7 to data/activity.parquet" in done.stdout
-    assert "people: 5 (from 5 identities), of whom 1 bots" in done.stdout
+    assert "added 6 to data/activity.parquet" in done.stdout
+    assert "people: 4 (from 5 identities); not people: 1 bots, 0 service accounts" in done.stdout
+    assert "commits applied by someone else: 1, each counted once, for its author" in done.stdout
     assert "time span: 2023-11-03T00:15:00+00:00 → 2024-03-05T16:45:00+00:00" in done.stdout
     assert_nothing_personal([], NAMES)
     for name in NAMES:
@@ -609,3 +618,29 @@ def test_imported_activity_builds_and_stays_private(project: Path, community_log
     assert leaked.returncode == 9, leaked.stderr
     assert "from imported activity" in leaked.stderr and "Lena" not in leaked.stderr
     assert "Lena Fischer" not in html.read_text()  # the previous good output stays
+
+
+def test_a_project_imported_by_an_earlier_mdm_is_brought_up_to_date(
+    project: Path, community_log: Path
+) -> None:
+    """Earlier versions counted committers, kept no ledger and wrote a three-column register."""
+    yaml = project / "params" / "project.yaml"
+    yaml.write_text(yaml.read_text() + "count_committers: true\n", encoding="utf-8")
+    import_perceval(project, [community_log])
+    assert len(events_of(project)) == 7
+    private = project / "data" / "private"
+    shutil.rmtree(private / "imported-events")
+    (private / "imported-items.npz").unlink()
+    register = private / "imported-identities.csv"
+    rows = [line.rsplit(",", 1)[0] for line in register.read_text().splitlines()]
+    old = [r.replace(",bot,a [bot] account (a GitHub App)", ",bot,yes") for r in rows]
+    register.write_text("\n".join(old) + "\n", encoding="utf-8")
+    yaml.write_text(yaml.read_text().replace("count_committers: true\n", ""), encoding="utf-8")
+    before = events_of(project)
+    summary = import_perceval(project, [community_log])
+    assert summary.rederived == 1 and summary.events_added == 0
+    events = events_of(project)
+    assert set(events["activity_type"]) == {"commit"} and len(events) == 6
+    kept = before[before["activity_type"] == "commit"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(events.reset_index(drop=True), kept, check_categorical=False)
+    assert register.read_text().splitlines()[0] == "contributor_id,kind,value,group"

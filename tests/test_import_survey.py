@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def test_likert_multi_single_and_free_text_columns(project: Path) -> None:
 def test_respondent_names_and_emails_are_never_written(project: Path) -> None:
     result = import_survey(project, EXPORT)
     assert result.dropped == ["Email Address", "Your name"]
-    assert result.redacted == 2  # Rosa's email in her answer, Yuki's name in hers
+    column = "Anything else you want to tell us?"  # Rosa's email in her answer, Yuki's name in hers
+    assert result.redacted == {column: {"email": 1, "name": 1}}
+    assert f"removed from {column!r}: 1 email, 1 name" in result.lines()
     survey = survey_of(project)
     assert "[email removed]" in survey.free_text("anything_else")[0]
     assert survey.free_text("anything_else")[2] == "Thanks, [name removed]"
@@ -138,3 +141,93 @@ def test_cli_dry_run_and_import(project: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "dropped, never written (they identify people): Email Address, Your name" in done.stdout
     assert (project / "data" / "survey" / "responses.csv").is_file()
+
+
+# --- what free text may not keep ---------------------------------------------------------------
+
+PROBE = (
+    "Riverside is great, call me at +1 555 0100 or mail dana@riverside.example.org; "
+    "ask Ana Ferreira too; we need 555 chairs"
+)
+
+
+def _export(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """An export with a name, an email and a phone column, and one free-text question."""
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "questions:\n  - {column: 'Anything else?', id: else, kind: free_text}\n",
+        encoding="utf-8",
+    )
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["Name", "Email Address", "Phone number", "Anything else?"])
+        writer.writerows(rows)
+    return export
+
+
+def _register(project: Path, *names: str) -> None:
+    private = project / "data" / "private"
+    private.mkdir(parents=True, exist_ok=True)
+    lines = [f"P-{n:03d},{name}" for n, name in enumerate(names, 1)]
+    (private / "register.csv").write_text("pseudonym,name\n" + "\n".join(lines) + "\n")
+
+
+def test_the_probe_loses_exactly_the_email_the_phone_and_the_names(
+    project: Path, tmp_path: Path
+) -> None:
+    _register(project, "Ana Ferreira")
+    export = _export(
+        tmp_path, [("Dana Riverside", "dana@riverside.example.org", "+1 555 0100", PROBE)]
+    )
+    result = import_survey(project, export, tmp_path / "mapping.yaml")
+    assert survey_of(project).free_text("else") == [
+        "Riverside is great, call me at [phone removed] or mail [email removed]; "
+        "ask [name removed] too; we need 555 chairs"
+    ]
+    assert result.redacted == {"Anything else?": {"email": 1, "phone number": 1, "name": 1}}
+    assert result.dropped == ["Name", "Email Address", "Phone number"]
+
+
+ANSWERS = {
+    "own name whole": ("Dana Riverside here", "[name removed] here"),
+    "own given name": ("thanks, dana!", "thanks, [name removed]!"),
+    "own number spaced otherwise": ("ring 555-0100", "ring [phone removed]"),
+    "a national number": ("or 06 12 34 56 78", "or [phone removed]"),
+    "an area code": ("(555) 010-0100 works", "[phone removed] works"),
+    "a register name's part": ("Ferreira helped", "[name removed] helped"),
+    "a name with its accents dropped": ("ANA FERREIRA helped", "[name removed] helped"),
+    "a date": ("since 01.02.2024 and 2024-03-01", "since 01.02.2024 and 2024-03-01"),
+    "years and counts": ("in 2017 2018 we had 1,000 people", "in 2017 2018 we had 1,000 people"),
+    "the organisation": ("Riverside rocks", "Riverside rocks"),
+    "a stakeholder, named on purpose": ("Ask Amara Okafor", "Ask Amara Okafor"),
+}
+
+
+@pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
+def test_free_text_loses_whole_tokens_only(
+    project: Path, tmp_path: Path, answer: tuple[str, str]
+) -> None:
+    _register(project, "Ana Ferreira")
+    export = _export(
+        tmp_path, [("Dana Riverside", "dana@riverside.example.org", "+1 555 0100", answer[0])]
+    )
+    import_survey(project, export, tmp_path / "mapping.yaml")
+    assert survey_of(project).free_text("else") == [answer[1]]
+
+
+def test_names_imports_saw_are_removed_too(project: Path, tmp_path: Path) -> None:
+    private = project / "data" / "private"
+    private.mkdir(parents=True)
+    (private / "imported-identities.csv").write_text(
+        "contributor_id,kind,value,group\n"
+        "p0123456789abcdef,email,kenji@example.jp,\n"
+        "p0123456789abcdef,name,Kenji Watanabe,\n",
+        encoding="utf-8",
+    )
+    export = _export(tmp_path, [("Rosa", "", "", "Kenji Watanabe taught me; so did Rosa")])
+    result = import_survey(project, export, tmp_path / "mapping.yaml")
+    assert survey_of(project).free_text("else") == [
+        "[name removed] taught me; so did [name removed]"
+    ]
+    assert result.redacted == {"Anything else?": {"name": 2}}

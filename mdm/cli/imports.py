@@ -67,13 +67,13 @@ def _import(args: argparse.Namespace) -> int:
             print(line)
         return 0
     # deferred: imported when this command runs, so that every other command starts fast
-    from mdm.sources.importer import _unmapped_error, import_perceval
+    from mdm.sources.importer import import_perceval, unmapped_error
 
     summary = import_perceval(args.project, args.files, args.community, args.area, args.dry_run)
     for line in summary.lines():
         print(line)
     if summary.unmapped:  # only a dry run gets this far: it reports, then fails like a real run
-        raise _unmapped_error(summary.unmapped)
+        raise unmapped_error(summary.unmapped)
     return 0
 
 

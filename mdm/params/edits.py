@@ -231,3 +231,23 @@ def _csv_record(row: list[str], like: str) -> str:
         writer = csv.writer(buffer, lineterminator="", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(row)
     return buffer.getvalue() + like[len(body) :]
+
+
+# --- a top-level list of text (mdm people: bots:, not_bots:) ---------------------------------
+
+
+def set_list(text: str, shown: Path, key: str, values: list[str], after: str) -> str:
+    """Set top-level ``key`` to the flow list ``values`` (``["a", "b c"]``) in place, keeping
+    everything around it; or add it as a new line after key ``after``."""
+    import json  # JSON strings are YAML double-quoted scalars: "dependabot[bot]" stays one
+
+    flow = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+    keys = _top_level(text, shown)
+    if key not in keys:
+        return set_key(text, shown, key, flow, after)
+    name, node = keys[key]
+    colon = text.index(":", name.end_mark.index)
+    end = max(node.end_mark.index, colon + 1)
+    while end > colon + 1 and text[end - 1] in " \t\r\n":
+        end -= 1
+    return text[: colon + 1] + " " + flow + text[end:]

@@ -219,7 +219,16 @@ class ProjectInfo(Model):
     sources: list[Source] = []
     """Perceval origin → community and area, first match wins (``mdm import perceval``)."""
     bots: list[Text] = []
-    """Accounts (emails, usernames or globs) whose activity is marked ``is_bot`` on import."""
+    """Accounts (emails, usernames, names or globs) whose activity is marked ``is_bot`` on import."""
+    services: list[Text] = []
+    """Platform accounts (a merge tool, a sync) beside mdm's built-in list: never people."""
+    not_bots: list[Text] = []
+    """People whom a bot or service rule would mark by mistake: always counted as people."""
+    count_committers: bool = False
+    """Also count who applied someone else's commit (``commit_applied``); by default a commit
+    is one contribution, of its author."""
+    unify_names: bool = False
+    """Take identities with the same full name (two words or more) for one person."""
     investment: Investment | None = None
 
 

@@ -1,63 +1,56 @@
 """``mdm import perceval``: Perceval JSON lines → the project's events file.
 
-The files are streamed line by line (plain or ``.gz``); the events of each item go
-into Arrow batches spilled to a temporary Parquet file, so a million items never
-sit in memory as Python dicts. Each event's ``event_id`` is the Perceval item
-``uuid`` (keyed-hashed) and the event's key within the item: importing a file
-twice adds nothing, a newer collection adds only what is new. Items already imported with
-the same ``updated_on`` are skipped without parsing (their fingerprints are kept
-in ``data/private/``). :mod:`mdm.sources.events_out` then writes the events file
-batch by batch and renames it into place: a failed import leaves it as it was.
+The recipe: under the lock of the events file, read the items (:mod:`mdm.sources.reading`),
+unify and mark the people behind them (:mod:`mdm.sources.identities`), then write the new
+events and re-derive the person of every earlier imported event from the private ledger
+(:mod:`mdm.sources.events_out`, :mod:`mdm.sources.ledger`). Each event's ``event_id`` is
+the Perceval item ``uuid`` (keyed-hashed) and the event's key within the item: importing a
+file twice adds nothing, a newer collection adds only what is new. An import that finds
+nothing to add and nobody to re-derive writes nothing, not even the key. :func:`refresh` is
+an import of no files: what ``mdm people`` runs after it changed who is who.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import hmac
-import json
-import os
-import re
 import tempfile
-from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any
 
-from mdm.errors import ConfigError, DataError
+from mdm.errors import ConfigError
+from mdm.files import exclusive
+from mdm.sources import ledger
+from mdm.sources.accounts import Rules
 from mdm.sources.events_out import (
     Existing,
     People,
     Spill,
+    changes,
     event_keys,
     fresh_events,
-    spill_schema,
     write_events,
 )
 from mdm.sources.identities import (
     ALIASES,
+    KEY,
     REGISTER,
     Identities,
+    Resolved,
     load_key,
-    register_text,
     save_key,
-    write_register,
+    write_private,
 )
-from mdm.sources.perceval import BACKENDS, map_item
+from mdm.sources.perceval import APPLIED
+from mdm.sources.reading import Collector, collect
 
 if TYPE_CHECKING:
-    from mdm.params.models import Source
+    from mdm.params.models import ProjectInfo, Source
+    from mdm.params.project import Project
 
-__all__ = ["ImportSummary", "import_perceval"]
-
-ITEMS = "data/private/imported-items.npz"
-_BATCH = 65_536  # events per spilled batch
-_ENVELOPE = ("backend_name", "origin", "uuid", "category", "data")
-# ``perceval --json-line`` sorts keys, so an item's line ends with its update time and uuid
-_TAIL = re.compile(rb'"updated_on":([-+0-9.eE]+),"uuid":"([0-9a-f]{40})"\}\s*$')
+__all__ = ["ImportSummary", "import_perceval", "refresh", "unmapped_error"]
 
 
 @dataclass
@@ -66,14 +59,17 @@ class ImportSummary:
 
     events_file: str
     dry_run: bool
-    items: Counter[str] = field(default_factory=Counter)
+    items: dict[str, int] = field(default_factory=dict)
     unchanged_items: int = 0
     events_read: int = 0
     events_added: int = 0
     without_person: int = 0
+    applied: int = 0
     people: int = 0
     bots: int = 0
+    services: int = 0
     identities: int = 0
+    rederived: int = 0
     unmapped: list[str] = field(default_factory=list)
     span: tuple[str, str] | None = None
 
@@ -86,11 +82,23 @@ class ImportSummary:
             f"{self.unchanged_items} unchanged since the last import, skipped",
             f"events: {self.events_read} read, {verb} {self.events_added} to {self.events_file}, "
             f"{self.events_read - self.events_added} already there",
-            f"people: {self.people} (from {self.identities} identities), of whom {self.bots} bots",
+            f"people: {self.people} (from {self.identities} identities); not people: "
+            f"{self.bots} bots, {self.services} service accounts (marked is_bot, never counted)",
         ]
+        if self.applied:
+            out.append(
+                f"commits applied by someone else: {self.applied}, each counted once, for its "
+                "author (count_committers: false)"
+            )
+        if self.rederived:
+            verb = "would be" if self.dry_run else "were"
+            out.append(
+                f"earlier events: {self.rederived} {verb} given their person's id and mark anew "
+                "or left out"
+            )
         if self.without_person:
             out.append(
-                f"events without a person (deleted accounts), left out: {self.without_person}"
+                f"events without an identity (no email or username), left out: {self.without_person}"
             )
         if self.span:
             out.append(f"time span: {self.span[0]} → {self.span[1]}")
@@ -101,158 +109,188 @@ class ImportSummary:
         return out
 
 
-# --- reading ------------------------------------------------------------------------------------
+def import_perceval(
+    root: Path | str,
+    files: Sequence[Path],
+    community: str | None = None,
+    area: str | None = None,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Add the events of Perceval JSON-lines ``files`` to the project's events file."""
+    # deferred: pydantic and yaml load only when this runs
+    from mdm.params.project import load_project
+
+    project = load_project(root)
+    events_path = project.root / project.info.data.events
+    if dry_run:
+        return _import(project, files, (community, area), dry_run, locked=True)
+    if not events_path.parent.is_dir():
+        try:  # a project's first import: its folder (and lock) is made when it writes
+            return _import(project, files, (community, area), dry_run, locked=False)
+        except _Overtaken:
+            pass
+    with exclusive(events_path, project.info.data.events):
+        events_path.with_name(f".{events_path.name}.importing").unlink(missing_ok=True)
+        return _import(project, files, (community, area), dry_run, locked=True)
 
 
-def _open(path: Path) -> BinaryIO:
-    try:
-        if path.suffix == ".gz":
-            return cast(BinaryIO, gzip.open(path, "rb"))
-        return path.open("rb")
-    except OSError as err:
-        raise DataError(f"cannot read: {err.strerror or err}", path=path) from err
+def refresh(root: Path | str) -> ImportSummary:
+    """Re-derive every imported event's person and mark (after ``mdm people`` changed them)."""
+    return import_perceval(root, [])
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with _open(path) as stream:
-        try:
-            yield from enumerate(stream, 1)
-        except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise DataError(f"cannot read: {err}", path=path) from err
+class _Overtaken(Exception):
+    """Another import wrote a project's first events while this one read: read again."""
 
 
-def _item(raw: bytes, shown: str, line: int) -> dict[str, Any]:
-    try:
-        item = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise DataError(
-            "expected one Perceval JSON item per line (perceval ... --json-line), "
-            f"got invalid JSON: {err}",
-            path=shown,
-            line=line,
-        ) from err
-    if not isinstance(item, dict):
-        raise DataError(f"expected a JSON object, got {type(item).__name__}", path=shown, line=line)
-    for name in _ENVELOPE:
-        if item.get(name) in (None, ""):
-            raise DataError(
-                f"expected a Perceval item ({', '.join(_ENVELOPE)}), found none",
-                path=shown,
-                line=line,
-                field=name,
-            )
-    backend = str(item["backend_name"]).lower()
-    if backend not in BACKENDS:
-        raise DataError(
-            f"expected one of {', '.join(BACKENDS)}, got {item['backend_name']!r}",
-            path=shown,
-            line=line,
-            field="backend_name",
+def _settings(info: ProjectInfo) -> str:
+    """What shapes the events of an item: a change reads every item again."""
+    return f"count_committers={info.count_committers}"
+
+
+def _import(
+    project: Project,
+    files: Sequence[Path],
+    place: tuple[str | None, str | None],
+    dry_run: bool,
+    locked: bool,
+) -> ImportSummary:
+    info, root = project.info, project.root
+    events_path = root / info.data.events
+    summary = ImportSummary(info.data.events, dry_run)
+    identities = Identities(Rules.of(info.bots, info.services, info.not_bots), info.unify_names)
+    if (root / ALIASES).is_file():
+        identities.read_aliases(root / ALIASES, ALIASES)
+    old = identities.read_register(root / REGISTER, REGISTER) if (root / REGISTER).is_file() else {}
+    known = ledger.known_items(root, events_path, _settings(info))
+    with tempfile.TemporaryDirectory(prefix="mdm-import-") as scratch:
+        key, new_key = load_key(root)
+        collector = Collector(identities, Spill(Path(scratch)), key, info.count_committers)
+        summary.unchanged_items = collect(files, collector, known or set())
+        places, summary.unmapped = _places(collector.origins, info.sources, *place)
+        if summary.unmapped and not dry_run:
+            raise unmapped_error(summary.unmapped)
+        resolved = identities.resolve(key)
+        existing = None
+        if events_path.is_file():
+            existing = Existing(events_path, info.data.events, known is not None)
+        keep = fresh_events(collector.spill, existing)
+        register_changed = not _same(root / REGISTER, resolved.register) and bool(identities.size)
+        # people, their ids and marks are what the register says: with the same register and
+        # the events file as the last import wrote it, no earlier event can change
+        rederive = register_changed or known is None
+        earlier = ledger.read_events(root) if rederive else None
+        people = _people(resolved, identities, key, old, earlier, info.count_committers)
+        _count(summary, collector, resolved, people, keep)
+        summary.rederived = changes(existing, people) if rederive else 0
+        write = bool(summary.events_added or summary.rederived)
+        if dry_run or not (write or register_changed):
+            return summary
+        with nullcontext() if locked else _first_write(root, events_path, info.data.events):
+            if new_key:  # kept before anything it pseudonymised is written
+                save_key(root, key)
+            if write:
+                rows = (existing, bool(summary.rederived))
+                write_events(events_path, rows, collector.spill, keep, people, places)
+                _remember(root, collector, keep, identities.hashes(key))
+            write_private(root / REGISTER, resolved.register.encode("utf-8"))
+            if events_path.is_file():
+                settings = _settings(info)
+                ledger.save_items(
+                    root, events_path, known or set(), collector.fingerprints, settings
+                )
+    return summary
+
+
+@contextmanager
+def _first_write(root: Path, events_path: Path, shown: str) -> Iterator[None]:
+    """The lock of a project's first import, taken when it writes; if another import wrote
+    first meanwhile, this one starts again (it read with a key that is not the project's)."""
+    events_path.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(events_path, shown):
+        if events_path.exists() or (root / KEY).exists() or (root / REGISTER).exists():
+            raise _Overtaken
+        yield
+
+
+def _people(
+    resolved: Resolved,
+    identities: Identities,
+    key: bytes,
+    old: dict[str, list[str]],
+    earlier: Any,
+    committers: bool,
+) -> People:
+    """Resolved people as arrays; each ledger entry's person now; legacy renames."""
+    import numpy as np
+
+    person_of = np.asarray(resolved.person_of, dtype=np.int32)
+    bots = np.array([resolved.is_bot(i) for i in range(len(resolved.ids))], dtype=bool)
+    ledger_keys, ledger_person = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    if earlier is not None and earlier.num_rows:
+        hashes = np.array(identities.hashes(key), dtype=np.int64)
+        order = np.argsort(hashes)
+        wanted = earlier["identity"].to_numpy()
+        at = np.minimum(np.searchsorted(hashes[order], wanted), max(len(order) - 1, 0))
+        found = hashes[order][at] == wanted if len(order) else np.zeros(len(wanted), bool)
+        persons = person_of[order][at] if len(order) else np.zeros(len(wanted), np.int32)
+        persons = np.where(found, persons, -1)
+        ledger_keys = event_keys(earlier["event_id"].to_pylist())
+        by_key = np.argsort(ledger_keys)
+        ledger_keys, ledger_person = ledger_keys[by_key], persons.astype(np.int32)[by_key]
+    renames = {}
+    for cid, keys in old.items():
+        nodes = [n for n in (identities.node(k) for k in sorted(keys)) if n is not None]
+        now = resolved.ids[person_of[nodes[0]]] if nodes else cid
+        if now != cid:
+            renames[cid] = now
+    dropped = () if committers else (APPLIED,)
+    return People(person_of, resolved.ids, bots, ledger_keys, ledger_person, renames, dropped)
+
+
+def _count(
+    summary: ImportSummary, collector: Collector, resolved: Resolved, people: People, keep: Any
+) -> None:
+    """Events read and added, the people among them (and the bots and services), their span."""
+    import numpy as np
+    import pandas as pd
+
+    summary.items = dict(collector.summary_items)
+    summary.without_person, summary.applied = collector.without_person, collector.applied
+    summary.events_read, summary.events_added = collector.spill.rows, int(keep.sum())
+    if not collector.spill.rows:
+        return
+    nodes = np.fromiter(collector.nodes, dtype=np.int64, count=len(collector.nodes))
+    present = np.unique(people.person_of[nodes])
+    kinds = [resolved.marks[p].kind if resolved.marks[p] else "person" for p in present]
+    summary.people = sum(1 for p, k in zip(present, kinds, strict=True) if not people.bots[p])
+    summary.bots, summary.services = kinds.count("bot"), kinds.count("service")
+    summary.identities = len({int(n) for n in nodes})
+    first, last = (pd.Timestamp(ns, tz="UTC").isoformat() for ns in collector.span)
+    summary.span = (first, last)
+
+
+def _remember(root: Path, collector: Collector, keep: Any, hashes: list[int]) -> None:
+    """Add the events just written to the ledger: their identity and origin."""
+    import numpy as np
+    import pyarrow as pa
+
+    per_node = np.array(hashes, dtype=np.int64)
+    origins = pa.array(list(collector.origins), pa.string())
+    ids, who, where = [], [], []
+    start = 0
+    for batch in collector.spill.batches():
+        wanted = pa.array(keep[start : start + batch.num_rows])
+        start += batch.num_rows
+        kept = batch.filter(wanted)
+        ids.append(kept["event_id"])
+        who.append(per_node[kept["node"].to_numpy()])
+        where.append(pa.DictionaryArray.from_arrays(kept["origin"], origins).cast(pa.string()))
+    if ids:
+        identities = np.concatenate(who)
+        ledger.append_events(
+            root, pa.chunked_array(ids, pa.string()), identities, pa.chunked_array(where)
         )
-    return item
-
-
-class _Collector:
-    """Mapped events spilled in Arrow record batches, people as identity nodes."""
-
-    def __init__(self, identities: Identities, spill: Spill, key: bytes) -> None:
-        self.identities = identities
-        self.spill = spill
-        self.key = key
-        self.origins: dict[str, int] = {}
-        self.fingerprints: list[int] = []
-        self.summary_items: Counter[str] = Counter()
-        self.without_person = 0
-        # for the summary, kept as items are read: the spill is not read back for it
-        self.nodes: set[int] = set()
-        self.span = (2**63 - 1, -(2**63))
-        self._rows: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
-
-    def add(self, item: dict[str, Any], shown: str, line: int) -> None:
-        try:
-            events = map_item(item)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
-            raise DataError(
-                f"expected a {item['backend_name']} {item['category']} item as Perceval "
-                f"writes it: {type(err).__name__}: {err}",
-                path=shown,
-                line=line,
-                field="data",
-            ) from err
-        self.summary_items[str(item["backend_name"]).lower()] += 1
-        origin = self.origins.setdefault(str(item["origin"]), len(self.origins))
-        # a uuid is an unkeyed SHA-1 of the origin and the item's id, which for some tools
-        # holds a username (ReMo report URLs) or an address (Message-ID): written keyed
-        uuid = str(item["uuid"])
-        keyed = hmac.new(self.key, uuid.encode(), sha256).hexdigest()[:24]
-        ids, stamps, offsets, kinds, threads, people, origins = self._rows
-        for event in events:
-            node = self.identities.see(event.actor)
-            if node < 0:
-                self.without_person += 1
-                continue
-            event_id = event.event_id
-            ids.append(keyed + event_id[len(uuid) :] if event_id.startswith(uuid) else event_id)
-            stamps.append(event.when[0])
-            offsets.append(event.when[1])
-            kinds.append(event.activity_type)
-            threads.append(event.thread_id)
-            people.append(node)
-            origins.append(origin)
-        if len(ids) >= _BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        import pyarrow as pa
-
-        if not self._rows[0]:
-            return
-        ids, stamps, offsets, kinds, threads, people, origins = self._rows
-        self.nodes.update(people)
-        self.span = (min(self.span[0], min(stamps)), max(self.span[1], max(stamps)))
-        self.spill.write(
-            pa.record_batch(
-                {
-                    "event_id": pa.array(ids, pa.string()),
-                    "ns": pa.array(stamps, pa.int64()),
-                    "utc_offset_minutes": pa.array(offsets, pa.int16()),
-                    "activity_type": pa.array(kinds, pa.string())
-                    .dictionary_encode()
-                    .cast(pa.dictionary(pa.int32(), pa.string())),
-                    "thread_id": pa.array(threads, pa.string()),
-                    "node": pa.array(people, pa.int32()),
-                    "origin": pa.array(origins, pa.int32()),
-                    "key": pa.array(event_keys(ids), pa.int64()),
-                },
-                schema=spill_schema(),
-            )
-        )
-        self._rows = ([], [], [], [], [], [], [])
-
-
-def _fingerprint(tail: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(tail, digest_size=8).digest(), "little")
-
-
-def _collect(files: Sequence[Path], collector: _Collector, known: set[int]) -> int:
-    """Read every file into ``collector``; the number of unchanged items skipped."""
-    unchanged = 0
-    for path in files:
-        shown = str(path)
-        for line, raw in _lines(path):
-            if not raw.strip():
-                continue
-            tail = _TAIL.search(raw, max(0, len(raw) - 96))
-            if tail is not None:
-                mark = _fingerprint(tail.group(0).rstrip())
-                if mark in known:
-                    unchanged += 1
-                    continue
-                collector.fingerprints.append(mark)
-            collector.add(_item(raw, shown, line), shown, line)
-    collector.flush()
-    collector.spill.close()
-    return unchanged
 
 
 # --- where each origin belongs ------------------------------------------------------------------
@@ -276,130 +314,12 @@ def _places(
     return places, unmapped
 
 
-# --- which items were imported already -------------------------------------------------------
-
-
-def _known_items(root: Path, events: Path) -> set[int] | None:
-    """Fingerprints of items already imported, if they describe the events file as it is
-    (None: the events file is not the one the last import wrote)."""
-    import numpy as np
-
-    path = root / ITEMS
-    if not (path.is_file() and events.is_file()):
-        return None
-    with np.load(path) as saved:
-        stat = events.stat()
-        if list(saved["events"]) != [stat.st_size, stat.st_mtime_ns]:
-            return None
-        return set(saved["items"].tolist())
-
-
-def _save_items(root: Path, events: Path, known: set[int], new: list[int]) -> None:
-    import numpy as np
-
-    path = root / ITEMS
-    stat = events.stat()
-    items = np.fromiter((*known, *new), dtype=np.uint64, count=len(known) + len(new))
-    temporary = path.with_name(".imported-items.tmp.npz")
-    np.savez(temporary, items=items, events=np.array([stat.st_size, stat.st_mtime_ns]))
-    os.replace(temporary, path)
-
-
-# --- the recipe ---------------------------------------------------------------------------------
-
-
-def import_perceval(
-    root: Path | str,
-    files: Sequence[Path],
-    community: str | None = None,
-    area: str | None = None,
-    dry_run: bool = False,
-) -> ImportSummary:
-    """Add the events of Perceval JSON-lines ``files`` to the project's events file."""
-    # deferred: pydantic and yaml load only when this runs
-    from mdm.params.project import load_project
-
-    project = load_project(root)
-    events_path = project.root / project.info.data.events
-    summary = ImportSummary(project.info.data.events, dry_run)
-    identities = Identities(project.info.bots)
-    if (project.root / ALIASES).is_file():
-        identities.read_aliases(project.root / ALIASES, ALIASES)
-    old = (
-        identities.read_register(project.root / REGISTER, REGISTER)
-        if (project.root / REGISTER).is_file()
-        else {}
-    )
-    known = _known_items(project.root, events_path)
-    with tempfile.TemporaryDirectory(prefix="mdm-import-") as scratch:
-        key, new_key = load_key(project.root)
-        collector = _Collector(identities, Spill(Path(scratch)), key)
-        summary.unchanged_items = _collect(files, collector, known or set())
-        summary.items, summary.without_person = collector.summary_items, collector.without_person
-        places, summary.unmapped = _places(collector.origins, project.info.sources, community, area)
-        if summary.unmapped and not dry_run:
-            raise _unmapped_error(summary.unmapped)
-        people, register = _people(identities, key, old)
-        _count(summary, collector, people)
-        unchanged = events_path.is_file() and _same(project.root / REGISTER, register)
-        if unchanged and not collector.spill.rows:
-            return summary  # nothing new read, nobody unified or marked anew: nothing to rewrite
-        shown = project.info.data.events
-        existing = (
-            Existing(events_path, shown, known is not None) if events_path.is_file() else None
-        )
-        keep = fresh_events(collector.spill, existing)
-        summary.events_added = int(keep.sum())
-        if dry_run or (not summary.events_added and (unchanged or existing is None)):
-            return summary
-        if new_key:  # kept before the events it pseudonymised are written
-            save_key(project.root, key)
-        write_events(events_path, existing, collector.spill, keep, people, places)
-    write_register(project.root / REGISTER, register)
-    _save_items(project.root, events_path, known or set(), collector.fingerprints)
-    return summary
-
-
-def _people(identities: Identities, key: bytes, old: dict[str, list[str]]) -> tuple[People, str]:
-    """Resolve identity nodes to contributors; and the register to write."""
-    import numpy as np
-    import pandas as pd
-
-    per_node, bot_nodes, rows = identities.resolve(key)
-    person_of, ids = pd.factorize(np.asarray(per_node, dtype=object))
-    bots = np.zeros(len(ids), dtype=bool)
-    bots[person_of[np.asarray(bot_nodes, dtype=bool)]] = True
-    current = {identity: cid for cid, keys in rows.items() for identity in keys}
-    renames = {}
-    for cid, keys in old.items():
-        now = next((current[k] for k in keys if k in current), cid)
-        if now != cid:
-            renames[cid] = now
-    people = People(person_of.astype(np.int32), [str(i) for i in ids], bots, renames)
-    return people, register_text(rows)
-
-
-def _count(summary: ImportSummary, collector: _Collector, people: People) -> None:
-    """Events read, people and bots among them, and their time span."""
-    import numpy as np
-    import pandas as pd
-
-    summary.events_read = collector.spill.rows
-    summary.identities = collector.identities.size
-    if not collector.spill.rows:
-        return
-    nodes = np.fromiter(collector.nodes, dtype=np.int64, count=len(collector.nodes))
-    present = np.unique(people.person_of[nodes])
-    summary.people, summary.bots = len(present), int(people.bots[present].sum())
-    first, last = (pd.Timestamp(ns, tz="UTC").isoformat() for ns in collector.span)
-    summary.span = (first, last)
-
-
 def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_text(encoding="utf-8") == text
 
 
-def _unmapped_error(unmapped: list[str]) -> ConfigError:
+def unmapped_error(unmapped: list[str]) -> ConfigError:
+    """The error of an import whose origins the ``sources:`` of the params do not all map."""
     listed = ", ".join(repr(o) for o in unmapped)
     return ConfigError(
         "expected an entry (origin, community, area) matching every origin imported, "

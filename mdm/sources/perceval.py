@@ -22,7 +22,10 @@ from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-__all__ = ["BACKENDS", "Actor", "Mapped", "map_item"]
+__all__ = ["APPLIED", "BACKENDS", "Actor", "Mapped", "map_item"]
+
+APPLIED = "commit_applied"
+"""A commit applied by someone other than its author: the committer's event."""
 
 Item = dict[str, Any]
 
@@ -138,16 +141,24 @@ def _signature(text: str) -> tuple[str, str]:
     return (match[1], match[2]) if match else (text, "")
 
 
+def _git_actor(signature: str) -> tuple[Actor, str]:
+    """A git ``Name <email>``: the address is the identity even without an ``@`` (git takes
+    any text there, and a real history has such authors)."""
+    name, email = _signature(signature)
+    address = email.strip().lower()
+    return Actor((f"email:{address}",) if address else (), _names(name)), address
+
+
 def _git(item: Item) -> Iterator[Mapped]:
+    """The commit, for its author; and ``commit_applied`` for a committer who is someone
+    else, which the importer keeps only when the project counts committers."""
     data = item["data"]
-    author_name, author_email = _signature(data["Author"])
-    author = Actor(email_key(author_email), _names(author_name))
+    author, author_email = _git_actor(data["Author"])
     yield _event(item, "author", git_time(data["AuthorDate"]), "commit", None, author)
-    committer_name, committer_email = _signature(data.get("Commit") or "")
-    if committer_email and committer_email.lower() != author_email.lower():
-        committer = Actor(email_key(committer_email), _names(committer_name))
+    committer, committer_email = _git_actor(data.get("Commit") or "")
+    if committer_email and committer_email != author_email:
         when = git_time(data["CommitDate"])
-        yield _event(item, "committer", when, "commit_applied", None, committer)
+        yield _event(item, "committer", when, APPLIED, None, committer)
 
 
 def _github_user(host: str, user: Any, full: Any = None) -> Actor:

@@ -5,8 +5,9 @@ respondent and one column per question. A mapping (YAML, default
 ``data/survey/import.yaml``) says which column is which question, its kind and
 its options, and how raw answers read (``"5": Strongly agree``). Every other
 column must be listed under ``ignore:``; columns that identify people (email,
-name, username, IP address) are dropped whatever the mapping says, and email
-addresses, and the respondent's own name, typed into free-text answers are replaced. Respondents get ids by row
+name, username, IP address) are dropped whatever the mapping says, and emails, phone
+numbers and names typed into free-text answers are removed (:mod:`mdm.sources.redact`,
+counted per column). Respondents get ids by row
 (``s0001``...), so re-importing a longer export of the same form keeps them.
 The mapped questions replace their earlier version in ``questions.yaml`` and
 their answers in ``responses.csv``; other questions are kept.
@@ -18,6 +19,7 @@ import csv
 import io
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -27,6 +29,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from mdm.data._tables import csv_rows
 from mdm.data.survey import RESPONSE_COLUMNS, Question, load_survey
 from mdm.errors import DataError, MdmError
+from mdm.files import exclusive
+from mdm.sources.events_out import temporary_for
+from mdm.sources.redact import Redactor, Respondent
 from mdm.text import read_utf8
 
 if TYPE_CHECKING:
@@ -42,7 +47,6 @@ _IDENTIFYING = re.compile(
 )
 # unmapped columns that look identifying ("Your name", "What is your email?") are dropped too
 _LOOKS_IDENTIFYING = re.compile(r"\b(e-?mail|names?|username|phone|ip address)\b", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 class _Column(BaseModel):
@@ -76,7 +80,8 @@ class SurveyImport:
     answers: int = 0
     questions: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
-    redacted: int = 0
+    redacted: dict[str, Counter[str]] = field(default_factory=dict)
+    """Per free-text column: how many emails, phone numbers and names were removed."""
     dry_run: bool = False
     files: tuple[str, str] = ("", "")
 
@@ -89,8 +94,9 @@ class SurveyImport:
         ]
         if self.dropped:
             out.append(f"dropped, never written (they identify people): {', '.join(self.dropped)}")
-        if self.redacted:
-            out.append(f"emails and respondents' names removed from free text: {self.redacted}")
+        for column, removed in self.redacted.items():
+            counts = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in removed.items())
+            out.append(f"removed from {column!r}: {counts}")
         if self.dry_run:
             out.append("dry run: nothing was written")
         return out
@@ -183,35 +189,20 @@ def _columns(header: list[str], mapping: _Mapping, shown: str, mapping_shown: st
     return identifying
 
 
-def _identifiers(record: list[str], columns: list[int]) -> re.Pattern[str] | None:
-    """The respondent's own name, its parts and email from the identifying columns."""
-    words = set()
-    for index in columns:
-        value = record[index].strip()
-        words.update([value, *value.replace("@", " ").replace(".", " ").split()])
-    words = {w for w in words if len(w) >= 3}
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
 def _answers(
     spec: _Column,
     question: Question,
     raw: str,
     where_: tuple[str, int],
-    own: re.Pattern[str] | None,
+    redact: tuple[Redactor, Respondent],
     result: SurveyImport,
 ) -> list[str]:
     """The values one cell gives (none when blank), checked against the question's options."""
     shown, line = where_
     if question.kind == "free_text":
-        text, found = _EMAIL.subn("[email removed]", raw)
-        if own is not None:
-            text, named = own.subn("[name removed]", text)
-            found += named
-        result.redacted += found
+        text, removed = redact[0](raw, redact[1])
+        if removed:
+            result.redacted.setdefault(spec.column, Counter()).update(removed)
         return [text] if text.strip() else []
     parts = raw.split(spec.separator) if question.kind == "multi" else [raw]
     values = []
@@ -250,10 +241,11 @@ def import_survey(
     result.questions = list(questions)
     position = {h: i for i, h in enumerate(header)}
     identifying = [position[h] for h in result.dropped]
+    redactor = Redactor.of(project)
     records = []
     for number, (line, record) in enumerate(rows, 1):
         respondent = f"{mapping.respondent_prefix}{number:04d}"
-        own = _identifiers(record, identifying)
+        own = (redactor, redactor.respondent(record[i] for i in identifying))
         for spec in mapping.questions:
             cell = record[position[spec.column]]
             for value in _answers(spec, questions[spec.id], cell, (shown, line), own, result):
@@ -271,41 +263,56 @@ def _write(
     questions: dict[str, Question],
     records: list[tuple[str, str, str]],
 ) -> None:
-    """Merge with what is there, check the result loads, then replace both files."""
+    """Merge with what is there, check the result loads, then replace both files: under the
+    lock of each, so that two imports at once both keep their questions."""
+    q_path, r_path = root / questions_name, root / responses_name
+    q_path.parent.mkdir(parents=True, exist_ok=True)
+    r_path.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(r_path, responses_name), exclusive(q_path, questions_name):
+        q_text, r_text = _merged(
+            q_path, r_path, (questions_name, responses_name), questions, records
+        )
+        q_tmp, r_tmp = temporary_for(q_path), temporary_for(r_path)
+        try:
+            q_tmp.write_text(q_text, encoding="utf-8")
+            r_tmp.write_text(r_text, encoding="utf-8", newline="")
+            load_survey(q_tmp, r_tmp, questions_name, responses_name)  # what is written must load
+            os.replace(r_tmp, r_path)
+            os.replace(q_tmp, q_path)
+        finally:
+            q_tmp.unlink(missing_ok=True)
+            r_tmp.unlink(missing_ok=True)
+
+
+def _merged(
+    q_path: Path,
+    r_path: Path,
+    shown: tuple[str, str],
+    questions: dict[str, Question],
+    records: list[tuple[str, str, str]],
+) -> tuple[str, str]:
+    """The new questions and responses, other questions and their answers kept."""
     import yaml
 
     # deferred: yaml load only when this runs
     from mdm.params.loader import read_yaml
 
-    q_path, r_path = root / questions_name, root / responses_name
     kept: list[dict[str, Any]] = []
     if q_path.is_file():
-        data = read_yaml(q_path, display=Path(questions_name)).data or {}
+        data = read_yaml(q_path, display=Path(shown[0])).data or {}
         kept = [q for q in data.get("questions", []) if q.get("id") not in questions]
     kept += [q.model_dump(mode="json", exclude_defaults=True) for q in questions.values()]
     old = []
     if r_path.is_file():
-        rows = csv_rows(r_path, responses_name, RESPONSE_COLUMNS, allow_empty=True)
+        rows = csv_rows(r_path, shown[1], RESPONSE_COLUMNS, allow_empty=True)
         old = [
             tuple(row[c] for c in RESPONSE_COLUMNS)
             for _, row in rows
             if row["question_id"] not in questions
         ]
-    q_path.parent.mkdir(parents=True, exist_ok=True)
-    r_path.parent.mkdir(parents=True, exist_ok=True)
-    q_tmp, r_tmp = q_path.with_name(f".{q_path.name}.tmp"), r_path.with_name(f".{r_path.name}.tmp")
-    try:
-        q_tmp.write_text(
-            yaml.safe_dump({"questions": kept}, sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
-        )
-        with r_tmp.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(RESPONSE_COLUMNS)
-            writer.writerows([*old, *records])
-        load_survey(q_tmp, r_tmp, questions_name, responses_name)  # what is written must load
-        os.replace(r_tmp, r_path)
-        os.replace(q_tmp, q_path)
-    finally:
-        q_tmp.unlink(missing_ok=True)
-        r_tmp.unlink(missing_ok=True)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESPONSE_COLUMNS)
+    writer.writerows([*old, *records])
+    dumped = yaml.safe_dump({"questions": kept}, sort_keys=False, allow_unicode=True)
+    return dumped, out.getvalue()

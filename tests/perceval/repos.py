@@ -36,6 +36,42 @@ COMMUNITY = [
     ),
     Commit("Lena Fischer", "lena@example.de", "2024-03-05T17:45:00+01:00"),
 ]
+WEB_FLOW = ("GitHub", "noreply@github.com")  # GitHub's committer of what is merged on github.com
+# shaped like a project that merges on GitHub (mozilla/pontoon): most commits applied by the
+# web-flow account, a dependency bot under two names, one person with two emails, a commit
+# applied by another person, and a surname with "bot" inside it
+PLATFORM = [
+    Commit("Ana Souza", "ana@example.org", "2022-03-01T10:00:00-03:00"),
+    Commit("pyup-bot", "github-bot@pyup.io", "2022-07-01T12:00:00+00:00"),
+    Commit(
+        "Kenji Watanabe",
+        "kenji@example.jp",
+        "2022-12-31T23:30:00+09:00",
+        committer=("Ana Souza", "ana@example.org"),
+    ),
+    Commit("Kenji Watanabe", "kenji@example.jp", "2023-02-14T08:00:00+09:00", committer=WEB_FLOW),
+    Commit(
+        "Ana Souza", "ana.souza@work.example.com", "2023-05-02T09:00:00-03:00", committer=WEB_FLOW
+    ),
+    Commit("Victor Chibotaru", "chibo@example.ai", "2023-06-01T12:00:00+02:00", committer=WEB_FLOW),
+    Commit("pyup.io bot", "github-bot@pyup.io", "2023-07-01T12:00:00+00:00", committer=WEB_FLOW),
+    Commit(
+        "dependabot[bot]",
+        "49699333+dependabot[bot]@users.noreply.github.com",
+        "2023-08-01T12:00:00+00:00",
+        committer=WEB_FLOW,
+    ),
+    Commit("Lena Fischer", "lena@example.de", "2023-09-05T17:45:00+01:00"),
+    Commit("Lena Fischer", "lena@example.de", "2023-09-06T10:00:00+01:00", committer=WEB_FLOW),
+    Commit("Lena Fischer", "lena@example.de", "2023-09-07T11:00:00+01:00"),
+]
+NOT_PEOPLE = frozenset(  # the test's own list, kept apart from mdm's rules
+    [
+        "noreply@github.com",
+        "github-bot@pyup.io",
+        "49699333+dependabot[bot]@users.noreply.github.com",
+    ]
+)
 NAMES = [
     "Ana Souza",
     "ana@example.org",
@@ -44,6 +80,8 @@ NAMES = [
     "kenji@example.jp",
     "Lena Fischer",
     "lena@example.de",
+    "Victor Chibotaru",
+    "chibo@example.ai",
 ]
 
 

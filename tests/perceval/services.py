@@ -182,6 +182,15 @@ def remo_routes(base: str) -> dict[str, Any]:
         "/api/remo/v1/events/1/": event,
         "/api/remo/v1/activities/": listing(f"{api}/activities/9/"),
         "/api/remo/v1/activities/9/": activity,
+        # profiles (perceval remo --category user): people, not activity
+        "/api/remo/v1/users/": listing(f"{api}/users/5/"),
+        "/api/remo/v1/users/5/": {
+            **owner,
+            "fullname": "Dmitri Volkov",
+            "country": "Kenya",
+            "date_joined_program": "2019-05-01",
+            "remo_url": "https://reps.example.org/u/dmitri/",
+        },
     }
 
 
