@@ -87,13 +87,19 @@ def test_people_not_bot_overrules_a_rule(project: Path) -> None:
     pyup = _id_of(project, "github-bot@pyup.io")
     done = mdm("people", "not-bot", "github-bot@pyup.io", "--project", str(project))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"{pyup}: github-bot@pyup.io in not_bots: of params/project.yaml")
-    assert 'not_bots: ["github-bot@pyup.io"]' in (project / "params" / "project.yaml").read_text()
+    assert done.stdout.startswith(
+        f"{pyup}: github-bot@pyup.io in data/private/not-bots.txt (private: it names a person)"
+    )
+    # a person's email never goes into the params, which are committed
+    assert "pyup" not in (project / "params" / "project.yaml").read_text()
+    private = (project / "data" / "private" / "not-bots.txt").read_text()
+    assert "github-bot@pyup.io\n" in private
     assert not _events(project).query("contributor_id == @pyup")["is_bot"].any()
     again = mdm("people", "bot", pyup, "--project", str(project))  # and back
     assert again.returncode == 0, again.stderr
     text = (project / "params" / "project.yaml").read_text()
-    assert "not_bots: []" in text and 'bots: ["github-bot@pyup.io"]' in text
+    assert 'bots: ["github-bot@pyup.io"]' in text
+    assert "pyup" not in (project / "data" / "private" / "not-bots.txt").read_text()
     assert _events(project).query("contributor_id == @pyup")["is_bot"].all()
 
 

@@ -29,7 +29,7 @@ def register(commands: SubParsers) -> dict[str, Handler]:
         help="who is behind each pseudonym (on this terminal only); mark bots, merge people",
         description="Without an action: list the most active contributors with the names and "
         "identities behind them. bot ID / not-bot ID: mark a contributor (params bots: / "
-        "not_bots:). merge ID ID...: make contributors one person (data/private/identities.csv).",
+        "data/private/not-bots.txt). merge ID ID...: make contributors one person (data/private/identities.csv).",
     )
     people.add_argument("action", nargs="?", choices=list(_ACTIONS), help="what to change")
     people.add_argument(
@@ -69,11 +69,14 @@ def _people(args: argparse.Namespace) -> int:
     if args.action == "merge":
         cids, label, summary = people.merge(args.project, args.ids)
         print(f"merged {', '.join(cids)} as person {label!r} in data/private/identities.csv")
+    elif args.action == "bot":
+        cid, values, summary = people.mark_bot(args.project, args.ids[0])
+        print(f"{cid}: {', '.join(values)} in bots: of params/project.yaml")
     else:
-        mark = people.mark_bot if args.action == "bot" else people.mark_not_bot
-        cid, values, summary = mark(args.project, args.ids[0])
-        key = "bots" if args.action == "bot" else "not_bots"
-        print(f"{cid}: {', '.join(values)} in {key}: of params/project.yaml")
+        cid, values, summary = people.mark_not_bot(args.project, args.ids[0])
+        print(
+            f"{cid}: {', '.join(values)} in data/private/not-bots.txt (private: it names a person)"
+        )
     print("\n".join(line for line in summary.lines() if line.startswith("earlier events")))
     return 0
 

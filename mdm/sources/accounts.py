@@ -180,7 +180,7 @@ def classify(
     values = handles(keys, names)
     pattern = _listed(rules.not_bots, values)
     if pattern is not None:
-        return Mark("person", f"listed under not_bots: ({pattern!r})")
+        return Mark("person", f"listed as a person, not a bot ({pattern!r})")
     pattern = _listed(rules.services, values)
     if pattern is not None:
         return Mark("service", f"listed under services: ({pattern!r})")

@@ -23,7 +23,7 @@ import hmac
 import io
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from mdm.data._tables import csv_rows
 from mdm.errors import DataError, PrivacyError
-from mdm.files import write_atomic
+from mdm.files import exclusive, write_atomic
 from mdm.names import MIN_PART, Matcher, words
 from mdm.sources.accounts import Mark, Rules, classify
 from mdm.sources.perceval import Actor
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALIASES",
     "KEY",
+    "NOT_BOTS",
     "REGISTER",
     "Identities",
     "Resolved",
@@ -58,6 +59,9 @@ __all__ = [
 PRIVATE = "data/private"
 KEY = f"{PRIVATE}/pseudonym.key"
 ALIASES = f"{PRIVATE}/identities.csv"
+NOT_BOTS = f"{PRIVATE}/not-bots.txt"
+"""People a bot or service rule marks by mistake, one identity a line (``mdm people not-bot``):
+private, because each line names a person; ``not_bots:`` in the params does the same in public."""
 """The team's own alias file: ``person,identity`` (an email or ``HOST:USERNAME``)."""
 REGISTER = f"{PRIVATE}/imported-identities.csv"
 """What imports saw: ``contributor_id,kind,value,group``; read by the next import, ``mdm
@@ -352,6 +356,26 @@ def write_private(path: Path, content: bytes) -> None:
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     write_atomic(path, content)  # keeps the mode of the file it replaces
+
+
+def read_not_bots(root: Path) -> list[str]:
+    """The identities of :data:`NOT_BOTS` (blank lines and ``#`` comments skipped)."""
+    path = root / NOT_BOTS
+    if not path.is_file():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def write_not_bots(root: Path, add: Sequence[str], remove: Sequence[str]) -> None:
+    """Add and remove identities of :data:`NOT_BOTS`, under its lock, atomically."""
+    path = root / NOT_BOTS
+    with exclusive(path, NOT_BOTS):
+        gone = {v.lower() for v in remove}
+        kept = [v for v in read_not_bots(root) if v.lower() not in gone]
+        kept += [v for v in add if v.lower() not in {k.lower() for k in kept}]
+        header = "# people mdm people not-bot marked: one email or HOST:USERNAME a line\n"
+        write_private(path, (header + "".join(f"{v}\n" for v in kept)).encode("utf-8"))
 
 
 def protected_strings(project: Project) -> dict[str, str]:

@@ -40,6 +40,7 @@ from mdm.sources.identities import (
     Identities,
     Resolved,
     load_key,
+    read_not_bots,
     save_key,
     write_private,
 )
@@ -158,7 +159,8 @@ def _import(
     info, root = project.info, project.root
     events_path = root / info.data.events
     summary = ImportSummary(info.data.events, dry_run)
-    identities = Identities(Rules.of(info.bots, info.services, info.not_bots), info.unify_names)
+    not_bots = [*info.not_bots, *read_not_bots(root)]
+    identities = Identities(Rules.of(info.bots, info.services, not_bots), info.unify_names)
     if (root / ALIASES).is_file():
         identities.read_aliases(root / ALIASES, ALIASES)
     old = identities.read_register(root / REGISTER, REGISTER) if (root / REGISTER).is_file() else {}

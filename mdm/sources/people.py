@@ -9,8 +9,9 @@ under its lock and atomically, then re-derive every imported event's person and 
 
 - :func:`mark_bot` adds the contributor's identities to ``bots:`` (and takes them out of
   ``not_bots:``);
-- :func:`mark_not_bot` adds one identity to ``not_bots:`` (and takes them out of ``bots:``
-  and ``services:``);
+- :func:`mark_not_bot` adds one identity to the private not-bot list
+  (``data/private/not-bots.txt``: it names a person) and takes them out of ``bots:`` and
+  ``services:``;
 - :func:`merge` writes alias rows (``data/private/identities.csv``) that make several
   contributors one person.
 """
@@ -35,6 +36,7 @@ from mdm.sources.identities import (
     identity_hash,
     load_key,
     read_register_rows,
+    write_not_bots,
     write_private,
 )
 from mdm.sources.importer import ImportSummary, refresh
@@ -216,19 +218,22 @@ def mark_bot(root: Path | str, wanted: str) -> tuple[str, list[str], ImportSumma
     values = [_value(i) for i in identities]
     lowered = [v.lower() for v in values]
     _edit_lists(root, {"bots": (values, []), "not_bots": ([], lowered)})
+    write_not_bots(root, add=[], remove=lowered)
     return cid, values, refresh(root)
 
 
 def mark_not_bot(root: Path | str, wanted: str) -> tuple[str, list[str], ImportSummary]:
-    """Mark a contributor a person in the params, whatever rule said otherwise."""
+    """Mark a contributor a person, whatever rule said otherwise.
+
+    The identity goes into the private list (``data/private/not-bots.txt``), never into the
+    params: it names a person, and the params are committed.
+    """
     root = Path(root)
     cid, identities = _who(root, wanted)
     values = [_value(i) for i in identities]
     lowered = [v.lower() for v in values]
-    _edit_lists(
-        root,
-        {"bots": ([], lowered), "services": ([], lowered), "not_bots": (values[:1], [])},
-    )
+    _edit_lists(root, {"bots": ([], lowered), "services": ([], lowered)})
+    write_not_bots(root, add=values[:1], remove=[])
     return cid, values[:1], refresh(root)
 
 
