@@ -16,6 +16,7 @@ from mdm.authoring.topics import merge_topic, merged_from, new_topic, rename_top
 from mdm.build.pipeline import BuildOptions, build, check
 from mdm.cli.authoring import register
 from mdm.errors import ConfigError
+from mdm.files import LOCK_SUFFIX
 from mdm.params import edits
 from mdm.params.models import TopicStatus
 from mdm.params.project import bundled_notebooks, load_project
@@ -35,7 +36,12 @@ def mdm(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file's content; the lock files commands leave (git-ignored, kept by design) aside."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.endswith(LOCK_SUFFIX)
+    }
 
 
 def topic_file(root: Path, topic_id: str) -> Path:
