@@ -8,7 +8,6 @@ digests): no kernel, and every command accepts it as current.
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import subprocess
 import sys
@@ -19,36 +18,14 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TINY, copy_project
+from conftest import TINY, as_built, copy_project
 
-from mdm.build.cache import section_keys
-from mdm.build.manifest import MANIFEST
-from mdm.errors import BusyError, ConfigError
+from mdm.errors import BusyError
 from mdm.params.project import load_project
 from mdm.params.reviews import load_reviews
 from mdm.review import commands
 
 PEOPLE = [f"reviewer-{n}" for n in range(10)]
-
-
-def as_built(root: Path) -> None:
-    """Write the manifest of a build of ``root``'s documents as they are now."""
-    project = load_project(root)
-    manifest: dict[str, Any] = {}
-    for doc in project.documents:
-        specs = project.sections(doc)
-        manifest[doc] = {
-            "key": "-",
-            "files": {},
-            "sections": {
-                spec.id: {"title": spec.title, "digest": f"{n:012x}", "key": key}
-                for n, (spec, key) in enumerate(
-                    zip(specs, section_keys(project, specs), strict=True)
-                )
-            },
-        }
-    project.output.mkdir(exist_ok=True)
-    (project.output / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @pytest.fixture
@@ -250,12 +227,3 @@ def test_a_rename_waits_for_an_import_writing_a_data_file(tiny: Path) -> None:
         assert time.perf_counter() - began > 0.5  # it waited for the import to finish
     # the import's row was read by the rename, and renamed, not overwritten
     assert nights.read_text(encoding="utf-8") == "topic,nights\nstudy-clubs,3\nstudy-clubs,4\n"
-
-
-def test_a_request_with_nobody_to_ask_is_refused(tiny: Path) -> None:
-    stakeholders = tiny / "params/stakeholders.yaml"
-    text = stakeholders.read_text(encoding="utf-8")
-    stakeholders.write_text(text.replace("  - {role: agreement, who: library-board}\n", ""))
-    with pytest.raises(ConfigError, match=r"stakeholders.yaml: roles: nobody to ask: .* --to ID"):
-        commands.request(tiny, "proposal")
-    assert not (tiny / "params/reviews/agreements.yaml").exists()

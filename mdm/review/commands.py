@@ -104,8 +104,9 @@ def _open(project_dir: Path, document: str, nobody_asked: bool = False) -> _Open
     if nobody_asked and not project.holders(Role.AGREEMENT):
         # said before "build first": a build would not help
         raise ConfigError(
-            "nobody to ask: no stakeholder holds the agreement role; add one under roles: "
-            "(- {role: agreement, who: ID}) or name whom to ask with --to ID",
+            "nobody to ask: no stakeholder holds the agreement role; add each person whose "
+            "agreement is sought under roles: (- {role: agreement, who: ID}), then ask again "
+            "(all of them, or some with --to ID)",
             path=STAKEHOLDERS_FILE,
             field="roles",
         )
