@@ -31,6 +31,7 @@ from mdm.build.lock import build_lock
 from mdm.build.pipeline import check
 from mdm.build.run import RunOptions, SectionResult, execute_sections, run_section
 from mdm.errors import ConfigError, MdmError
+from mdm.params.notebooks import STOCK_NOTEBOOKS, bundled_notebooks
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import render
 
@@ -135,7 +136,7 @@ class Previewer:
         self.stamp = _stamp(before)
         project, _ = check(self.project_dir)
         spec = _spec(project, self.topic, self.document)
-        self.inputs = [spec.notebook, *spec.inputs]
+        self.inputs = [spec.notebook, *spec.inputs, *_notebooks(project)]
         if self.inputs != before:  # a params edit changed what the section reads
             self.stamp = _stamp(self.inputs)
         if self.seat is None:
@@ -157,6 +158,14 @@ class Previewer:
         if self.seat is not None:
             self.seat.discard()
             self.seat = None
+
+
+def _notebooks(project: Project) -> list[Path]:
+    """Every notebook file an author may edit: the section may run a copy of one (a clean copy
+    of mdm's own, a text notebook converted), which changes only when the section is built."""
+    own = project.root / "notebooks"
+    files = sorted(p for p in own.iterdir() if p.is_file()) if own.is_dir() else []
+    return files + [bundled_notebooks() / f"{name}.ipynb" for name in STOCK_NOTEBOOKS]
 
 
 def _stamp(paths: list[Path]) -> tuple[tuple[str, int], ...]:
