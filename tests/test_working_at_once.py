@@ -20,7 +20,7 @@ import pytest
 import yaml
 from conftest import TINY, as_built, copy_project
 
-from mdm.errors import BusyError
+from mdm.errors import BusyError, ConfigError
 from mdm.params.project import load_project
 from mdm.params.reviews import load_reviews
 from mdm.review import commands
@@ -227,3 +227,9 @@ def test_a_rename_waits_for_an_import_writing_a_data_file(tiny: Path) -> None:
         assert time.perf_counter() - began > 0.5  # it waited for the import to finish
     # the import's row was read by the rename, and renamed, not overwritten
     assert nights.read_text(encoding="utf-8") == "topic,nights\nstudy-clubs,3\nstudy-clubs,4\n"
+
+
+def test_a_folder_that_is_no_project_gets_no_lock_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"not found; is .* an mdm project"):
+        commands.feedback(tmp_path / "nowhere", PEOPLE[0], "proposal", "Hello?")
+    assert not (tmp_path / "nowhere").exists()

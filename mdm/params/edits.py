@@ -60,6 +60,8 @@ R = TypeVar("R")
 _GUARDED = "params"
 # folders only mdm's params-editing commands write: no other command needs their files' own locks
 _OWN_FOLDERS = ("params", "notebooks")
+# research notes: written by hand only (no import writes them), so they need no lock file beside
+_HAND_WRITTEN = ".md"
 _held = threading.local()
 
 
@@ -84,7 +86,7 @@ def project_lock(project_dir: Path, timeout: float | None = None) -> Iterator[No
     timeout = LOCK_TIMEOUT if timeout is None else timeout
     root = project_dir.resolve()
     held: set[Path] = _held.__dict__.setdefault("roots", set())
-    if root in held:
+    if root in held or not (root / _GUARDED).is_dir():  # not a project: loading it will say so
         yield
         return
     with ExitStack() as stack:
@@ -126,7 +128,8 @@ class Changes(dict[Path, str | None]):
     def lock(self, paths: Iterable[Path]) -> None:
         """Take the own lock of each data file in ``paths`` (in order of name: no deadlock)."""
         for rel in sorted(set(paths)):
-            if rel not in self._held and rel.parts[:1] and rel.parts[0] not in _OWN_FOLDERS:
+            shared = rel.parts[:1] and rel.parts[0] not in _OWN_FOLDERS
+            if shared and rel not in self._held and rel.suffix != _HAND_WRITTEN:
                 # an import may be writing it: hold it from before it is read until written
                 self._locks.enter_context(exclusive(self.root / rel, shown=rel))
                 self._held.add(rel)
