@@ -146,6 +146,8 @@ def transaction(project: Project) -> Iterator[Changes]:
 
     Runs under :func:`project_lock`; files are read for the change with
     :meth:`Changes.read`, so a data file an import also writes is held from then on.
+    A change to review records alone is checked against ``project``, which the caller
+    loaded under the same lock (no other command can have changed the params since).
     """
     root = project.root
     with project_lock(root), ExitStack() as locks:
