@@ -35,6 +35,7 @@ __all__ = [
     "combine",
     "exclusive",
     "file_digest",
+    "holder",
     "sha256_file",
     "write_atomic",
 ]
@@ -147,3 +148,8 @@ def exclusive(path: Path, shown: object = None, timeout: float = LOCK_TIMEOUT) -
         yield
     finally:
         os.close(handle)  # closing releases the lock
+
+
+def holder(path: Path) -> str:
+    """Who holds the lock on ``path`` (``pid N, started at T``), for a waiting command's message."""
+    return _holder(lock_file(path))

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,30 @@ def _kernels_only_when_marked(
     or in an ``mdm`` it runs (the kernel spec is looked up on ``JUPYTER_PATH`` first)."""
     if request.node.get_closest_marker("kernel") is None:
         monkeypatch.setenv("JUPYTER_PATH", str(request.getfixturevalue("_no_kernel_path")))
+
+
+def as_built(root: Path) -> None:
+    """Write the manifest a build of ``root``'s documents as they are now would write.
+
+    Made-up digests, real keys: enough for the review commands and ``mdm status``, which
+    read the last build's digests only, without starting a kernel."""
+    from mdm.build.cache import section_keys
+    from mdm.build.manifest import MANIFEST
+    from mdm.params.project import load_project
+
+    project = load_project(root)
+    manifest: dict[str, Any] = {}
+    for doc in project.documents:
+        specs = project.sections(doc)
+        manifest[doc] = {
+            "key": "-",
+            "files": {},
+            "sections": {
+                spec.id: {"title": spec.title, "digest": f"{n:012x}", "key": key}
+                for n, (spec, key) in enumerate(
+                    zip(specs, section_keys(project, specs), strict=True)
+                )
+            },
+        }
+    project.output.mkdir(exist_ok=True)
+    (project.output / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from mdm.authoring import topics
 from mdm.authoring.scaffold import init_project
 from mdm.authoring.topics import merge_topic, merged_from, new_topic, rename_topic
+from mdm.build.cache import section_keys
 from mdm.build.check import check
 from mdm.build.pipeline import BuildOptions, build
 from mdm.cli.authoring import register
 from mdm.errors import ConfigError
+from mdm.files import LOCK_SUFFIX
 from mdm.params import edits
 from mdm.params.models import TopicStatus
+from mdm.params.notebooks import STOCK_NOTEBOOKS, clean_notebook
 from mdm.params.project import bundled_notebooks, load_project
 
 QUOTES_HEADER = "quote_id,pseudonym,descriptor,topics,consent,attribution,text"
@@ -36,7 +42,12 @@ def mdm(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file's content; the lock files commands leave (git-ignored, kept by design) aside."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.endswith(LOCK_SUFFIX)
+    }
 
 
 def topic_file(root: Path, topic_id: str) -> Path:
@@ -115,10 +126,81 @@ def test_init_with_notebooks_copies_mdm_notebooks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     printed = mdm(capsys, "init", str(tmp_path / "p"), "--with-notebooks")
-    bundled = sorted(bundled_notebooks().glob("*.ipynb"))
-    assert bundled and {p.name for p in bundled} <= {Path(p).name for p in printed}
-    for notebook in bundled:
+    stock = [bundled_notebooks() / f"{name}.ipynb" for name in STOCK_NOTEBOOKS]
+    assert {p.name for p in stock} == {Path(p).name for p in printed if p.endswith(".ipynb")}
+    for notebook in stock:
         assert (tmp_path / "p/notebooks" / notebook.name).read_bytes() == notebook.read_bytes()
+
+
+def ran_in_jupyterlab(text: str) -> str:
+    """A notebook as JupyterLab saves it after running every cell."""
+    nb = json.loads(text)
+    for number, cell in enumerate(nb["cells"], 1):
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = number
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["Ran.\n"]}]
+            cell["metadata"]["execution"] = {"iopub.status.idle": "2026-12-01T10:00:00Z"}
+        cell["metadata"]["jupyter"] = {"source_hidden": False}
+    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "x"}
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """mdm's notebooks folder in a checkout where the stock notebooks were run in JupyterLab
+    (outputs saved) and an author put a notebook of their own."""
+    folder = tmp_path / "checkout-notebooks"
+    folder.mkdir()
+    for name in STOCK_NOTEBOOKS:
+        text = (bundled_notebooks() / f"{name}.ipynb").read_text(encoding="utf-8")
+        (folder / f"{name}.ipynb").write_text(ran_in_jupyterlab(text), encoding="utf-8")
+    (folder / "my-analysis.ipynb").write_text(ran_in_jupyterlab(text), encoding="utf-8")
+    for module in ("mdm.params.notebooks", "mdm.params.project", "mdm.authoring.scaffold"):
+        monkeypatch.setattr(f"{module}.bundled_notebooks", lambda: folder)
+    return folder
+
+
+def test_init_copies_mdm_notebooks_clean_and_only_them(checkout: Path, tmp_path: Path) -> None:
+    init_project(tmp_path / "p", with_notebooks=True, jupytext="py")
+    copied = sorted(p.name for p in (tmp_path / "p/notebooks").glob("*.ipynb"))
+    assert copied == sorted(f"{name}.ipynb" for name in STOCK_NOTEBOOKS)  # no author file
+    for name in STOCK_NOTEBOOKS:
+        text = (tmp_path / "p/notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert text == (REPO / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert "Ran." not in (tmp_path / "p/notebooks" / f"{name}.py").read_text("utf-8")
+
+
+def test_outputs_saved_into_mdm_notebooks_change_no_topic_section_key(
+    checkout: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mdm.params.notebooks.bundled_notebooks", lambda: REPO / "notebooks")
+    monkeypatch.setattr("mdm.params.project.bundled_notebooks", lambda: REPO / "notebooks")
+    project = load_project(tiny)
+    specs = project.sections("proposal")
+    clean = dict(zip([s.id for s in specs], section_keys(project, specs), strict=True))
+    monkeypatch.setattr("mdm.params.notebooks.bundled_notebooks", lambda: checkout)
+    monkeypatch.setattr("mdm.params.project.bundled_notebooks", lambda: checkout)
+    project = load_project(tiny)
+    specs = project.sections("proposal")
+    ran = dict(zip([s.id for s in specs], section_keys(project, specs), strict=True))
+    topics = [s for s in clean if s.startswith("topic-")]
+    assert topics and {s: ran[s] for s in topics} == {s: clean[s] for s in topics}
+    topic = next(s for s in specs if s.id == topics[0])
+    assert topic.notebook == tiny / "output/.jupytext/topic.ipynb"  # the clean copy runs
+    assert "Ran." not in topic.notebook.read_text(encoding="utf-8")
+    # (the overview keys on its topic fields only while its notebook is byte for byte mdm's:
+    # build/cache.py compares the file itself, so a run notebook widens that key)
+
+
+def test_mdm_notebooks_are_saved_clean_and_all_packaged() -> None:
+    for name in STOCK_NOTEBOOKS:
+        text = (REPO / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert clean_notebook(text) == text, name
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    packaged = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert packaged == {
+        f"notebooks/{n}.ipynb": f"mdm/_notebooks/{n}.ipynb" for n in STOCK_NOTEBOOKS
+    }
 
 
 def test_init_keeps_what_the_folder_has(tmp_path: Path) -> None:

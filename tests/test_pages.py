@@ -44,7 +44,9 @@ def test_every_template_belongs_to_a_kind_or_to_whole_documents() -> None:
 
 
 def test_every_bundled_notebook_is_a_kind() -> None:
-    assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == set(PAGE_KINDS)
+    from mdm.params.notebooks import STOCK_NOTEBOOKS
+
+    assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == set(PAGE_KINDS) == set(STOCK_NOTEBOOKS)
 
 
 @pytest.mark.parametrize("loader", sorted({k.loader for k in PAGE_KINDS.values()}))

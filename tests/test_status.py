@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import mdm
+from conftest import as_built, mdm
 
 from mdm.review import commands
 
@@ -91,3 +91,33 @@ def test_json_keeps_ids_for_scripts(built: Path) -> None:
         ["library-board"],
         12,
     )
+
+
+def test_nobody_in_the_agreement_role_is_not_signed_off(tiny: Path) -> None:
+    stakeholders = tiny / "params/stakeholders.yaml"
+    text = stakeholders.read_text(encoding="utf-8")
+    stakeholders.write_text(text.replace("  - {role: agreement, who: library-board}\n", ""))
+    as_built(tiny)
+    assert status(tiny).splitlines()[2:] == [
+        "proposal 1.0: nobody holds the agreement role (params/stakeholders.yaml); "
+        "0 open comments; decision pending",
+        "  every section: no agreement sought",
+    ]
+    doc = json.loads(status(tiny, "--json"))["documents"]["proposal"]
+    assert (doc["agreements"], doc["agreed"], doc["stale"]) == ({}, [], [])
+    assert {s["state"] for s in doc["sections"]} == {"no agreement sought"}
+
+
+def test_status_says_which_sections_changed_since_the_last_build(tiny: Path) -> None:
+    as_built(tiny)
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8") + "summary: Spring sale.\n", "utf-8")
+    assert status(tiny).splitlines()[2:] == [
+        "proposal 1.0: 0 of 1 agreed; waiting for Library Board; 0 open comments; decision pending",
+        "  out of date: 2. Book sales changed since the last build (params, data or mdm); "
+        "the states below are the last build's: run `mdm build`",
+        "  every section: awaiting agreement",
+    ]
+    assert json.loads(status(tiny, "--json"))["documents"]["proposal"]["stale"] == [
+        "topic-book-sales"
+    ]

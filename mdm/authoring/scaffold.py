@@ -12,7 +12,8 @@ from mdm.authoring.notebooks import jupytext_config, text_twin
 from mdm.errors import ConfigError
 from mdm.files import write_atomic
 from mdm.params.edits import yaml_scalar
-from mdm.params.project import bundled_notebooks, load_project
+from mdm.params.notebooks import STOCK_NOTEBOOKS, bundled_notebooks, clean_notebook
+from mdm.params.project import load_project
 
 __all__ = ["init_project"]
 
@@ -54,15 +55,22 @@ def init_project(
     try:
         _render_scaffold(staging, title)
         if with_notebooks:
-            (staging / "notebooks").mkdir()
-            for notebook in sorted(bundled_notebooks().glob("*.ipynb")):
-                shutil.copyfile(notebook, staging / "notebooks" / notebook.name)
+            _copy_notebooks(staging / "notebooks")
         if jupytext:
             _pair_with_text(staging, jupytext)
         load_project(staging)  # the scaffold must always be a valid project
         return _move_into(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _copy_notebooks(folder: Path) -> None:
+    """mdm's own notebooks, clean: no outputs a run in a checkout left, no other notebook there."""
+    folder.mkdir()
+    for name in STOCK_NOTEBOOKS:
+        source = bundled_notebooks() / f"{name}.ipynb"
+        clean = clean_notebook(source.read_text(encoding="utf-8"))
+        (folder / source.name).write_text(clean, encoding="utf-8")
 
 
 def _pair_with_text(staging: Path, form: Literal["py", "md"]) -> None:

@@ -1,8 +1,9 @@
 """Reshape a project's topics: ``mdm new-topic``, ``rename-topic``, ``merge-topic``.
 
-Each command collects the new contents of every file that names the topic and applies them in one
-:func:`~mdm.params.edits.transaction`: the project is loaded again, and on failure every file is
-put back as it was.
+Each command runs whole under the project's lock (:func:`~mdm.params.edits.locked`: what it
+checks is what it changes), collects the new contents of every file that names the topic and
+applies them in one :func:`~mdm.params.edits.transaction`: the project is loaded again, and on
+failure every file is put back as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mdm.errors import ConfigError
 from mdm.params.edits import (
     compose,
     is_node,
-    read,
+    locked,
     rename_in_csv,
     rename_in_front_matter,
     rename_in_yaml,
@@ -71,6 +72,7 @@ def _changed(project_dir: Path, changes: dict[Path, str | None]) -> list[Path]:
     return sorted(project_dir / rel for rel in changes)
 
 
+@locked
 def new_topic(
     project_dir: Path,
     topic_id: str,
@@ -102,7 +104,7 @@ def new_topic(
             # a free number needs no room; a taken one moves it and every later topic down
             if topic.number >= number and number in taken:
                 rel = _topic_file(topic.id)
-                text = read(project.root / rel, rel)
+                text = changes.read(rel)
                 changes[rel] = set_key(text, rel, "number", str(topic.number + 1), "number")
         changes[_topic_file(topic_id)] = _new_topic_text(number, title, question)
         if notebook is not None:
@@ -151,6 +153,7 @@ def _placeholder_questions() -> set[str]:
     return questions
 
 
+@locked
 def rename_topic(
     project_dir: Path,
     old: str,
@@ -178,10 +181,9 @@ def rename_topic(
             path=_topic_file(old),
             field="question",
         )
-    root = project.root
     with transaction(project) as changes:
         source = _topic_file(old)
-        text = read(root / source, source)
+        text = changes.read(source)
         if title is not None:
             value = yaml_scalar(_one_line(title, "title"))
             text = set_key(text, source, "title", value, "number")
@@ -190,8 +192,10 @@ def rename_topic(
             text = set_key(text, source, "question", value, "title")
         changes[source] = None
         changes[_topic_file(new)] = text
-        for rel, edit in _reference_files(project, old):
-            before = read(root / rel, rel)
+        references = list(_reference_files(project, old))
+        changes.lock(rel for rel, _ in references)  # all at once, in order: no deadlock
+        for rel, edit in references:
+            before = changes.read(rel)
             after = edit(before, rel, old, new)
             if after != before:
                 changes[rel] = after
@@ -246,6 +250,7 @@ def _text_notebook_edit(text: str, shown: Path, old: str, new: str) -> str:
     return pattern.sub(lambda m: m[1] + new + m[3], text)
 
 
+@locked
 def merge_topic(project_dir: Path, source: str, target: str) -> list[Path]:
     """Mark ``source`` merged into ``target``; its research data keeps its own topic id.
 
@@ -274,16 +279,15 @@ def merge_topic(project_dir: Path, source: str, target: str) -> list[Path]:
         raise ConfigError(
             f"already merged into {target!r}", path=_topic_file(source), field="merged_into"
         )
-    root = project.root
     with transaction(project) as changes:
         rel = _topic_file(source)
-        text = set_key(read(root / rel, rel), rel, "status", "merged", "question")
+        text = set_key(changes.read(rel), rel, "status", "merged", "question")
         changes[rel] = set_key(text, rel, "merged_into", target, "status")
         for topic in merged_from(project, source, transitive=False):
             rel = _topic_file(topic.id)
-            changes[rel] = set_key(read(root / rel, rel), rel, "merged_into", target, "status")
+            changes[rel] = set_key(changes.read(rel), rel, "merged_into", target, "status")
         docs = Path(DOCUMENTS_FILE)
-        before = read(root / docs, docs)
+        before = changes.read(docs)
         after = _retarget_document_lists(before, docs, source, target)
         if after != before:
             changes[docs] = after

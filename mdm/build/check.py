@@ -9,21 +9,23 @@ one line that starts with its file; a file reports up to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mdm.build.run import check_parameters
 from mdm.errors import ConfigError, DataError, MdmError, NotebookError, Problem
-from mdm.params.models import Topic
-from mdm.params.project import INPUT_FILES, TOPICS_DIR, Project, read_project
+from mdm.params.loader import read_yaml
+from mdm.params.models import REFERENCE, Topic, ValueSpec
+from mdm.params.project import DOCUMENTS_FILE, INPUT_FILES, TOPICS_DIR, Project, read_project
 from mdm.params.reviews import Reviews, load_reviews
-from mdm.report.evidence import Research
+from mdm.report.evidence import Research, Value, format_value
 
 if TYPE_CHECKING:
     from mdm.data.survey import Question, Survey
 
-__all__ = ["check", "check_data", "shown_topics", "topic_questions"]
+__all__ = ["check", "check_data", "doubled_units", "shown_topics", "topic_questions"]
 
 T = TypeVar("T")
 
@@ -37,6 +39,8 @@ def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
     project, config = read_project(project_dir)
     reviews: Reviews | None = None
     notebooks: list[Problem] = []
+    if project is not None and not config:
+        config += doubled_units(project)
     if project is not None and not config:
         reviews = _collect(config, load_reviews, project)
         notebooks = _notebook_problems(project)
@@ -116,3 +120,80 @@ def _exists(project: Project, name: str) -> bool:
     """Whether any file of input ``name`` is there (a survey needs both, so one is a problem)."""
     paths = [project.root / str(getattr(project.info.data, key)) for key in INPUT_FILES[name]]
     return any(p.is_dir() if name == "notes" else p.is_file() for p in paths)
+
+
+# --- prose that reads wrong: a unit written after a value that prints its own ---------------------
+
+_PROSE = ("summary", "findings", "recommendations", "investment", "structures", "processes")
+# what the prose may write after a value that prints this unit already (the unit said again)
+_SAID_AGAIN = {
+    " hours": r"hours?\b|hrs?\b|h\b",
+    "%": r"%|percent\b|per cent\b|pct\b",
+    " percentage points": r"percentage points?\b|points?\b|pp\b|%|percent\b",
+}
+
+
+def _unit(spec: ValueSpec) -> str:
+    """What ``{{ name }}`` prints after its number (" hours", "%", ...), as the documents do."""
+    sample = Value(spec, 1.0, None, None)
+    return format_value(sample).removeprefix(format_value(sample, unit=False))
+
+
+def _doubled(text: str, values: dict[str, ValueSpec]) -> Iterator[tuple[str, str, str]]:
+    """(as written, the name, the unit) for each ``{{ name }}`` followed by its unit again."""
+    for match in REFERENCE.finditer(text):
+        name, dot, _ = match[1].partition(".")
+        unit = _unit(values[name]) if not dot and name in values else ""
+        if unit:
+            again = re.match(rf"[ \u00a0]*(?:{_SAID_AGAIN[unit]})", text[match.end() :], re.I)
+            if again:
+                yield match[0] + again[0], name, unit.strip()
+
+
+def _line(raw: str, line: int | None, written: str) -> int | None:
+    """The line ``written`` is on, searched from the field's ``line`` (a block of prose)."""
+    at = raw.find(written, sum(len(ln) for ln in raw.splitlines(True)[: (line or 1) - 1]))
+    return raw.count("\n", 0, at) + 1 if at >= 0 else line
+
+
+def doubled_units(project: Project) -> list[Problem]:
+    """Every ``{{ x }} hours`` where ``{{ x }}`` prints "14.7 hours" already ("14.7 hours hours").
+
+    Topic prose is checked against the topic's ``evidence.values``; a document's headline
+    titles (the phrase printed after the number) against their own value.
+    """
+    problems: list[Problem] = []
+    for topic in shown_topics(project):
+        values = dict(topic.evidence.values)
+        found = [(f, d) for f in _PROSE for d in _doubled(getattr(topic, f), values)]
+        if not found:
+            continue
+        shown = f"{TOPICS_DIR}/{topic.id}.yaml"
+        doc = read_yaml(project.root / shown, display=Path(shown))
+        raw = (project.root / shown).read_text(encoding="utf-8")
+        for field, (written, name, unit) in found:
+            problems.append(
+                Problem(
+                    f"{{{{ {name} }}}} prints its unit already ({unit}), so {written!r} says it "
+                    f"twice; write {{{{ {name}.number }}}} for the number alone, or drop the "
+                    "second unit",
+                    shown,
+                    _line(raw, doc.line_of((field,)), written),
+                    field,
+                )
+            )
+    for index, document in enumerate(project.documents.values()):
+        for key, headline in document.headlines.items():
+            for _, _, unit in _doubled(f"{{{{ {key} }}}} {headline.title}", {key: headline}):
+                loc = ("documents", index, "headlines", key, "title")
+                doc = read_yaml(project.root / DOCUMENTS_FILE, display=Path(DOCUMENTS_FILE))
+                problems.append(
+                    Problem(
+                        f"the number before the title prints its unit already ({unit}), so "
+                        f"{unit} {headline.title!r} says it twice; drop the unit from the title",
+                        DOCUMENTS_FILE,
+                        doc.line_of(loc),
+                        ".".join(str(part) for part in loc),
+                    )
+                )
+    return problems

@@ -3,7 +3,8 @@
 The lock is a file created atomically (``O_CREAT | O_EXCL``) holding the
 owner's pid, host and start time. A lock whose process no longer exists on
 this host is stale: it is removed and taken over. Leftover staging folders
-of dead builds are removed at the same moment.
+of dead builds are removed at the same moment, by the next build, or by the
+next command that finds everything up to date (:func:`clear_leftovers`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from mdm.errors import BuildError, BusyError
 
-__all__ = ["LOCK_NAME", "build_lock"]
+__all__ = ["LOCK_NAME", "build_lock", "clear_leftovers"]
 
 LOCK_NAME = ".mdm-build.lock"
 
@@ -92,3 +93,18 @@ def build_lock(output: Path) -> Iterator[None]:
         yield
     finally:
         lock.unlink(missing_ok=True)
+
+
+def clear_leftovers(output: Path) -> None:
+    """Remove the lock and staging folders of a build that died, if ``output`` has any.
+
+    Taken as a build takes the lock, so that nothing a running build uses is removed;
+    a running build's lock is left alone.
+    """
+    if not (output / LOCK_NAME).exists() and not any(output.glob(".staging-*")):
+        return
+    try:
+        with build_lock(output):
+            pass
+    except BusyError:  # a live build: its lock and staging folder are in use
+        pass

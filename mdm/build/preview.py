@@ -7,12 +7,17 @@ sanitiser) and writes ``output/preview/<document>-<section>.html``.
 With ``--watch`` it keeps one warm kernel for the section, polls the section's
 inputs, and rebuilds when one changes; the page is also served on 127.0.0.1,
 where it reloads itself when the section was rebuilt (a small script polls
-``/version``; nothing is fetched from elsewhere).
+``/version``; nothing is fetched from elsewhere). Until the first build is done
+(or when it failed) the address serves a page saying so, which reloads itself
+the same way. The server answers only requests addressed to ``127.0.0.1`` or
+``localhost`` at its port: a page on another site that points its own name at
+127.0.0.1 (DNS rebinding) gets nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import http.server
 import threading
 import time
@@ -26,27 +31,38 @@ from mdm.build.kernels import Seat, running
 from mdm.build.lock import build_lock
 from mdm.build.run import RunOptions, SectionResult, execute_sections, run_section
 from mdm.errors import ConfigError, MdmError
+from mdm.params.notebooks import STOCK_NOTEBOOKS, bundled_notebooks
 from mdm.params.project import Project, SectionSpec
 from mdm.report.render import render
 
 __all__ = ["PREVIEW", "Previewer", "preview", "serve", "watch"]
 
 PREVIEW = "preview"
-# reloads the page when the preview server's version changes; inserted only into served pages
+# reloads the page when the preview server's version changes; inserted only into served pages,
+# with the version the page shows (a rebuild between serving and the first poll still reloads)
 RELOAD_SCRIPT = """<script>
 (function () {
-  var seen = null;
+  var seen = "VERSION";
   function poll() {
     fetch("/version", {cache: "no-store"}).then(function (r) { return r.text(); })
       .then(function (v) {
-        if (seen !== null && v !== seen) { location.reload(); return; }
-        seen = v; setTimeout(poll, 250);
+        if (v !== seen) { location.reload(); return; }
+        setTimeout(poll, 250);
       }, function () { setTimeout(poll, 1000); });
   }
   poll();
 })();
 </script>
 """
+WAITING_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>mdm preview: {state}</title></head>
+<body style="font-family: sans-serif; margin: 2em">
+<p>{message}</p>
+</body>
+</html>
+"""
+HOSTS = ("127.0.0.1", "localhost")
 
 
 def _spec(project: Project, topic: str, document: str | None) -> SectionSpec:
@@ -99,16 +115,28 @@ class Previewer:
         self.inputs: list[Path] = []
         self.version = 0
         self.page: Path | None = None
+        #: why the last build failed, shown on the served page while there is no good one yet
+        self.error: str | None = None
         self.stamp: tuple[tuple[str, int], ...] | None = None
 
     def build(self) -> Path:
         """Preview now; on an error, the last good page stays (and the error is raised)."""
+        try:
+            page = self._build()
+        except MdmError as err:
+            self.error = str(err)
+            self.version += 1
+            raise
+        self.error = None
+        return page
+
+    def _build(self) -> Path:
         before = self.inputs
         # stamped before reading: an edit made while the preview builds triggers the next one
         self.stamp = _stamp(before)
         project, _ = check(self.project_dir)
         spec = _spec(project, self.topic, self.document)
-        self.inputs = [spec.notebook, *spec.inputs]
+        self.inputs = [spec.notebook, *spec.inputs, *_notebooks(project)]
         if self.inputs != before:  # a params edit changed what the section reads
             self.stamp = _stamp(self.inputs)
         if self.seat is None:
@@ -130,6 +158,14 @@ class Previewer:
         if self.seat is not None:
             self.seat.discard()
             self.seat = None
+
+
+def _notebooks(project: Project) -> list[Path]:
+    """Every notebook file an author may edit: the section may run a copy of one (a clean copy
+    of mdm's own, a text notebook converted), which changes only when the section is built."""
+    own = project.root / "notebooks"
+    files = sorted(p for p in own.iterdir() if p.is_file()) if own.is_dir() else []
+    return files + [bundled_notebooks() / f"{name}.ipynb" for name in STOCK_NOTEBOOKS]
 
 
 def _stamp(paths: list[Path]) -> tuple[tuple[str, int], ...]:
@@ -162,17 +198,39 @@ def watch(
             previewer.close()
 
 
+def _waiting(previewer: Previewer) -> str:
+    """The page served while there is no preview yet: building, or why the build failed."""
+    if previewer.error is None:
+        state, message = "building…", f"Building the preview of {previewer.topic}…"
+    else:
+        state, message = "failed", f"The preview could not be built: {previewer.error}"
+    return WAITING_PAGE.format(state=state, message=html.escape(message))
+
+
 def _handler(previewer: Previewer) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/version":
+            if not self._addressed_to_us():
+                self.send_error(403, "only requests to 127.0.0.1 or localhost are answered")
+            elif self.path == "/version":
                 self._send(str(previewer.version).encode(), "text/plain")
-            elif self.path in ("/", "/index.html") and previewer.page is not None:
-                page = previewer.page.read_text(encoding="utf-8")
-                page = page.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+            elif self.path in ("/", "/index.html"):
+                version = str(previewer.version)  # before the page: a newer one reloads it
+                if previewer.page is None:
+                    page = _waiting(previewer)
+                else:
+                    page = previewer.page.read_text(encoding="utf-8")
+                script = RELOAD_SCRIPT.replace("VERSION", version)
+                page = page.replace("</body>", script + "</body>", 1)
                 self._send(page.encode("utf-8"), "text/html; charset=utf-8")
             else:
                 self.send_error(404, "only / and /version are served")
+
+        def _addressed_to_us(self) -> bool:
+            """The Host header names this server, not a name someone pointed at 127.0.0.1."""
+            address = self.server.server_address
+            port = address[1] if isinstance(address, tuple) else None
+            return self.headers.get("Host", "") in {f"{name}:{port}" for name in HOSTS}
 
         def _send(self, body: bytes, kind: str) -> None:
             self.send_response(200)

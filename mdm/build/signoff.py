@@ -1,7 +1,8 @@
 """Where each document stands with its reviewers: the facts, from the last build and the records.
 
-A document's decision, who must still agree, the open feedback and each section's sign-off
-state, as one JSON-ready dictionary: ``mdm status --json`` prints it, ``mdm status`` tells it
+A document's decision, who must still agree, the open feedback, each section's sign-off
+state and which sections changed since the last build (their state is that of what was
+built, not of what a build would make now), as one JSON-ready dictionary: ``mdm status --json`` prints it, ``mdm status`` tells it
 to people (:mod:`mdm.review.status`) and a release freezes it beside the documents.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mdm.build.check import check
-from mdm.build.manifest import built_sections, read_manifest
+from mdm.build.manifest import built_sections, read_manifest, stale_sections
 from mdm.params.models import Role
 from mdm.params.project import Project
 from mdm.params.reviews import Reviews, section_status
@@ -44,6 +45,8 @@ def _document(
     return {
         "version": project.document(doc).version,
         "built": bool(built),
+        # sections a build would run again (or drop): the documents are older than the params
+        "stale": stale_sections(project, doc, manifest) if built else [],
         "decision": None
         if decision is None
         else {

@@ -1,34 +1,47 @@
-"""Surgical edits to a project's files, applied as one transaction.
+"""Surgical edits to a project's files, applied as one transaction under the project's lock.
 
 Edits are surgical: a YAML file is parsed only to find where a value sits, and
 just that value's characters are replaced, so comments, quoting, key order,
 CRLF line ends and a BOM survive. A CSV file is rewritten record by record and
-only the records that change are re-serialised. Every command collects its new
-file contents first, writes them (temporary file, then :func:`os.replace`),
-and _loads the project again; if that fails, every file is put back as it was
-and the error is raised.
+only the records that change are re-serialised.
+
+Commands that change a project's files (``mdm review ...``, ``new-topic``,
+``rename-topic``, ``merge-topic``) run whole under :func:`project_lock`: one at a
+time per project, each reads the files, checks its change against them, gives out
+ids and writes, with no other command in between, so two reviewers recording at
+once both keep their record. Data files the imports write too are also held by
+their own lock (:func:`mdm.files.exclusive`) from the moment they are read. Every
+command collects its new file contents first, writes them (each in one rename),
+and loads the project again; if that fails, every file is put back as it was and
+the error is raised.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import yaml
 
-from mdm.errors import ConfigError, MdmError
-from mdm.files import write_atomic
+from mdm.errors import BusyError, ConfigError, MdmError
+from mdm.files import LOCK_TIMEOUT, exclusive, holder, write_atomic
 from mdm.params.project import Project, load_project
-from mdm.params.reviews import load_reviews
+from mdm.params.reviews import REVIEWS_DIR, load_reviews
 
 __all__ = [
+    "Changes",
     "compose",
     "is_node",
     "line_ending",
+    "locked",
+    "project_lock",
     "read",
     "rename_in_csv",
     "rename_in_front_matter",
@@ -39,6 +52,17 @@ __all__ = [
     "transaction",
     "yaml_scalar",
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# the project's lock guards its params folder (the lock file sits beside it, in the project root)
+_GUARDED = "params"
+# folders only mdm's params-editing commands write: no other command needs their files' own locks
+_OWN_FOLDERS = ("params", "notebooks")
+# research notes: written by hand only (no import writes them), so they need no lock file beside
+_HAND_WRITTEN = ".md"
+_held = threading.local()
 
 
 def read(path: Path, shown: Path) -> str:
@@ -52,32 +76,109 @@ def read(path: Path, shown: Path) -> str:
 
 
 @contextmanager
-def transaction(project: Project) -> Iterator[dict[Path, str | None]]:
-    """Collect new contents by project-relative path (None: delete), apply, verify, or undo all."""
+def project_lock(project_dir: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the project's write lock: one command at a time reads, checks and changes its files.
 
-    changes: dict[Path, str | None] = {}
-    yield changes
+    Waits up to ``timeout`` seconds (default :data:`~mdm.files.LOCK_TIMEOUT`) for another
+    command, then raises :class:`~mdm.errors.BusyError` naming its pid. A thread that holds
+    the lock already enters again at once (a command calling another).
+    """
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    root = project_dir.resolve()
+    held: set[Path] = _held.__dict__.setdefault("roots", set())
+    if root in held or not (root / _GUARDED).is_dir():  # not a project: loading it will say so
+        yield
+        return
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(exclusive(root / _GUARDED, timeout=timeout))
+        except BusyError:
+            raise BusyError(
+                f"another mdm command is changing this project ({holder(root / _GUARDED)}); "
+                f"waited {timeout:g} s: try again when it has finished",
+                path=_GUARDED,
+            ) from None
+        held.add(root)
+        try:
+            yield
+        finally:
+            held.discard(root)
+
+
+def locked(command: Callable[Concatenate[Path, P], R]) -> Callable[Concatenate[Path, P], R]:
+    """``command(project_dir, ...)`` run whole under :func:`project_lock`."""
+
+    @functools.wraps(command)
+    def run(project_dir: Path, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with project_lock(project_dir):
+            return command(project_dir, *args, **kwargs)
+
+    return run
+
+
+class Changes(dict[Path, str | None]):
+    """New contents by project-relative path (None: delete), collected by one command."""
+
+    def __init__(self, root: Path, locks: ExitStack) -> None:
+        super().__init__()
+        self.root = root
+        self._locks = locks
+        self._held: set[Path] = set()
+
+    def lock(self, paths: Iterable[Path]) -> None:
+        """Take the own lock of each data file in ``paths`` (in order of name: no deadlock)."""
+        for rel in sorted(set(paths)):
+            shared = rel.parts[:1] and rel.parts[0] not in _OWN_FOLDERS
+            if shared and rel not in self._held and rel.suffix != _HAND_WRITTEN:
+                # an import may be writing it: hold it from before it is read until written
+                self._locks.enter_context(exclusive(self.root / rel, shown=rel))
+                self._held.add(rel)
+
+    def read(self, rel: Path) -> str:
+        """The text of project file ``rel``, read under its lock."""
+        self.lock([rel])
+        return read(self.root / rel, rel)
+
+
+@contextmanager
+def transaction(project: Project) -> Iterator[Changes]:
+    """Collect new contents by project-relative path, apply, verify, or undo all.
+
+    Runs under :func:`project_lock`; files are read for the change with
+    :meth:`Changes.read`, so a data file an import also writes is held from then on.
+    A change to review records alone is checked against ``project``, which the caller
+    loaded under the same lock (no other command can have changed the params since).
+    """
     root = project.root
-    saved = {rel: (root / rel).read_bytes() if (root / rel).exists() else None for rel in changes}
-    # review records name sections: check them after the change too, unless broken already
-    reviews_valid = _loads(load_reviews, project)
-    try:
-        for rel, text in changes.items():
-            if text is None:
-                (root / rel).unlink()
-            else:
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(root / rel, text.encode("utf-8"))
-        changed = load_project(root)
-        if reviews_valid:
-            load_reviews(changed)
-    except BaseException:
-        for rel, content in saved.items():
-            if content is None:
-                (root / rel).unlink(missing_ok=True)
-            else:
-                write_atomic(root / rel, content)
-        raise
+    with project_lock(root), ExitStack() as locks:
+        changes = Changes(root, locks)
+        yield changes
+        changes.lock(changes)
+        saved = {
+            rel: (root / rel).read_bytes() if (root / rel).exists() else None for rel in changes
+        }
+        # review records are checked after any change, as mdm check would; a change to params
+        # too is checked by loading the project again, and its review records with it, unless
+        # they were broken already (review records name sections)
+        params = any(not rel.is_relative_to(REVIEWS_DIR) for rel in changes)
+        reviews_valid = not params or _loads(load_reviews, project)
+        try:
+            for rel, text in changes.items():
+                if text is None:
+                    (root / rel).unlink(missing_ok=True)
+                else:
+                    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                    write_atomic(root / rel, text.encode("utf-8"))
+            changed = load_project(root) if params else project
+            if reviews_valid:
+                load_reviews(changed)
+        except BaseException:
+            for rel, content in saved.items():
+                if content is None:
+                    (root / rel).unlink(missing_ok=True)
+                else:
+                    write_atomic(root / rel, content)
+            raise
 
 
 def _loads(load: Callable[[Project], object], project: Project) -> bool:

@@ -9,23 +9,86 @@ content changes, so the build's cache sees the same notebook for the same text.
 When a notebook is paired (both files exist), the text file holds the cells, as
 jupytext itself has it; an ``.ipynb`` whose cells differ from the text and that is
 newer was edited without jupytext, and is an error rather than a silent choice.
+
+mdm's own notebooks (:data:`STOCK_NOTEBOOKS`, package data) are kept without outputs.
+Run in JupyterLab in a checkout, one gets its outputs saved into it; it then runs from a
+clean copy in ``output/.jupytext/`` (:func:`clean_notebook`), so what a run left in the
+file never reaches a build's cache key, and ``mdm init --with-notebooks`` copies it clean.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mdm.errors import NotebookError
+from mdm.files import write_atomic
 
-__all__ = ["CONVERTED", "REMOVE_TAGS", "TEXT_FORMS", "NotebookFile", "find_notebook", "runnable"]
+__all__ = [
+    "CONVERTED",
+    "REMOVE_TAGS",
+    "STOCK_NOTEBOOKS",
+    "TEXT_FORMS",
+    "NotebookFile",
+    "bundled_notebooks",
+    "clean_notebook",
+    "find_notebook",
+    "runnable",
+]
 
 TEXT_FORMS = (".py", ".md")
 # cells with these tags are for authors only; they stay out of documents
 REMOVE_TAGS = frozenset({"notes", "remove-cell"})
 CONVERTED = Path("output") / ".jupytext"
 _KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+#: the notebooks mdm ships (``mdm/_notebooks`` in the wheel): only these are mdm's own
+STOCK_NOTEBOOKS = (
+    "overview",
+    "summary",
+    "investment",
+    "topic",
+    "strategy-summary",
+    "strategy-topic",
+    "roadmap",
+    "sources",
+)
+# cell metadata a front end adds while a notebook is run or looked at
+_RUN_METADATA = frozenset(
+    {"collapsed", "execution", "ExecuteTime", "jupyter", "scrolled", "trusted"}
+)
+
+
+def bundled_notebooks() -> Path:
+    """mdm's default notebooks: inside the wheel, or the repo's ``notebooks/`` in a checkout."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_notebooks"
+    return installed if installed.is_dir() else package.parent / "notebooks"
+
+
+def clean_notebook(text: str) -> str:
+    """A notebook (its JSON text) without what running it adds, written as Jupyter writes it.
+
+    No outputs, no execution counts, no timings or view state in cell metadata, the
+    kernel's language details reduced to its name. A notebook saved clean comes back
+    byte for byte.
+    """
+    nb = json.loads(text)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        metadata = cell.get("metadata", {})
+        for key in _RUN_METADATA & metadata.keys():
+            del metadata[key]
+    language = nb.get("metadata", {}).get("language_info")
+    if isinstance(language, dict) and "name" in language:
+        nb["metadata"]["language_info"] = {"name": language["name"]}
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def _stock(path: Path) -> bool:
+    return path.stem in STOCK_NOTEBOOKS and path.parent.resolve() == bundled_notebooks().resolve()
 
 
 @dataclass(frozen=True)
@@ -99,16 +162,11 @@ def _check_paired(ipynb: Path, text: Path, text_nb: Any, root: Path) -> bool:
     )
 
 
-def _write_if_changed(nb: Any, target: Path) -> None:
-    import nbformat
-
-    text = nbformat.writes(nb) + "\n"
+def _write_if_changed(text: str, target: Path) -> None:
     if target.is_file() and target.read_text(encoding="utf-8") == text:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)  # atomic: a parallel check never reads half a notebook
+    write_atomic(target, text.encode("utf-8"))  # a parallel check never reads half a notebook
 
 
 def runnable(files: list[Path], name: str, root: Path) -> NotebookFile:
@@ -121,14 +179,22 @@ def runnable(files: list[Path], name: str, root: Path) -> NotebookFile:
             f"({', '.join(_shown(p, root) for p in texts)}); keep one",
             path=_shown(texts[0], root),
         )
+    target = root / CONVERTED / f"{name}.ipynb"
     if not texts:
         if ipynb is None:
             raise NotebookError(f"notebook {name!r} not found", path=root / "notebooks")
+        if _stock(ipynb):
+            saved = ipynb.read_text(encoding="utf-8")
+            clean = clean_notebook(saved)
+            if clean != saved:  # run in JupyterLab: the clean copy runs and keys the section
+                _write_if_changed(clean, target)
+                return NotebookFile(target, target)
         return NotebookFile(ipynb, ipynb)
+    import nbformat
+
     text = texts[0]
     nb = _read_text_notebook(text, root)
     if ipynb is not None and _check_paired(ipynb, text, nb, root):
         return NotebookFile(ipynb, text)
-    target = root / CONVERTED / f"{name}.ipynb"
-    _write_if_changed(nb, target)
+    _write_if_changed(nbformat.writes(nb) + "\n", target)
     return NotebookFile(target, text)

@@ -26,7 +26,7 @@ from mdm.params.models import (
     Topic,
     TopicStatus,
 )
-from mdm.params.notebooks import find_notebook, runnable
+from mdm.params.notebooks import bundled_notebooks, find_notebook, runnable
 from mdm.text import did_you_mean
 
 if TYPE_CHECKING:
@@ -54,13 +54,6 @@ INPUT_FILES: dict[str, tuple[str, ...]] = {
     "notes": ("notes",),
 }
 """Each research input and its keys under ``data:`` in params/project.yaml."""
-
-
-def bundled_notebooks() -> Path:
-    """mdm's default notebooks: inside the wheel, or the repo's ``notebooks/`` in a checkout."""
-    package = Path(__file__).resolve().parents[1]
-    installed = package / "_notebooks"
-    return installed if installed.is_dir() else package.parent / "notebooks"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from mdm.params.models import Id, Model, Role
 from mdm.params.project import Project
 
 __all__ = [
+    "NO_AGREEMENT_SOUGHT",
     "REVIEWS_DIR",
     "Agreement",
     "AgreementState",
@@ -56,6 +57,8 @@ __all__ = [
 ]
 
 REVIEWS_DIR = "params/reviews"
+#: a section's state when nobody holds the agreement role (not "signed off": nobody signed)
+NO_AGREEMENT_SOUGHT = "no agreement sought"
 Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
@@ -416,6 +419,8 @@ class SectionStatus:
 
     @property
     def state(self) -> str:
+        if not (self.signed or self.needs_rereview or self.waiting_for or self.objections):
+            return NO_AGREEMENT_SOUGHT  # nobody holds the agreement role: nothing was signed
         if self.objections:
             return "objection"
         if self.needs_rereview:

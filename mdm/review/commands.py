@@ -5,6 +5,10 @@ Every command builds one record (or a few), checks it with the same rules as
 fills in the version and section digests of the last build, and appends it to
 ``params/reviews/*.yaml`` with a surgical edit. Nothing is written when a rule
 refuses, or when the params changed since the last build (the digests would be stale).
+
+Each command runs whole under the project's lock (:func:`~mdm.params.edits.locked`):
+the records it checks against, the id it gives a comment and the file it appends to
+are those no other command is changing at the same moment.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from pydantic import BaseModel, ValidationError
 
 from mdm.build.manifest import BuiltSection, require_current
 from mdm.errors import ConfigError, Problem
-from mdm.params.edits import read, transaction
+from mdm.params.edits import locked, transaction
 from mdm.params.loader import FieldError
 from mdm.params.models import Role
-from mdm.params.project import Project, load_project
+from mdm.params.project import STAKEHOLDERS_FILE, Project, load_project
 from mdm.params.reviews import (
     REVIEWS_DIR,
     Agreement,
@@ -95,8 +99,17 @@ class _Open:
         return person.name if person else who
 
 
-def _open(project_dir: Path, document: str) -> _Open:
+def _open(project_dir: Path, document: str, nobody_asked: bool = False) -> _Open:
     project = load_project(project_dir)
+    if nobody_asked and not project.holders(Role.AGREEMENT):
+        # said before "build first": a build would not help
+        raise ConfigError(
+            "nobody to ask: no stakeholder holds the agreement role; add each person whose "
+            "agreement is sought under roles: (- {role: agreement, who: ID}), then ask again "
+            "(all of them, or some with --to ID)",
+            path=STAKEHOLDERS_FILE,
+            field="roles",
+        )
     reviews = load_reviews(project)
     version = project.document(document).version
     built = require_current(project, document)
@@ -153,12 +166,12 @@ def _fields(record: BaseModel) -> dict[str, Value]:
 def append_many(project: Project, name: str, key: str, records: Sequence[BaseModel]) -> Path:
     """Append ``records`` under ``key`` in ``params/reviews/<name>``, in one checked write."""
     shown = _shown(name)
-    path = project.root / shown
-    text = read(path, shown) if path.is_file() else None
-    for record in records:
-        text = append_record(text, shown, key, _fields(record))
     with transaction(project) as changes:
-        changes[shown] = text
+        text = changes.read(shown) if (project.root / shown).is_file() else None
+        for record in records:
+            text = append_record(text, shown, key, _fields(record))
+        if text is not None:  # no records for a file that does not exist yet: nothing to write
+            changes[shown] = text
     return shown
 
 
@@ -192,11 +205,12 @@ def _digests(opened: _Open, chosen: Sequence[str], name: str) -> dict[str, str]:
     return digests
 
 
+@locked
 def request(
     project_dir: Path, document: str, to: Sequence[str] = (), date: dt.date | None = None
 ) -> Written:
     """Ask for agreement on ``document``: everyone in the agreement role, or ``to``."""
-    opened = _open(project_dir, document)
+    opened = _open(project_dir, document, nobody_asked=not to)
     asked = list(to) or [p.id for p, _ in opened.project.holders(Role.AGREEMENT)]
     records, problems = [], []
     current = opened.reviews.current_agreements(document)
@@ -246,6 +260,7 @@ def _record_agreement(
     )
 
 
+@locked
 def agree(
     project_dir: Path,
     by: str,
@@ -295,6 +310,7 @@ def _unchanged(opened: _Open, who: str) -> dict[str, str]:
     }
 
 
+@locked
 def object_to(
     project_dir: Path,
     by: str,
@@ -323,6 +339,7 @@ def object_to(
     return _record_agreement(opened, record, options)
 
 
+@locked
 def resolve_objection(
     project_dir: Path,
     by: str,
@@ -358,6 +375,7 @@ def resolve_objection(
     return _record_agreement(opened, record)
 
 
+@locked
 def decide(
     project_dir: Path,
     by: str,
@@ -401,6 +419,7 @@ def next_feedback_id(reviews: Reviews, taken: Sequence[str] = ()) -> str:
     return f"fb-{max(numbers, default=0) + 1}"
 
 
+@locked
 def feedback(
     project_dir: Path,
     by: str,
@@ -430,6 +449,7 @@ def feedback(
     )
 
 
+@locked
 def resolve_feedback(project_dir: Path, feedback_id: str, status: str, resolution: str) -> Written:
     """Close comment ``feedback_id`` as ``addressed`` or ``declined``, saying how."""
     project = load_project(project_dir)
@@ -449,13 +469,12 @@ def resolve_feedback(project_dir: Path, feedback_id: str, status: str, resolutio
         **{**item.model_dump(), "status": status, "resolution": resolution},
     )
     shown = _shown("feedback.yaml")
-    text = set_fields(
-        read(project.root / shown, shown),
-        shown,
-        "feedback",
-        index,
-        {"status": status, "resolution": resolution.strip()},
-    )
     with transaction(project) as changes:
-        changes[shown] = text
+        changes[shown] = set_fields(
+            changes.read(shown),
+            shown,
+            "feedback",
+            index,
+            {"status": status, "resolution": resolution.strip()},
+        )
     return Written(shown, [f"{feedback_id}: {status}"])

@@ -235,8 +235,19 @@ def _git(project_dir: Path, *args: str) -> str:
 
 
 def _build_revision(rev: str, project_dir: Path, document: str, workdir: Path) -> Path:
-    top = Path(_git(project_dir, "rev-parse", "--show-toplevel"))
-    commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    try:
+        top = Path(_git(project_dir, "rev-parse", "--show-toplevel"))
+    except BuildError:
+        raise BuildError(
+            "no such folder, and the project is not in a git repository to find it as a revision",
+            path=rev,
+        ) from None
+    try:
+        commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except BuildError:
+        raise BuildError(
+            "no such folder, nor a revision of the project's git repository", path=rev
+        ) from None
     inside = project_dir.resolve().relative_to(top.resolve())
     tree = workdir / commit[:12]
     _git(project_dir, "worktree", "add", "--detach", "--force", str(tree), commit)

@@ -3,8 +3,9 @@
 The CSV has a header row with the columns ``who``, ``document``, ``section`` and
 ``text`` (``section`` may be empty: the whole document; an optional ``date``
 column, YYYY-MM-DD, defaults to the import's date). Every row is checked with
-the rules of ``mdm check`` before anything is written; the problems name the
-row's line and column. Text is kept as written: documents and packets escape it.
+the rules of ``mdm check`` before anything is written (under the project's lock, so
+the ids given are free); the problems name the row's line and column. Text is kept
+as written: documents and packets escape it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from mdm.build.manifest import require_current
 from mdm.errors import DataError, Problem
+from mdm.params.edits import locked
 from mdm.params.project import load_project
 from mdm.params.reviews import Feedback, Rules, Violation, feedback_problems, load_reviews
 from mdm.review.commands import Written, append_many, next_feedback_id
@@ -84,6 +86,7 @@ def _record(
     return record, []
 
 
+@locked
 def import_feedback(project_dir: Path, path: Path, date: dt.date | None = None) -> Written:
     """Record every row of ``path`` as an open comment, or nothing if any row is wrong."""
     project = load_project(project_dir)

@@ -21,7 +21,10 @@ def _plural(count: int, word: str) -> str:
 def summary(doc: str, info: dict[str, Any], names: dict[str, str]) -> str:
     """``proposal 0.3: 1 of 5 agreed; waiting for …; 2 open comments; 1 objection on …``."""
     titles = {s["section"]: s["title"] for s in info["sections"]}
-    parts = [f"{len(info['agreed'])} of {len(info['agreements'])} agreed"]
+    if info["agreements"]:
+        parts = [f"{len(info['agreed'])} of {len(info['agreements'])} agreed"]
+    else:
+        parts = ["nobody holds the agreement role (params/stakeholders.yaml)"]
     if info["waiting_for"]:
         parts.append("waiting for " + ", ".join(names.get(w, w) for w in info["waiting_for"]))
     parts.append(_plural(info["open_feedback"], "open comment"))
@@ -62,6 +65,18 @@ def _rows(info: dict[str, Any], names: dict[str, str], verbose: bool) -> list[st
     return lines
 
 
+def _out_of_date(info: dict[str, Any]) -> str:
+    titles = {s["section"]: s["title"] for s in info["sections"]}
+    stale = info["stale"]
+    which = (
+        "every section" if set(stale) >= set(titles) else ", ".join(titles.get(s, s) for s in stale)
+    )
+    return (
+        f"  out of date: {which} changed since the last build (params, data or mdm); "
+        "the states below are the last build's: run `mdm build`"
+    )
+
+
 def status_table(status: dict[str, Any], verbose: bool = False) -> str:
     """The status for people, as plain text readable in a terminal and in CI logs."""
     names: dict[str, str] = status.get("names", {})
@@ -73,5 +88,7 @@ def status_table(status: dict[str, Any], verbose: bool = False) -> str:
                 "  not built yet: run `mdm build` to see the sign-off state of its sections"
             )
             continue
+        if info["stale"]:
+            lines.append(_out_of_date(info))
         lines += _rows(info, names, verbose)
     return "\n".join(lines)
