@@ -11,7 +11,8 @@ it as one line and exits non-zero. Anything else escaping is a bug.
     │   ├── KernelDiedError     7   the kernel died while running a cell
     │   └── CellTimeoutError    8   a cell ran longer than the timeout
     ├── BuildError              5   assembling or writing the documents failed
-    ├── BusyError               6   another build holds the output folder
+    ├── BusyError               6   another command holds what this one must write (the
+    │                               output folder, a project file) for too long
     └── PrivacyError            9   an export would reveal a name without consent
 
 An error is data: it holds one or more :class:`Problem` records, each with the
@@ -203,7 +204,8 @@ class CellTimeoutError(NotebookError):
 
 
 class BusyError(MdmError):
-    """Another build is writing the same output folder."""
+    """Another build is writing the same output folder, or another command the same project
+    file, and it did not finish within the wait."""
 
     exit_code = 6
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import time
 from pathlib import Path
 
 import nbformat
+import pytest
 from conftest import as_built
 
 from mdm.authoring.notebooks import text_twin
 from mdm.build.lock import LOCK_NAME
 from mdm.build.manifest import MANIFEST
+from mdm.build.pipeline import BuildOptions, build
 from mdm.build.uptodate import STAMP, stamp, up_to_date
 from mdm.files import sha256_file
 from mdm.params.project import bundled_notebooks, load_project
@@ -71,3 +74,19 @@ def test_an_up_to_date_build_clears_a_dead_builds_lock_and_staging(tiny: Path) -
     (output / ".staging-running").mkdir()
     assert up_to_date(tiny, ("html",), []) == ["proposal"]
     assert (output / LOCK_NAME).exists() and (output / ".staging-running").exists()
+
+
+@pytest.mark.kernel  # the shared built project is built once, in kernels
+def test_a_build_found_up_to_date_after_loading_clears_a_dead_builds_lock(
+    tiny_built: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "tiny"
+    shutil.copytree(tiny_built, root)
+    output = root / "output"
+    (output / STAMP).unlink()  # the fast path cannot decide: the project is loaded and keyed
+    dead = {"pid": 2**22 + 7, "host": socket.gethostname(), "started": time.time()}
+    (output / LOCK_NAME).write_text(json.dumps(dead), encoding="utf-8")
+    (output / ".staging-killed").mkdir()
+    report = build(BuildOptions(project_dir=root))
+    assert report.up_to_date == ["proposal"] and report.sections == []
+    assert not (output / LOCK_NAME).exists() and not (output / ".staging-killed").exists()

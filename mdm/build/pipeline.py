@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mdm.build.lock import clear_leftovers
 from mdm.build.options import BuildOptions, BuildReport
 from mdm.build.uptodate import up_to_date
 
@@ -50,6 +51,8 @@ def build(
     report.seconds["check"] = time.perf_counter() - started
     if stale.stale:
         build_stale(stale, options, report, events, log)
+    else:  # up to date after all: a dead build's lock and staging go, as on the fast path
+        clear_leftovers(stale.project.output)
     if options.release is not None:
         report.outputs.append(release(options.project_dir, options.release))
     report.seconds["total"] = time.perf_counter() - started
