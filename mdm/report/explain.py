@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mdm.errors import ConfigError
 from mdm.files import sha256_file
 from mdm.metrics.definitions import DEFINITIONS
-from mdm.params.models import REFERENCE, Document, MetricSpec, ValueSpec
+from mdm.params.models import REFERENCE, Document, MetricSpec, Topic, ValueSpec
 from mdm.params.models import Headline as HeadlineSpec
 from mdm.params.project import Project, load_project
 from mdm.report.evidence import (
@@ -60,6 +60,7 @@ __all__ = [
     "explain",
     "headline_anchor",
     "headline_specs",
+    "referenced",
     "shown_numbers",
     "value_anchor",
 ]
@@ -149,6 +150,11 @@ class Explanation:
     input_sha256: str
     snippet: str
 
+    @property
+    def filters_text(self) -> str:
+        """``community L10N``, ``activity_type report_submitted or event_report``; empty: none."""
+        return _filters(self.filters)
+
     def as_json(self) -> dict[str, Any]:
         """The explanation as plain JSON types (dates as YYYY-MM-DD)."""
         data = dataclasses.asdict(self)
@@ -162,7 +168,7 @@ class Explanation:
             ("metric", f"{self.metric_title} ({self.metric}, column {self.column}{unit})"),
             ("", f"{self.definition} ({self.source})"),
             ("counts", self.statistic),
-            ("filters", _filters(self.filters) or "none"),
+            ("filters", self.filters_text or "none"),
         ]
         for c in self.counted:
             state = " (part of the period)" if c.partial else ""
@@ -254,6 +260,13 @@ def _with_headlines(project: Project) -> Document:
     return next((d for d in docs if "summary" in d.front), docs[0])
 
 
+def referenced(topic: Topic, document: Document) -> set[str]:
+    """The values the topic's prose shows as numbers in ``document`` (not only their period)."""
+    fields = PROSE.get(document.topic_notebook, _ALL_PROSE)
+    text = " ".join(str(getattr(topic, f)) for f in fields)
+    return {m.split(".")[0] for m in REFERENCE.findall(text) if not m.endswith(".period")}
+
+
 def shown_numbers(project: Project, document: Document) -> list[Explanation]:
     """Every number the document's summary headlines and topic prose show, in document order."""
     research = Research(project, document)
@@ -261,14 +274,12 @@ def shown_numbers(project: Project, document: Document) -> list[Explanation]:
     if "summary" in document.front:
         for name, declared in headline_specs(document, research).items():
             found.append(_headline(research, name, declared))
-    fields = PROSE.get(document.topic_notebook, _ALL_PROSE)
     for section in project.sections(document.id):
         topic_id = section.parameters.get("topic")
         if topic_id is None:
             continue
         topic = project.topics[topic_id]
-        text = " ".join(str(getattr(topic, f)) for f in fields)
-        named = {m.split(".")[0] for m in REFERENCE.findall(text) if not m.endswith(".period")}
+        named = referenced(topic, document)
         for name, spec in topic.evidence.values.items():
             if name in named:
                 found.append(_value(research, topic_id, name, spec))

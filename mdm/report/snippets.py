@@ -139,7 +139,7 @@ def value_snippet(
     ``count``: the column is a count, so a period without events is 0 rather than missing;
     ``columns``: the columns the events file has (optional ones are filled in when absent).
     """
-    lines = [*_head(path, columns, spec.freq), *_body(spec, column), ""]
+    lines = [*_head(path, columns, spec.freq), *_body(spec, column), "", ""]
     wanted = {
         "latest": ["latest"],
         "previous": ["previous"],
@@ -171,7 +171,7 @@ def chart_snippet(
 ) -> str:
     """The program that prints a chart's numbers per period (``reference``: the day it is
     pinned to; None: every event counts)."""
-    lines = [*_head(path, columns, spec.freq), *_body(spec, column), ""]
+    lines = [*_head(path, columns, spec.freq), *_body(spec, column), "", ""]
     kept = "events" if reference is None else f"before({_q(_next(reference))})"
     return "\n".join([*lines, f"print(per_period({kept}).to_string())"]) + "\n"
 
