@@ -244,7 +244,13 @@ def _to_date_result(
         # each span's own cut-off: what happened later is not known on its last day
         counted = events[events["timestamp"] < _end(span.last)]
         table = DEFINITIONS[spec.metric].compute(counted, spec, min_group)
-        rows.append(table[table["period"] == pd.Period(span.period, spec.freq)])
+        period = pd.Period(span.period, spec.freq)
+        row = table[table["period"] == period]
+        covered = len(counted) and (events["timestamp"] >= _start(span.first)).any()
+        if row.empty and covered:  # the data runs through those days, and nothing happened
+            counts = {c.name: 0 for c in DEFINITIONS[spec.metric].columns if c.unit == "count"}
+            row = pd.DataFrame({"period": pd.PeriodIndex([period]), **counts})
+        rows.append(row)
     return pd.concat(rows, ignore_index=True)
 
 

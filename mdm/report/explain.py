@@ -307,13 +307,14 @@ def _headline(research: Research, name: str, declared: ValueSpec) -> Explanation
     shown = f"{line.value} {line.label} in {line.period}"
     if line.change:
         shown += f" ({line.change} on {line.previous})"
+    changed = moved.number is not None
     return _explained(
         research,
         ("headline", SUMMARY, name, headline_anchor(name)),
         spec,
-        "headline",
+        "headline" if changed else "latest",
         latest,
-        (latest.number, moved.number),
+        (latest.number, moved.number) if changed else (latest.number,),
         shown,
     )
 
