@@ -166,7 +166,7 @@ def test_a_section_in_a_kernel_shows_the_stored_results(tmp_path: Path) -> None:
     finally:
         seat.discard()
     text = done.path.read_text(encoding="utf-8")
-    assert "987,654 people made their first contribution" in text
+    assert "987,654</a> people made their first contribution" in text  # linked to its entry
 
 
 def test_a_touched_events_file_is_described_again_not_recomputed(tmp_path: Path) -> None:
