@@ -363,3 +363,194 @@ def test_a_caption_calls_a_period_partial_by_the_rule_the_prose_uses(tiny: Path)
     )
     assert _findings(root) == "Key findings 9 people volunteered in 2026."
     assert "partial" not in sections.topic(root, "proposal", "book-sales").charts()
+
+
+# --- periods leadership reads as current: the running period against the same days before ------
+
+
+def _documents(root: Path, extra: str) -> None:
+    documents = root / "params/documents.yaml"
+    documents.write_text(
+        documents.read_text(encoding="utf-8").replace(
+            "    decision_record: true\n", f"    decision_record: true\n{extra}"
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_a_value_to_date_compares_the_same_days_of_the_year_before(tiny: Path) -> None:
+    # on 15 March 2026: v0-v2 in sessions and v3 answering on 1 March; a year earlier v0-v2
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    now: {metric: contributors, freq: Y, span: to_date}\n"
+        "    then: {metric: contributors, freq: Y, span: to_date, value: previous}\n"
+        "    growth: {metric: contributors, freq: Y, span: to_date, value: change_pct}\n"
+        "    quarter: {metric: contributors, freq: Q, span: to_date, value: change}\n",
+        "{{ now }} in {{ now.period }}, {{ then }} in {{ then.period }}: {{ growth }}, "
+        "{{ growth.period }}. {{ quarter }}: {{ quarter.period }}.",
+        as_of="2026-03-15",
+    )
+    assert _findings(root) == (
+        "Key findings 4 in 1 Jan–15 Mar 2026, 3 in 1 Jan–15 Mar 2025: +33.3%, "
+        "1 Jan–15 Mar 2026 compared with the same days of 2025. "
+        "+4: 1 Jan–15 Mar 2026 compared with 1 Oct–15 Dec 2025."
+    )
+
+
+def test_new_contributors_to_date_are_first_seen_over_all_history(tiny: Path) -> None:
+    # w1 first contributes in February 2026; x1 first contributed in 2024 and comes back then
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    new: {metric: new_contributors, freq: Y, span: to_date}\n",
+        "{{ new }} new in {{ new.period }}.",
+        as_of="2026-03-15",
+        extra=(
+            "w1,2026-02-01T10:00:00Z,Clubs,tutoring,session,,,,",
+            "x1,2024-05-01T10:00:00Z,Clubs,tutoring,session,,,,",
+            "x1,2026-02-02T10:00:00Z,Library,shelving,session,,,,",
+        ),
+    )
+    assert _findings(root) == "Key findings 1 new in 1 Jan–15 Mar 2026."
+
+
+def test_a_headline_names_its_span_and_links_to_its_entry(tiny: Path) -> None:
+    from mdm.report import sections
+
+    root = _with_events(tiny, "2026-12-31T18:00:00Z", _YEARLY, "{{ people }}.", "2026-03-15")
+    _documents(
+        root,
+        "    front: [summary]\n    back: [sources]\n    headlines:\n"
+        "      people: {metric: contributors, freq: Y, title: volunteers helped}\n"
+        "      full: {metric: contributors, freq: Y, span: complete, title: in full years}\n",
+    )
+    page = BeautifulSoup(sections.summary(root, "proposal").page(), "html.parser")
+    lines = [" ".join(li.get_text(" ").split()) for li in page.select(".mdm-headlines li")]
+    assert lines == [
+        "4 volunteers helped in 1 Jan–15 Mar 2026 ( +33.3% on the same days of 2025)",
+        "6 in full years in 2025",
+    ]
+    assert [a["href"] for a in page.select(".mdm-headlines a")] == [
+        "#headline-people",
+        "#headline-people",
+        "#headline-full",
+    ]
+    sources = BeautifulSoup(sections.sources(root, "proposal").table(), "html.parser")
+    entry = sources.find(id="headline-people").find_next("dd").get_text(" ")
+    assert "1 Jan–15 Mar 2026 (part of the period): 5 events by 4 people" in " ".join(entry.split())
+
+
+def test_a_headline_counts_complete_periods_when_the_running_one_has_no_data(tiny: Path) -> None:
+    from mdm.report import sections
+
+    root = _with_events(tiny, "2026-12-31T18:00:00Z", _YEARLY, "{{ people }}.")
+    _documents(root, "    front: [summary]\n    as_of: 2027-01-10\n")
+    (line,) = sections.summary(root, "proposal").headlines()[:1]
+    assert (line.value, line.period, line.change, line.previous) == ("9", "2026", "+50.0%", "2025")
+
+
+def test_a_state_has_no_count_to_date(tiny: Path) -> None:
+    topic = tiny / "params/topics/book-sales.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8")
+        + "evidence:\n  values:\n    active: {metric: activity_status, span: to_date}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"^params/topics/book-sales\.yaml:6: evidence\.values\.active\.span: activity_status "
+        r"counts a state at the end of each period",
+    ):
+        load_project(tiny)
+
+
+# --- every number links to what it counts; a caption says when the text counts other things ----
+
+
+def test_each_number_in_the_prose_links_to_its_entry_in_the_sources(tiny: Path) -> None:
+    from mdm.report import sections
+
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        _YEARLY + "    growth: {metric: contributors, freq: Y, value: change_pct}\n",
+        "{{ people }} people in {{ people.period }} ({{ growth.number }} per cent).",
+    )
+    unlinked = BeautifulSoup(
+        sections.topic(root, "proposal", "book-sales").findings(), "html.parser"
+    )
+    assert not unlinked.select("a")  # no appendix in this document: nothing to link to
+    _documents(root, "    back: [sources]\n")
+    findings = BeautifulSoup(
+        sections.topic(root, "proposal", "book-sales").findings(), "html.parser"
+    )
+    assert [(a.get_text(), a["href"]) for a in findings.select("a")] == [
+        ("9", "#value-book-sales-people"),
+        ("+50.0", "#value-book-sales-growth"),
+    ]
+    sources = BeautifulSoup(sections.sources(root, "proposal").table(), "html.parser")
+    assert [dt["id"] for dt in sources.select("dl.mdm-numbers dt")] == [
+        "value-book-sales-people",
+        "value-book-sales-growth",
+    ]
+    entry = " ".join(
+        sources.find(id="value-book-sales-growth").find_next("dd").get_text(" ").split()
+    )
+    assert entry.startswith(
+        "Contributors in the latest complete year against the year before it, the change in "
+        "per cent ( Contributors ). 2026: 11 events by 9 people; 0 events by 0 bots or service "
+        "accounts left out. 2025: 8 events by 6 people;"
+    )
+    assert (
+        "Data as of 31 December 2026 (the day of the last event), from data/activity.csv" in entry
+    )
+    assert sources.select_one("a[href='#metric-contributors']")
+    assert sources.find(id="metric-contributors")
+
+
+def test_a_caption_says_when_the_text_counts_other_things(tiny: Path) -> None:
+    # issue 19: "695 people localised" (community L10N) beside a chart of 675 (area localizing)
+    from mdm.report import sections
+
+    root = _with_events(
+        tiny,
+        "2026-12-31T18:00:00Z",
+        "  values:\n    clubs: {metric: contributors, community: Clubs, freq: Y}\n"
+        "  charts:\n    - {metric: contributors, by: area, freq: Y, title: By area}\n"
+        "    - {metric: contributors, by: community, freq: Y, title: By community}\n"
+        "    - {metric: contributors, community: Clubs, freq: Q, title: Per quarter}\n"
+        "    - {metric: contributors, community: Clubs, freq: Y, title: The same}\n",
+        "{{ clubs }} volunteered in clubs.",
+        extra=("x1,2026-02-02T10:00:00Z,Library,shelving,session,,,,",),
+    )
+    captions = [
+        " ".join(f.get_text(" ").split())
+        for f in BeautifulSoup(
+            sections.topic(root, "proposal", "book-sales").charts(), "html.parser"
+        ).select("figcaption")
+    ]
+    assert (
+        "In the text, 9 are for community Clubs only; this chart is for all activity and split by area."
+        in captions[0]
+    )
+    assert "In the text" not in captions[1]  # the Clubs line is the text's number
+    assert "In the text, 9 are per full year; this chart is per quarter." in captions[2]
+    assert "In the text" not in captions[3]
+
+
+def test_the_cover_says_when_the_numbers_are_as_of_and_the_colophon_when_built(tiny: Path) -> None:
+    import datetime as dt
+
+    from mdm.build.assemble import render_document
+
+    root = _with_events(tiny, "2026-12-15T18:00:00Z", _YEARLY, "{{ people }}.")
+    page = BeautifulSoup(render_document(load_project(root), "proposal", []), "html.parser")
+    assert "Numbers as of 15 December 2026" in " ".join(
+        page.select_one(".mdm-cover").get_text(" ").split()
+    )
+    assert "Built" not in page.select_one(".mdm-cover").get_text()
+    assert f"Built {dt.date.today().isoformat()} with mdm" in page.select_one("footer").get_text()
+    _documents(root, "    as_of: 2026-06-30\n")
+    page = BeautifulSoup(render_document(load_project(root), "proposal", []), "html.parser")
+    assert page.select_one(".mdm-cover time")["datetime"] == "2026-06-30"

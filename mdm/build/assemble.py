@@ -23,8 +23,10 @@ from typing import Any
 
 from mdm.build.run import SectionResult
 from mdm.errors import BuildError, NotebookError
+from mdm.params.models import Document
 from mdm.params.notebooks import REMOVE_TAGS
 from mdm.params.project import Project, SectionSpec
+from mdm.report.evidence import Research, data_day, pinned_day
 from mdm.report.published import SHOWN, fill, published_values
 from mdm.report.render import Fragment, Html, render
 from mdm.version import __version__
@@ -181,11 +183,14 @@ def render_document(
     fragments: Sequence[Fragment],
     badges: Mapping[str, Html] | None = None,
     appendix: Sequence[tuple[str, str, Html]] = (),
+    as_of: dt.date | None = None,
 ) -> str:
     """The whole document as one self-contained HTML page.
 
     ``badges`` (section id → HTML) are review-status badges shown above sections;
-    they are added here, after the digests were taken, so they never change one.
+    they are added here, after the digests were taken, so they never change one. The cover
+    says the day the numbers are as of (``as_of``, by default the document's pinned day or the
+    data's last day); the build date is in the colophon.
     """
     badges, status = _common_badge(badges or {}, [f.spec.id for f in fragments])
     sections = [
@@ -211,15 +216,25 @@ def render_document(
         }
         for anchor, title, html in appendix
     ]
+    document = project.document(doc_id)
     return render(
         "document.html.j2",
         project=project,
-        document=project.document(doc_id),
+        document=document,
         sections=sections,
         status=status,
         version=__version__,
         built=dt.date.today().isoformat(),
+        as_of=as_of or _numbers_day(project, document),
     )
+
+
+def _numbers_day(project: Project, document: Document) -> dt.date | None:
+    """The day a document's numbers are as of: its pinned day, else the data's last day."""
+    research = Research(project, document)
+    if not research.exists("events"):
+        return pinned_day(project, document)
+    return data_day(research)
 
 
 PDF_UA = "pdf/ua-1"

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from mdm.params.models import Document, MetricSpec, ValueSpec
     from mdm.params.project import Project, SectionSpec
+    from mdm.report.evidence import Counted
 
 __all__ = ["precompute", "wanted"]
 
@@ -40,10 +41,15 @@ _PERSONAL = ("contributor_id",)
 
 def wanted(
     project: Project, specs: Sequence[SectionSpec]
-) -> list[tuple[MetricSpec | ValueSpec, Document]]:
+) -> list[tuple[MetricSpec | ValueSpec | Counted, Document]]:
     """Every chart and value spec that the topic sections among ``specs`` show, each with the
-    document it is shown in (a document's ``as_of`` decides which events count)."""
-    found: list[tuple[MetricSpec | ValueSpec, Document]] = []
+    document it is shown in (a document's ``as_of`` decides which events count); with each
+    value and headline, what it counts (the sources appendix states it)."""
+    # deferred: pydantic and yaml load only when this runs
+    from mdm.params.models import ValueSpec
+    from mdm.report.evidence import Counted
+
+    found: list[tuple[MetricSpec | ValueSpec | Counted, Document]] = []
     seen = set()
     for spec in specs:
         topic_id = spec.parameters.get("topic")
@@ -53,6 +59,10 @@ def wanted(
         evidence, document = project.topics[topic_id].evidence, project.document(spec.document)
         shown: list[MetricSpec | ValueSpec] = [*evidence.charts, *evidence.values.values()]
         found += [(one, document) for one in shown]
+    for document in map(project.document, dict.fromkeys(s.document for s in specs)):
+        if "summary" in document.front:  # its headlines
+            found += [(one, document) for one in document.headlines.values()]
+    found += [(Counted(one), doc) for one, doc in found if isinstance(one, ValueSpec)]
     return found
 
 

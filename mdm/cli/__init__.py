@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from mdm.cli import authoring, build, imports, people, review
+from mdm.cli import authoring, build, explain, imports, people, review
 from mdm.cli._common import Handler
 from mdm.errors import MdmError
 from mdm.version import __version__
@@ -29,7 +29,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     handlers: dict[str, Handler] = {}
     # the order of ``mdm --help``: make documents, follow their review, reshape the project
-    for group in (build, review, authoring, imports, people):
+    for group in (build, explain, review, authoring, imports, people):
         handlers.update(group.register(commands))
     return parser, handlers
 

@@ -29,6 +29,7 @@ from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS
 from mdm.params.loader import FieldError
 
 __all__ = [
+    "STATES",
     "Ask",
     "Audience",
     "DataPaths",
@@ -386,16 +387,32 @@ class MetricSpec(MetricKeys):
     title: str = ""
 
 
+STATES = ("activity_status", "inactive_contributors")
+"""Metrics that count a state at the end of each period, not what happened in it: the first
+days of a period (``span: to_date``) have no count of their own."""
+
+
 class ValueSpec(MetricKeys):
-    """A number for the narrative: one statistic of a metric over complete periods."""
+    """A number for the narrative: one statistic of a metric over complete periods, or over the
+    running period to the reference day against the same days of the period before."""
 
     value: Literal["latest", "previous", "change", "change_pct"] = "latest"
+    span: Literal["complete", "to_date"] = "complete"
+    """``complete``: the periods that had ended by the reference day; ``to_date``: the period
+    running on the reference day, from its first day to the reference day, and the same days
+    of the period before (1 Jan–19 Nov 2017 against 1 Jan–19 Nov 2016)."""
     column: str | None = None
     as_of: date | None = None
     """The last day the value may refer to; unset: the project's ``as_of``."""
 
     @model_validator(mode="after")
     def _single_series(self) -> ValueSpec:
+        if self.span == "to_date" and self.metric in STATES:
+            raise FieldError(
+                ("span",),
+                f"{self.metric} counts a state at the end of each period, so a period's first "
+                "days have no count of their own; expected complete",
+            )
         columns = [c.name for c in DEFINITIONS[self.metric].columns]
         if not columns:
             values = ", ".join(d.name for d in DEFINITIONS.values() if d.columns)
@@ -625,9 +642,22 @@ class Feedback(Model):
 
 
 class Headline(ValueSpec):
-    """An impact number of a document's summary: a value and the phrase that follows it."""
+    """An impact number of a document's summary: a value and the phrase that follows it.
+
+    Leadership reads the summary as current, so a headline compares the period running on the
+    reference day with the same days of the period before (``span: to_date``) unless it says
+    ``span: complete`` (or counts a state, which only complete periods have).
+    """
 
     title: Text
+    span: Literal["complete", "to_date"] = "to_date"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _states_complete(cls, data: object) -> object:
+        if isinstance(data, dict) and "span" not in data and data.get("metric") in STATES:
+            return {**data, "span": "complete"}
+        return data
 
 
 class Document(Model):

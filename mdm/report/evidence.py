@@ -10,6 +10,7 @@ in JupyterLab, ``mdm preview``) they are computed here.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,7 @@ from mdm.errors import DataError
 from mdm.metrics.definitions import DEFINITIONS, SPEC_KEYS
 from mdm.params.models import Document, MetricKeys, MetricSpec, ValueSpec
 from mdm.params.project import Project
+from mdm.report.periods import Span, to_date, whole
 from mdm.report.store import open_store
 
 if TYPE_CHECKING:
@@ -42,20 +44,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChartOut",
+    "Counted",
     "Headline",
     "Research",
     "Value",
     "chart_cut",
     "chart_for",
+    "chart_title",
+    "compared_with",
     "compute_result",
     "data_day",
     "draw",
     "format_value",
     "headline",
+    "headline_spec",
     "metric_result",
     "period_label",
     "pinned_day",
     "reference_day",
+    "reference_origin",
     "result_cut",
     "result_key",
     "value_cut",
@@ -174,23 +181,111 @@ class Research:
 _PERIODS = {"M": "Months", "Q": "Quarters", "Y": "Years"}
 
 
-def result_key(spec: MetricKeys, before: pd.Timestamp | None) -> str:
+@dataclass(frozen=True)
+class Counted:
+    """What a value looks at, as a result the evidence store keeps like a metric's: in each
+    period (or each span to date) the events that pass its filters and the people behind them,
+    and the events of bots and service accounts left out. Values with the same filters,
+    periods and cut-off share it."""
+
+    value: ValueSpec
+
+
+def _to_date(spec: object) -> bool:
+    return isinstance(spec, ValueSpec) and spec.span == "to_date"
+
+
+def result_key(spec: MetricKeys | Counted, before: pd.Timestamp | None) -> str:
     """What identifies a metric result: the metric, the keys that change it, the cut-off."""
+    if isinstance(spec, Counted):
+        value = spec.value
+        keys = json.dumps({"freq": value.freq, **value.filters()}, sort_keys=True)
+        return f"counted:{keys}{'~to_date' if _to_date(value) else ''}<{before}"
     # the keys as set, not as defaulted: time_to_first_response by group is over time only with freq
-    return spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True) + f"<{before}"
+    keys = spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True)
+    return keys + ("~to_date" if _to_date(spec) else "") + f"<{before}"
 
 
 def compute_result(
-    events: pd.DataFrame, spec: MetricKeys, before: pd.Timestamp | None, min_group: int
+    events: pd.DataFrame, spec: MetricKeys | Counted, before: pd.Timestamp | None, min_group: int
 ) -> pd.DataFrame:
-    """The metric's result table over ``events`` earlier than ``before`` (all when None)."""
+    """The metric's result table over ``events`` earlier than ``before`` (all when None).
+
+    A value to date (``span: to_date``) has two rows: the same days of the period before, then
+    the period running at ``before`` up to it; :class:`Counted` gives what a value looks at.
+    """
     if before is not None:
         events = events[events["timestamp"] < before]
+    if isinstance(spec, Counted):
+        return _counted(events, spec.value, before)
+    if isinstance(spec, ValueSpec) and _to_date(spec):
+        return _to_date_result(events, spec, before, min_group)
     return DEFINITIONS[spec.metric].compute(events, spec, min_group)
 
 
+def _spans_to(events: pd.DataFrame, spec: ValueSpec, before: pd.Timestamp | None) -> list[Span]:
+    """The spans of a value to date whose events end at ``before``: previous, then latest."""
+    import pandas as pd
+
+    if before is None:  # nothing was cut: the reference day is the last event's
+        day = _day(int(events["timestamp"].max().value))
+    else:
+        day = (before - pd.Timedelta(1)).date()
+    return list(to_date(day, spec.freq))
+
+
+def _to_date_result(
+    events: pd.DataFrame, spec: ValueSpec, before: pd.Timestamp | None, min_group: int
+) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = []
+    for span in _spans_to(events, spec, before):
+        # each span's own cut-off: what happened later is not known on its last day
+        counted = events[events["timestamp"] < _end(span.last)]
+        table = DEFINITIONS[spec.metric].compute(counted, spec, min_group)
+        period = pd.Period(span.period, spec.freq)
+        row = table[table["period"] == period]
+        covered = len(counted) and (events["timestamp"] >= _start(span.first)).any()
+        if row.empty and covered:  # the data runs through those days, and nothing happened
+            counts = {c.name: 0 for c in DEFINITIONS[spec.metric].columns if c.unit == "count"}
+            row = pd.DataFrame({"period": pd.PeriodIndex([period]), **counts})
+        rows.append(row)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _counted(events: pd.DataFrame, value: ValueSpec, before: pd.Timestamp | None) -> pd.DataFrame:
+    import pandas as pd
+
+    # deferred: numpy and pandas load only when this runs
+    from mdm.metrics.publish import filter_events
+
+    chosen = filter_events(events, value.filters(), bots=True)
+    stamps = chosen["timestamp"]
+    if _to_date(value):
+        parts = []
+        for span in _spans_to(events, value, before):
+            inside = (stamps >= _start(span.first)) & (stamps < _end(span.last))
+            parts.append(chosen[inside].assign(period=pd.Period(span.period, value.freq)))
+        chosen = pd.concat(parts)
+    else:
+        chosen = chosen.assign(period=stamps.dt.tz_convert(None).dt.to_period(value.freq))
+    bot = chosen["is_bot"].to_numpy(dtype=bool)
+    people = chosen[~bot].groupby("period", observed=True)["contributor_id"]
+    bots = chosen[bot].groupby("period", observed=True)["contributor_id"]
+    table = pd.DataFrame(
+        {
+            "events": people.size(),
+            "people": people.nunique(),
+            "bot_events": bots.size(),
+            "bots": bots.nunique(),
+        }
+    )
+    return table.fillna(0).astype("int64").rename_axis("period").reset_index()
+
+
 def metric_result(
-    research: Research, spec: MetricKeys, before: pd.Timestamp | None = None
+    research: Research, spec: MetricKeys | Counted, before: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """The metric's result table, from the evidence store or computed once per kernel.
 
@@ -207,12 +302,15 @@ def metric_result(
 
 @dataclass(frozen=True)
 class Value:
-    """One statistic of a metric and the periods it refers to (as prose names them)."""
+    """One statistic of a metric and the periods it refers to (as prose names them), with
+    the days each of them counts."""
 
     spec: ValueSpec
     number: float | None
     latest: str | None
     previous: str | None
+    latest_span: Span | None = None
+    previous_span: Span | None = None
 
     @property
     def unit(self) -> str:
@@ -249,6 +347,17 @@ def _day(ns: int) -> date:
     return date(stamp.year, stamp.month, stamp.day)
 
 
+def reference_origin(research: Research, spec: ValueSpec) -> str:
+    """Where a value's reference day comes from, as ``mdm explain`` and the appendix say it."""
+    if spec.as_of is not None:
+        return "the value's as_of"
+    if research.document is not None and research.document.as_of is not None:
+        return "the document's as_of (params/documents.yaml)"
+    if research.project.info.as_of is not None:
+        return "as_of in params/project.yaml"
+    return "the day of the last event"
+
+
 def _reference_day(
     project: Project, spec: ValueSpec, last_ns: int | None, document: Document | None = None
 ) -> date:
@@ -262,11 +371,18 @@ def _reference_day(
     return _day(last_ns)
 
 
+def _start(day: date) -> pd.Timestamp:
+    """The first instant of ``day`` (UTC)."""
+    import pandas as pd
+
+    return pd.Timestamp(day, tz="UTC")
+
+
 def _end(day: date) -> pd.Timestamp:
     """The first instant after ``day`` (UTC)."""
     import pandas as pd
 
-    return pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
+    return _start(day) + pd.Timedelta(days=1)
 
 
 def _cut(day: date | None, last_ns: int | None) -> pd.Timestamp | None:
@@ -282,8 +398,10 @@ def _cut(day: date | None, last_ns: int | None) -> pd.Timestamp | None:
 def value_cut(
     project: Project, spec: ValueSpec, last_ns: int | None, document: Document | None = None
 ) -> pd.Timestamp | None:
-    """The cut-off of a value's events: the end of its reference day, None when no event is later."""
-    return _cut(_reference_day(project, spec, last_ns, document), last_ns)
+    """The cut-off of a value's events: the end of its reference day, None when no event is
+    later. A value to date always has one: the days it counts follow from it."""
+    day = _reference_day(project, spec, last_ns, document)
+    return _end(day) if _to_date(spec) else _cut(day, last_ns)
 
 
 def chart_cut(
@@ -296,11 +414,13 @@ def chart_cut(
 
 def result_cut(
     project: Project,
-    spec: MetricSpec | ValueSpec,
+    spec: MetricSpec | ValueSpec | Counted,
     last_ns: int | None,
     document: Document | None = None,
 ) -> pd.Timestamp | None:
     """The cut-off of the events a chart or a value counts (what its stored result is keyed on)."""
+    if isinstance(spec, Counted):
+        return value_cut(project, spec.value, last_ns, document)
     if isinstance(spec, ValueSpec):
         return value_cut(project, spec, last_ns, document)
     return chart_cut(project, last_ns, document)
@@ -318,25 +438,40 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
     from mdm.metrics.publish import change
 
     last = research.last_event()
-    end = _end(_reference_day(research.project, spec, last, research.document))
+    day = _reference_day(research.project, spec, last, research.document)
     result = metric_result(
         research, spec, value_cut(research.project, spec, last, research.document)
     )
     column = spec.column or DEFINITIONS[spec.metric].columns[0].name
     series = result.set_index("period")[column].astype("Float64")
-    series = series[pd.PeriodIndex(series.index).end_time < end.tz_localize(None)].dropna()
-    names = [_period_name(p) for p in series.index[-2:]]
-    latest = names[-1] if names else None
-    previous = names[-2] if len(names) > 1 else None
-    return Value(spec, change(series.astype(float))[spec.value], latest, previous)
+    if _to_date(spec):
+        return _value_to_date(spec, series, day)
+    series = series[pd.PeriodIndex(series.index).end_time < _end(day).tz_localize(None)].dropna()
+    spans = [whole(p.start_time.date(), spec.freq) for p in series.index[-2:]]
+    latest = spans[-1] if spans else None
+    previous = spans[-2] if len(spans) > 1 else None
+    return Value(
+        spec,
+        change(series.astype(float))[spec.value],
+        latest.text if latest else None,
+        previous.text if previous else None,
+        latest,
+        previous,
+    )
 
 
-def _period_name(period: pd.Period) -> str:
-    """A period as prose says it: 2026 · Q4 2026 · December 2026."""
-    freq = period.freqstr[0]
-    if freq == "Q":
-        return f"Q{period.quarter} {period.year}"
-    return period.strftime("%B %Y") if freq == "M" else str(period.year)
+def _value_to_date(spec: ValueSpec, series: pd.Series, day: date) -> Value:
+    """The running period to ``day`` against the same days of the period before."""
+    import pandas as pd
+
+    previous, latest = to_date(day, spec.freq)
+    periods = pd.PeriodIndex([previous.period, latest.period], freq=spec.freq)
+    before, now = (None if pd.isna(n) else float(n) for n in series.reindex(periods))
+    numbers: dict[str, float | None] = {"latest": now, "previous": before}
+    if now is not None and before is not None:
+        numbers["change"] = now - before
+        numbers["change_pct"] = (now - before) / before * 100 if before else None
+    return Value(spec, numbers.get(spec.value), latest.text, previous.text, latest, previous)
 
 
 def value_texts(name: str, value: Value) -> dict[str, str]:
@@ -355,7 +490,16 @@ def _period_text(value: Value) -> str:
         return value.previous or "n/a"
     if value.spec.value == "latest":
         return value.latest or "n/a"
-    return f"{value.latest} compared with {value.previous}"
+    return f"{value.latest} compared with {compared_with(value)}"
+
+
+def compared_with(value: Value) -> str:
+    """What a change compares with: the period before, or the same days of it (a year to date
+    against ``the same days of 2016``; a quarter or month to date names its days)."""
+    span = value.previous_span
+    if span is not None and span.partial and span.freq == "Y":
+        return f"the same days of {span.name}"
+    return value.previous or "n/a"
 
 
 def format_value(value: Value, *, unit: bool = True) -> str:
@@ -402,7 +546,7 @@ def draw(result: pd.DataFrame, spec: MetricSpec) -> Chart:
     from mdm.report import charts
 
     form = DEFINITIONS[spec.metric].chart
-    title = spec.title or _default_title(spec)
+    title = chart_title(spec)
     label = form.label.format(
         periods=_PERIODS[spec.freq], zone="local time" if spec.local else "UTC"
     )
@@ -445,6 +589,11 @@ def _per_group(result: pd.DataFrame, spec: MetricSpec, column: str) -> pd.Series
     return pd.Series(result[column].to_numpy(), index=index, dtype="Float64")
 
 
+def chart_title(spec: MetricSpec) -> str:
+    """A chart's title: its own, or the metric's name, grouping and filters."""
+    return spec.title or _default_title(spec)
+
+
 def _default_title(spec: MetricSpec) -> str:
     title = DEFINITIONS[spec.metric].title
     if spec.by:
@@ -471,21 +620,38 @@ def period_label(period: pd.Period) -> str:
 
 @dataclass(frozen=True)
 class Headline:
-    """A computed number, the period it covers and its change on the period before."""
+    """A computed number, the days it covers and its change on the period before (or on the
+    same days of it); ``anchor`` is its entry under "Sources and definitions", if any."""
 
     label: str
     value: str
     period: str
     change: str = ""
     previous: str = ""
+    anchor: str = ""
 
 
 def headline(research: Research, spec: ValueSpec, label: str = "") -> Headline:
-    """One headline number over complete periods (the running period is left out), with its
-    change on the period before; periods are named as ``{{ name.period }}`` names them."""
+    """One headline number with its change; its days are named as ``{{ name.period }}`` names
+    them: a complete period (2016 against 2015), or the running one to the reference day
+    (1 Jan–19 Nov 2017 against the same days of 2016) with ``span: to_date``."""
+    spec = headline_spec(research, spec)
     latest = value_of(research, spec.model_copy(update={"value": "latest"}))
     if latest.number is None:
-        return Headline(label, "n/a", "no complete period")
+        return Headline(label, "n/a", "no period with data")
     moved = value_of(research, spec.model_copy(update={"value": "change_pct"}))
-    change = format_value(moved) if moved.number is not None else ""
-    return Headline(label, format_value(latest), latest.latest or "", change, moved.previous or "")
+    if moved.number is None:
+        return Headline(label, format_value(latest), latest.latest or "")
+    return Headline(
+        label, format_value(latest), latest.latest or "", format_value(moved), compared_with(moved)
+    )
+
+
+def headline_spec(research: Research, spec: ValueSpec) -> ValueSpec:
+    """What a headline counts: the running period to date, unless that has no number yet (a
+    document pinned to a day after the last event), when it counts complete periods."""
+    if _to_date(spec):
+        running = value_of(research, spec.model_copy(update={"value": "latest"}))
+        if running.number is None:
+            return spec.model_copy(update={"span": "complete"})
+    return spec

@@ -1,5 +1,6 @@
 """The appendix "Sources and definitions": every input file with rows and hash, every metric
-definition the document's topics use, and the note on the data."""
+definition the document's topics use, what each number the document shows counts (the prose and
+the headlines link each number to its entry), and the note on the data."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mdm.files import file_digest
 from mdm.metrics.definitions import DEFINITIONS
 from mdm.params.project import Project, SectionSpec
 from mdm.report.evidence import Research
+from mdm.report.explain import SUMMARY, Explanation, shown_numbers
 from mdm.report.pages.context import Context
 from mdm.report.render import Html, render
 
@@ -43,14 +45,28 @@ class Sources(Context):
             for t in [self.project.topics[section.parameters["topic"]]]
             for spec in [*t.evidence.charts, *t.evidence.values.values()]
         )
+        numbers = shown_numbers(self.project, self.document) if research.exists("events") else []
+        used.update((n.metric, None) for n in numbers)
         return render(
             "sources.html.j2",
             anchor=self.anchor,
             files=files,
             definitions=[DEFINITIONS[m] for m in used],
+            numbers=_by_section(self.project, numbers),
             min_group=self.project.info.data.min_group,
             data_note=self.project.info.data_note,
         )
+
+
+def _by_section(
+    project: Project, numbers: list[Explanation]
+) -> list[tuple[str, list[Explanation]]]:
+    """The numbers under the title of the section that shows them, in document order."""
+    sections: dict[str, list[Explanation]] = {}
+    for number in numbers:
+        title = "Summary" if number.topic == SUMMARY else project.topics[number.topic].title
+        sections.setdefault(title, []).append(number)
+    return list(sections.items())
 
 
 def _declared_files(project: Project, specs: list[SectionSpec]) -> list[InputFile]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
-from mdm.params.models import Headline as HeadlineSpec
 from mdm.params.models import Role, Topic
 from mdm.report.evidence import Headline, Research, headline
+from mdm.report.explain import headline_anchor, headline_specs
 from mdm.report.investment import Plan, money, plan_of
 from mdm.report.pages.context import Context
 from mdm.report.render import Html, markdown, render
@@ -26,13 +26,6 @@ __all__ = ["PARTS", "PROPOSAL_PARTS", "Summary", "first_line", "inline"]
 SUMMARY_ANCHOR = "sec-summary"
 INVESTMENT_ANCHOR = "sec-investment"
 SOURCES_LINK = '<a href="#sec-sources">Sources</a>'
-# when a document declares no headlines, these are shown (if there are activity events)
-DEFAULT_HEADLINES = {
-    "contributors": HeadlineSpec(metric="contributors", freq="Y", title="people contributed"),
-    "new_contributors": HeadlineSpec(
-        metric="new_contributors", freq="Y", title="people made their first contribution"
-    ),
-}
 PARTS = ("decision", "impact", "costs", "recommendations", "proposals")
 PROPOSAL_PARTS = ("decision", "impact", "costs", "recommendations")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
@@ -86,10 +79,15 @@ class Summary(Context):
         ]
 
     def headlines(self) -> list[Headline]:
-        specs = self.document.headlines or (
-            DEFAULT_HEADLINES if self.research.exists("events") else {}
-        )
-        return [headline(self.research, spec, spec.title) for spec in specs.values()]
+        """The impact numbers, each linked to its entry in the sources appendix if there is one."""
+        linked = "sources" in self.document.back
+        return [
+            replace(
+                headline(self.research, spec, spec.title),
+                anchor=headline_anchor(name) if linked else "",
+            )
+            for name, spec in headline_specs(self.document, self.research).items()
+        ]
 
     def page(self, parts: Sequence[str] = PROPOSAL_PARTS) -> Html:
         """The summary's ``parts`` in order: decision, impact, costs, recommendations, proposals."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mdm.data.quotes import visible_quotes
 from mdm.errors import ConfigError, DataError
 from mdm.metrics.definitions import DEFINITIONS
-from mdm.params.models import Effect, MetricSpec, NumberFormat, TableSpec, Topic
+from mdm.params.models import Effect, MetricSpec, NumberFormat, TableSpec, Topic, ValueSpec
 from mdm.report.charts import bars, likert
 from mdm.report.evidence import (
     Research,
@@ -26,11 +26,12 @@ from mdm.report.evidence import (
     value_of,
     value_texts,
 )
+from mdm.report.explain import referenced, value_anchor
 from mdm.report.figures import figure_html
 from mdm.report.investment import money, plan_of
 from mdm.report.pages.context import Context
 from mdm.report.pages.roadmap import roadmap_html
-from mdm.report.published import fill
+from mdm.report.published import escape_markdown, fill
 from mdm.report.render import Html, render
 from mdm.report.tables import check_readable, read_table, table_html
 
@@ -73,10 +74,33 @@ class TopicSection(Context):
             for key, text in value_texts(name, value_of(self.research, spec)).items()
         }
 
+    @cached_property
+    def _linked(self) -> dict[str, str]:
+        """The values as Markdown for the prose: each number links to its entry under
+        "Sources and definitions" when the document has that appendix."""
+        texts = {k: escape_markdown(v) for k, v in self.values.items()}
+        if "sources" not in self.document.back:
+            return texts
+        return {
+            key: text if key.endswith(".period") else f"[{text}](#{self._anchors[key]})"
+            for key, text in texts.items()
+        }
+
+    @cached_property
+    def _anchors(self) -> dict[str, str]:
+        return {
+            key: value_anchor(self.topic_id, name)
+            for name in self.topic.evidence.values
+            for key in (name, f"{name}.number")
+        }
+
     def _prose(self, text: str, key: str) -> str:
         """The topic's ``key`` text with values from its evidence and from this notebook."""
-        values = {**self.values, **self.published} if "{{" in text else {}
-        filled, unknown = fill(text, values)
+        values = {}
+        if "{{" in text:
+            published = {k: escape_markdown(v) for k, v in self.published.items()}
+            values = {**self._linked, **published}
+        filled, unknown = fill(text, values, escape=False)
         if unknown:
             known = ", ".join(values) or "none"
             raise ConfigError(
@@ -381,21 +405,75 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
         day = data_day(research)
         if day is not None and periods.max().end_time.date() > day:
             text += f" ({period_label(periods.max())} is partial: data to {day:%-d %b %Y})"
-        text += _value_note(topic, spec, word)
     else:  # computed over every event: the period is the whole record
         stamps = research.events["timestamp"]
         text += f", all activity {stamps.min():%b %Y}–{stamps.max():%b %Y}"
-    return text + ". Source: activity records."
+    return (
+        text
+        + ". "
+        + _value_note(research, topic, spec, "period" in result)
+        + "Source: activity records."
+    )
 
 
-def _value_note(topic: Topic, spec: MetricSpec, word: str) -> str:
-    """Why a number in the text may differ from this chart: it covers another kind of period."""
-    words = {"M": "month", "Q": "quarter", "Y": "year"}
-    other = {
-        words[v.freq]
-        for v in topic.evidence.values.values()
-        if v.metric == spec.metric and v.freq != spec.freq
-    }
-    if not other:
-        return ""
-    return f"; numbers in the text are per full {' and '.join(sorted(other))}, not per {word}"
+_WORDS = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+def _value_note(research: Research, topic: Topic, spec: MetricSpec, over_time: bool) -> str:
+    """Why numbers in the text differ from this chart of the same metric: they count other
+    filters, the chart splits them by group, or they cover other periods. Empty when the
+    text's numbers are this chart's own."""
+    shown = referenced(topic, research.document) if research.document is not None else set()
+    notes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for name, value in topic.evidence.values.items():
+        if value.metric != spec.metric or name not in shown:
+            continue
+        said, chart = _differences(value, spec, over_time)
+        if said:
+            notes.setdefault((said, chart), []).append(format_value(value_of(research, value)))
+    sentences = [
+        f"In the text, {_and(numbers)} {_and(list(said))}; this chart {_and(list(chart))}. "
+        for (said, chart), numbers in notes.items()
+    ]
+    return "".join(sentences)
+
+
+def _differences(
+    value: ValueSpec, spec: MetricSpec, over_time: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """How a value and a chart of one metric count differently: (the value's side, the chart's)."""
+    said: list[str] = []
+    chart: list[str] = []
+    mine, theirs = _selected(value.filters()), _selected(spec.filters())
+    by = spec.by or DEFINITIONS[spec.metric].default_by
+    # the value is one of the chart's lines or bars: the chart's filters and one of its groups
+    one_bar = by is not None and len(mine.get(by, [])) == 1 and {**theirs, by: mine[by]} == mine
+    if mine != theirs and not one_bar:
+        said.append(f"are for {_described(mine)} only" if mine else "are for all activity")
+        chart.append(f"is for {_described(theirs)}" if theirs else "is for all activity")
+    if by is not None and not one_bar:
+        said += [] if mine != theirs else ["are for all of them together"]
+        chart.append(f"split by {by}" if mine != theirs else f"splits them by {by}")
+    if not over_time:
+        said.append(f"are per full {_WORDS[value.freq]}")
+        chart.append("covers all time")
+    elif value.freq != spec.freq:
+        said.append(f"are per full {_WORDS[value.freq]}")
+        chart.append(f"is per {_WORDS[spec.freq]}")
+    elif value.span == "to_date" and value.value != "latest":
+        word = _WORDS[value.freq]
+        said.append(f"compare the {word} to date with the same days of the {word} before")
+        chart.append(f"shows whole {word}s")
+    return tuple(said), tuple(chart)
+
+
+def _selected(filters: dict[str, str | list[str]]) -> dict[str, list[str]]:
+    return {k: sorted([v] if isinstance(v, str) else v) for k, v in filters.items()}
+
+
+def _described(filters: dict[str, list[str]]) -> str:
+    return ", ".join(f"{k} {' or '.join(v)}" for k, v in filters.items())
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
