@@ -30,11 +30,8 @@ class InvestmentOverview(Context):
         if not plan.rows:
             return render("investment.html.j2", anchor=self.anchor, plan=plan, chart="")
         chart = plan_chart(plan)
-        quarters = plan.by_quarter()
-        kinds = [c for c in quarters.columns if c != "period"]
-        per_quarter = [
-            (row["period"], sum((row[k] for k in kinds), start=0)) for _, row in quarters.iterrows()
-        ]
+        per_quarter = plan.quarter_totals()
+        first, last = per_quarter[0][0], per_quarter[-1][0]
         names = {i: s.name for i, s in self.project.stakeholders.items()}
         return render(
             "investment.html.j2",
@@ -48,7 +45,7 @@ class InvestmentOverview(Context):
             chart=figure_html(
                 chart.figure,
                 alt=chart.alt,
-                caption=f"{quarters['period'].iloc[0]}–{quarters['period'].iloc[-1]}, by quarter; "
-                "each ask spread evenly over its quarters. Source: the asks in params/topics.",
+                caption=f"{first}–{last}, by quarter; each ask spread evenly over its quarters "
+                "in whole units. Source: the asks in params/topics.",
             ),
         )

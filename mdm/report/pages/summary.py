@@ -16,6 +16,7 @@ from functools import cached_property
 
 from mdm.params.models import Headline as HeadlineSpec
 from mdm.params.models import Role, Topic
+from mdm.report.effects import ExpectedEffect, expected_effect
 from mdm.report.evidence import Headline, Research, headline
 from mdm.report.investment import Plan, money, plan_of
 from mdm.report.pages.context import Context
@@ -115,10 +116,20 @@ class Summary(Context):
                 for t in topics
                 if t.recommendations.strip()
             ],
-            proposed=[t for t in topics if t.structures.strip() or t.processes.strip()],
-            unproposed=[t for t in topics if not (t.structures.strip() or t.processes.strip())],
+            proposed=[t for t in topics if t.proposes],
+            unproposed=[t for t in topics if not t.proposes],
+            effects=self.effects() if "costs" in parts else [],
             investment_anchor=INVESTMENT_ANCHOR,
         )
+
+    def effects(self) -> list[tuple[ExpectedEffect, list[bool]]]:
+        """Each ask's expected effect, and for each option whether it funds that ask."""
+        rows = []
+        for row in self.plan.rows:
+            effect = expected_effect(self.research, row.topic, row.ask)
+            if effect is not None:
+                rows.append((effect, [row.ref in o.asks for o in self.plan.options]))
+        return rows
 
     def feedback(self) -> Html:
         """How, where and by when to give feedback on this document (``feedback`` in params)."""
