@@ -45,17 +45,32 @@ class ExpectedEffect:
         """``829 in 2016``: the baseline as prose prints it, with its period."""
         if self.baseline.number is None:
             return "no complete period yet"
-        return f"{format_value(self.baseline)} in {self.baseline.latest}"
+        return f"{self.now_value} in {self.baseline.latest}"
+
+    @property
+    def now_value(self) -> str:
+        """``829``: the baseline alone (``n/a`` without a complete period)."""
+        return format_value(self.baseline)
 
     @property
     def goal(self) -> str:
         """``953 by 2018-Q4 (+15%)``: the target, when it is due, and the change it was given as."""
-        if self.target is None:
+        by = f" by {self.effect.by}" if self.effect.by and self.target is not None else ""
+        return self._target() + by + self._given()
+
+    @property
+    def goal_value(self) -> str:
+        """``953 (+15%)``: the target and the change it was given as, without when it is due."""
+        return self._target() + self._given()
+
+    def _target(self) -> str:
+        if self.target is None:  # relative to a baseline that has no complete period yet
             return f"{_relative(self.effect)} on the baseline"
-        text = format_value(Value(self.spec, self.target, None, None))
-        if self.effect.by:
-            text += f" by {self.effect.by}"
-        return text + (f" ({_relative(self.effect)})" if self.effect.kind != "absolute" else "")
+        return format_value(Value(self.spec, self.target, None, None))
+
+    def _given(self) -> str:
+        relative = self.effect.kind != "absolute" and self.target is not None
+        return f" ({_relative(self.effect)})" if relative else ""
 
     @property
     def text(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mdm.report.figures import figure_html
-from mdm.report.investment import Plan, money, plan_chart, plan_of
+from mdm.report.investment import Plan, money, owner_names, plan_chart, plan_of
 from mdm.report.pages.context import Context
 from mdm.report.pages.summary import INVESTMENT_ANCHOR
 from mdm.report.render import Html, render
@@ -32,13 +32,13 @@ class InvestmentOverview(Context):
         chart = plan_chart(plan)
         per_quarter = plan.quarter_totals()
         first, last = per_quarter[0][0], per_quarter[-1][0]
-        names = {i: s.name for i, s in self.project.stakeholders.items()}
+        people = self.project.stakeholders
         return render(
             "investment.html.j2",
             anchor=self.anchor,
             plan=plan,
             money=money,
-            owners=names,
+            owners=lambda ask: owner_names(ask, people),
             kinds=plan.by_kind(),
             quarters=per_quarter,
             options=plan.option_rows(),

@@ -100,6 +100,7 @@ class Summary(Context):
         deciders = [p.name for p, _ in self.project.holders(Role.DECISION_MAKER)]
         agreement = [p.name for p, _ in self.project.holders(Role.AGREEMENT)]
         topics = self._topics()
+        effects = self.effects() if "costs" in parts else []
         return render(
             "summary.html.j2",
             parts=list(parts),
@@ -118,7 +119,9 @@ class Summary(Context):
             ],
             proposed=[t for t in topics if t.proposes],
             unproposed=[t for t in topics if not t.proposes],
-            effects=self.effects() if "costs" in parts else [],
+            effects=effects,
+            effects_period=_shared([e.baseline.latest for e, _ in effects]),
+            effects_by=_shared([e.effect.by for e, _ in effects]),
             investment_anchor=INVESTMENT_ANCHOR,
         )
 
@@ -136,3 +139,8 @@ class Summary(Context):
         if self.document.feedback is None:
             return Html("")
         return render("feedback.html.j2", feedback=self.document.feedback, document=self.document)
+
+
+def _shared(values: list[str | None]) -> str | None:
+    """The one value every item has (a column heading can then say it once), else None."""
+    return values[0] if values and len(set(values)) == 1 else None
