@@ -194,9 +194,15 @@ def _line(project: Project, shown: str, loc: tuple[str | int, ...]) -> int | Non
 def strategy_warnings(project: Project) -> list[Problem]:
     """A funded topic the strategy proposes no structure or process for; an agreed discussion
     outcome that no structure, process or ask of its topic answers."""
-    problems: list[Problem] = []
-    strategy = any(d.topic_notebook == "strategy-topic" for d in project.documents.values())
-    for topic in shown_topics(project) if strategy else []:
+    return _unorganised_asks(project) + _unanswered_agreements(project)
+
+
+def _unorganised_asks(project: Project) -> list[Problem]:
+    """Topics with asks but no structure or process, when a document is a strategy."""
+    if not any(d.topic_notebook == "strategy-topic" for d in project.documents.values()):
+        return []
+    problems = []
+    for topic in shown_topics(project):
         if topic.asks and not (topic.structures.strip() or topic.processes.strip()):
             shown = f"{TOPICS_DIR}/{topic.id}.yaml"
             problems.append(
@@ -209,25 +215,31 @@ def strategy_warnings(project: Project) -> list[Problem]:
                     "asks",
                 )
             )
+    return problems
+
+
+def _unanswered_agreements(project: Project) -> list[Problem]:
+    """Agreements in the discussion log that their topic's proposals do not take up."""
     research = Research(project)
     if not research.exists("discussions"):
-        return problems
+        return []
     log = research.discussions
+    problems = []
     for topic in shown_topics(project):
         answers = _words(_answer_text(topic))
         rows = log[log["topic"] == topic.id].sort_values("line")
-        for agreement, line in _agreements(rows).items():
-            if not _answered(agreement, answers):
-                problems.append(
-                    Problem(
-                        f"agreed {agreement!r}, which no structure, process or ask of "
-                        f"{TOPICS_DIR}/{topic.id}.yaml answers; say how the strategy takes it "
-                        "up (its words in structures, processes or an ask)",
-                        project.info.data.discussions,
-                        line,
-                        "agreements",
-                    )
-                )
+        problems += [
+            Problem(
+                f"agreed {agreement!r}, which no structure, process or ask of "
+                f"{TOPICS_DIR}/{topic.id}.yaml answers; say how the strategy takes it up "
+                "(its words in structures, processes or an ask)",
+                project.info.data.discussions,
+                line,
+                "agreements",
+            )
+            for agreement, line in _agreements(rows).items()
+            if not _answered(agreement, answers)
+        ]
     return problems
 
 
@@ -246,53 +258,12 @@ def _answer_text(topic: Topic) -> str:
 
 
 # words too common to tell one agreement from another
-_COMMON = frozenset(
-    [
-        "about",
-        "after",
-        "also",
-        "been",
-        "before",
-        "being",
-        "each",
-        "every",
-        "from",
-        "gets",
-        "have",
-        "into",
-        "more",
-        "most",
-        "must",
-        "only",
-        "other",
-        "over",
-        "same",
-        "should",
-        "some",
-        "such",
-        "than",
-        "that",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "very",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "will",
-        "with",
-        "would",
-        "your",
-    ]
+_COMMON_WORDS = (
+    "about after also been before being each every from gets have into more most must only "
+    "other over same should some such than that their them then there these they this those "
+    "very were what when where which while will with would your"
 )
+_COMMON = frozenset(_COMMON_WORDS.split())
 _ENDINGS = ("ations", "ation", "ings", "ing", "ers", "er", "edly", "ed", "ly", "s")
 
 
