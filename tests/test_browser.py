@@ -273,3 +273,60 @@ def test_hostile_topic_text_stays_inert(
     assert page.evaluate(
         "[...document.images].every(i => i.src.startsWith('data:') && i.naturalWidth > 0)"
     )
+
+
+@pytest.mark.parametrize("name", ["proposal", "strategy"])
+def test_the_first_screen_opens_on_the_decision(
+    example_built: Path, visit: Callable[[Path], Visit], name: str
+) -> None:
+    page = visit(example_built / "output" / f"{name}.html").page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    box = page.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return {top: r.top, bottom: r.bottom}; }",
+        ".mdm-decision",
+    )
+    cover = page.evaluate(
+        "() => document.querySelector('.mdm-cover').getBoundingClientRect().height"
+    )
+    assert box["bottom"] <= 900, (
+        f"the decision ends at {box['bottom']:.0f}px, below the first screen"
+    )
+    assert cover < 250, f"the title block takes {cover:.0f}px of the first screen"
+    # the print cover is still there for the PDF
+    page.emulate_media(media="print")
+    printed = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.mdm-cover h1')).fontSize"
+    )
+    assert printed != page.evaluate("() => getComputedStyle(document.body).fontSize")
+
+
+def test_numbers_in_an_authors_table_are_right_aligned(
+    tiny: Path, visit: Callable[[Path], Visit]
+) -> None:
+    from conftest import FIXTURES, REPO
+
+    from mdm.params.models import TableSpec
+    from mdm.params.project import load_project
+    from mdm.report.tables import table_html
+
+    (tiny / "data").mkdir()
+    (tiny / "data/club-nights.csv").write_bytes((FIXTURES / "data/club-nights.csv").read_bytes())
+    spec = TableSpec(file="data/club-nights.csv", columns=["night", "pupils"], totals=True)
+    table = table_html(load_project(tiny), spec, "evidence.tables.0").html
+    css = (REPO / "mdm/templates/nbconvert/mdm/mdm.css").read_text(encoding="utf-8")
+    path = tiny / "table.html"
+    path.write_text(
+        f"<!DOCTYPE html><html lang='en'><head><title>t</title><style>{css}</style></head>"
+        f"<body><main class='mdm-document'><section class='mdm-section'>{table}</section>"
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    page = visit(path).page
+    aligned = page.evaluate(
+        "() => [...document.querySelectorAll('table tr')].map(tr =>"
+        " [...tr.children].map(c => getComputedStyle(c).textAlign))"
+    )
+    assert aligned[0] == ["left", "right"]  # the heading over the numbers too
+    assert all(row[-1] == "right" for row in aligned), aligned
+    assert all(row[0] in ("left", "start") for row in aligned), aligned

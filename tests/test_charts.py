@@ -64,27 +64,27 @@ CASES: list[tuple[str, Callable[[], charts.Chart], list[str]]] = [
     (
         "contributors-by-community",
         lambda: _chart(metric="contributors", by="community"),
-        ["2016Q1–2017Q2", "highest total 20 in 2016Q1", "latest 3"],
+        ["2016-Q1–2017-Q2", "highest total 20 in 2016-Q1", "latest 3"],
     ),
     (
         "new-contributors",
         lambda: _chart(metric="new_contributors"),
-        ["per quarter", "highest 14 in 2016Q1"],
+        ["per quarter", "highest 14 in 2016-Q1"],
     ),
     (
         "active-drifting-away",
         lambda: _chart(metric="activity_status"),
-        ["in 2017Q2: active 6, drifting 8, away 0"],
+        ["in 2017-Q2: active 6, drifting 8, away 0"],
     ),
     (
         "cohort-retention",
         lambda: _chart(metric="cohort_retention"),
-        ["highest 100%", "lowest 21% at cohort 2016Q1, quarters since first contribution 4"],
+        ["highest 100%", "lowest 21% at cohort 2016-Q1, quarters since first contribution 4"],
     ),
     (
         "onion",
         lambda: _chart(metric="onion"),
-        ["in 2017Q2: core 3, regular 0, casual 0"],
+        ["in 2017-Q2: core 3, regular 0, casual 0"],
     ),
     (
         "time-to-first-response",
@@ -149,8 +149,8 @@ def test_line_alt_text_names_the_period_range_peak_and_latest() -> None:
         {"period": pd.period_range("2013Q1", periods=4, freq="Q"), "contributors": [5, 812, 9, 640]}
     )
     assert draw(result, MetricSpec(metric="contributors")).alt == (
-        "Line chart of contributors per quarter, 2013Q1–2013Q4; highest 812 in 2013Q2, "
-        "latest 640 in 2013Q4."
+        "Line chart of contributors per quarter, 2013-Q1–2013-Q4; highest 812 in 2013-Q2, "
+        "latest 640 in 2013-Q4."
     )
 
 
@@ -209,3 +209,86 @@ def test_charts_never_touch_pyplot() -> None:
     before = plt.get_fignums()
     _chart(metric="onion")
     assert plt.get_fignums() == before
+
+
+# --- axes as a reader reads them: in the SVG the document embeds ------------------------------
+
+
+def _ticks(figure: Figure, axis: str) -> list[str]:
+    """The tick labels of the ``x`` or ``y`` axis, as text in the embedded SVG."""
+    from mdm.report.figures import figure_svg
+
+    svg = figure_svg(figure).decode()
+    # each tick's group holds its grid line, its mark, then its one label
+    return re.findall(rf'<g id="{axis}tick_\d+">.*?<text[^>]*>([^<]*)</text>', svg, re.S)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [pytest.param([1, 3, 2], id="small"), pytest.param([1200, 15400, 9800], id="thousands")],
+)
+def test_a_count_axis_has_whole_number_ticks_with_thousands_separators(counts: list[int]) -> None:
+    frame = pd.DataFrame({"period": pd.period_range("2015Q1", periods=3, freq="Q"), "n": counts})
+    ticks = _ticks(charts.lines(frame, "n", title="People", ylabel="People").figure, "y")
+    assert ticks and all(re.fullmatch(r"\d{1,3}(,\d{3})*", t) for t in ticks), ticks
+    if max(counts) > 1000:
+        assert any("," in t for t in ticks), ticks
+
+
+def test_stacked_money_and_bars_of_counts_tick_at_whole_numbers() -> None:
+    money = pd.DataFrame({"period": ["2018-Q1", "2018-Q2"], "people": [37500.0, 62500.0]})
+    bars = pd.Series([2, 3], index=pd.Index(["A", "B"], name="group"), dtype=float)
+    for figure, axis in [
+        (charts.stacked(money, ["people"], title="Asked", ylabel="USD", kind="bars").figure, "y"),
+        (charts.bars(bars, title="People", xlabel="People").figure, "x"),
+    ]:
+        ticks = _ticks(figure, axis)
+        assert ticks and all(re.fullmatch(r"\d{1,3}(,\d{3})*", t) for t in ticks), ticks
+
+
+def test_a_share_axis_never_rounds_a_tick_to_another_percent() -> None:
+    frame = pd.DataFrame(
+        {"period": pd.period_range("2015", periods=3, freq="Y"), "share": [0.05, 0.12, 0.2]}
+    )
+    ticks = _ticks(
+        charts.lines(frame, "share", title="Share", ylabel="Share", percent=True).figure, "y"
+    )
+    values = [float(t.rstrip("%")) for t in ticks]
+    assert values == sorted(values) and len(set(values)) == len(values), ticks
+    assert all(v == round(v) for v in values), ticks  # whole percents where the range allows
+
+
+def test_axes_name_quarters_as_captions_do() -> None:
+    from mdm.report.evidence import period_label
+
+    periods = pd.period_range("2016Q3", periods=4, freq="Q")
+    frame = pd.DataFrame({"period": periods, "n": [4, 5, 6, 7]})
+    chart = charts.lines(frame, "n", title="People", ylabel="People")
+    assert _ticks(chart.figure, "x") == [period_label(p) for p in periods]
+    assert "2016-Q3–2017-Q2" in chart.alt
+
+
+def test_an_authors_figure_keeps_its_tick_labels_inside_after_the_house_style() -> None:
+    from mdm.report.figures import house_style
+
+    figure = Figure(figsize=(6, 3))  # as plt.subplots() makes it: no layout engine
+    ax = figure.subplots()
+    ax.barh(["A very long name of a community group", "Another long label", "Short"], [3, 5, 2000])
+    ax.set_xticks(
+        [0, 1000, 2000], ["0 contributions", "1,000 contributions", "2,000 contributions"]
+    )
+    ax.tick_params(axis="x", rotation=45)
+
+    def outside() -> list[str]:
+        figure.draw_without_rendering()
+        box = figure.bbox
+        return [
+            label.get_text()
+            for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]
+            if not box.contains(*label.get_window_extent().p0)
+            or not box.contains(*label.get_window_extent().p1)
+        ]
+
+    assert outside(), "the probe should start with labels cut off"
+    house_style(figure)
+    assert outside() == []

@@ -114,11 +114,12 @@ def test_an_option_naming_an_unknown_ask_is_reported(tiny: Path) -> None:
 
 def test_totals_convert_with_the_declared_rate_and_add_up_per_option(tiny: Path) -> None:
     plan = plan_of(load_project(tiny))
-    # 4,800 + 2,400 + 300 + 1,200 GBP and 350 EUR of workbooks at 0.85 GBP per EUR
+    # 4,800 + 2,400 + 300 + 1,200 GBP and 350 EUR of workbooks at 0.85 GBP per EUR: 297.50,
+    # rounded once to the whole pound the documents print
     assert plan.currency == "GBP"
-    assert plan.total() == Decimal("8700") + Decimal("297.5")
+    assert plan.total() == Decimal("8700") + Decimal("298")
     totals = {o.id: total for o, _, total in plan.option_rows()}
-    assert totals == {"essential": Decimal("4800"), "recommended": Decimal("7497.5")}
+    assert totals == {"essential": Decimal("4800"), "recommended": Decimal("7498")}
     by_quarter = plan.by_quarter()
     kinds = [c for c in by_quarter.columns if c != "period"]
     assert sum(by_quarter[kinds].sum()) == plan.total()
@@ -305,14 +306,16 @@ def test_no_heading_is_the_last_line_of_a_page(document: tuple[Path, str]) -> No
 def test_the_strategy_answers_its_discussions(example_built: Path) -> None:
     soup = _soup(example_built, "strategy")
     project = load_project(example_built)
-    unproposed = [
-        t for t in project.active_topics() if not (t.structures.strip() or t.processes.strip())
-    ]
     summary = soup.select_one("section.mdm-opening").get_text(" ")
-    for topic in unproposed:
-        assert topic.title in summary
-        section = soup.select_one(f"section[data-section='topic-{topic.id}']")
-        assert "No proposal yet" in section.get_text()
+    for topic in project.active_topics():
+        section = soup.select_one(f"section[data-section='topic-{topic.id}']").get_text(" ")
+        # a topic's asks are proposals: shown under "we propose", never "no proposal yet"
+        assert ("No proposal yet" in section) == (not topic.proposes), topic.id
+        for ask in topic.asks:
+            assert ask.title in section, (topic.id, ask.id)
+        if not topic.proposes:
+            assert topic.title in summary
+    assert "No proposal yet" not in summary  # the example answers every topic
     said = soup.select("ul.mdm-said li")
     assert said and not any("Feedback collected" in li.get_text() for li in said)
     feedback = project.document("strategy").feedback
@@ -322,6 +325,20 @@ def test_the_strategy_answers_its_discussions(example_built: Path) -> None:
     roadmap = soup.select_one("section[data-section='roadmap']").get_text(" ")
     last = max(project.info.timeline, key=lambda m: m.quarter_index)
     assert last.title in roadmap
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", ["proposal", "strategy"])
+def test_the_sign_off_line_and_the_decision_record_agree(example_built: Path, name: str) -> None:
+    soup = _soup(example_built, name)
+    line = soup.select_one(".mdm-signoff").get_text(" ", strip=True)
+    record = soup.select_one("section[data-section='sec-decision-record']")
+    states = {
+        tr.th.get_text(strip=True): tr.td.get_text(strip=True) for tr in record.select("tbody tr")
+    }
+    unasked = [who for who, state in states.items() if state == "not yet asked"]
+    assert unasked and line.endswith("not yet asked: " + ", ".join(unasked))
+    assert "waiting for" not in line  # nobody was asked yet, so nobody is waited for
 
 
 @pytest.mark.kernel

@@ -5,6 +5,12 @@ params that did load allow (``params/project.yaml`` says where the data is). Rev
 notebooks need the whole params and are checked only when those are sound. Each problem is
 one line that starts with its file; a file reports up to
 :data:`~mdm.data._tables.MAX_PROBLEMS` of its problems.
+
+With the data, the documents are checked against each other too. An ask's expected effect
+that moves its metric the wrong way is an error (the proposal would promise leadership a
+decline); a target the baseline already meets, a funded topic the strategy proposes no
+structure or process for, and an agreed discussion outcome that nothing answers are
+warnings, passed to ``warn`` (a judgement the author may overrule, not a broken file).
 """
 
 from __future__ import annotations
@@ -20,21 +26,33 @@ from mdm.params.loader import read_yaml
 from mdm.params.models import REFERENCE, Topic, ValueSpec
 from mdm.params.project import DOCUMENTS_FILE, INPUT_FILES, TOPICS_DIR, Project, read_project
 from mdm.params.reviews import Reviews, load_reviews
+from mdm.report.effects import ExpectedEffect, expected_effect
 from mdm.report.evidence import Research, Value, format_value
 
 if TYPE_CHECKING:
     from mdm.data.survey import Question, Survey
 
-__all__ = ["check", "check_data", "doubled_units", "shown_topics", "topic_questions"]
+__all__ = [
+    "check",
+    "check_data",
+    "doubled_units",
+    "effect_problems",
+    "shown_topics",
+    "strategy_warnings",
+    "topic_questions",
+]
 
 T = TypeVar("T")
 
 
-def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
-    """Validate params, review records and notebooks; with ``data``, the research inputs too.
+def check(
+    project_dir: Path, *, data: bool = False, warn: Callable[[Problem], None] | None = None
+) -> tuple[Project, Reviews]:
+    """Validate params, review records and notebooks; with ``data``, the research inputs too,
+    and whether the documents agree (:func:`effect_problems`, :func:`strategy_warnings`).
 
     Raises one error listing every problem, one a line; its class (and exit code) is that of
-    the first kind found, in the order params, notebooks, data.
+    the first kind found, in the order params, notebooks, data. Warnings go to ``warn``.
     """
     project, config = read_project(project_dir)
     reviews: Reviews | None = None
@@ -45,6 +63,11 @@ def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
         reviews = _collect(config, load_reviews, project)
         notebooks = _notebook_problems(project)
     data_problems = check_data(project) if data and project is not None else []
+    if data and project is not None and not config and not data_problems:
+        wrong_way, advice = effect_problems(project)
+        config += wrong_way
+        for problem in [*advice, *strategy_warnings(project)]:
+            (warn or (lambda _: None))(problem)
     for kind, lines in (
         (ConfigError, config),
         (NotebookError, notebooks),
@@ -150,7 +173,7 @@ def _doubled(text: str, values: dict[str, ValueSpec]) -> Iterator[tuple[str, str
                 yield match[0] + again[0], name, unit.strip()
 
 
-def _line(raw: str, line: int | None, written: str) -> int | None:
+def _line_in(raw: str, line: int | None, written: str) -> int | None:
     """The line ``written`` is on, searched from the field's ``line`` (a block of prose)."""
     at = raw.find(written, sum(len(ln) for ln in raw.splitlines(True)[: (line or 1) - 1]))
     return raw.count("\n", 0, at) + 1 if at >= 0 else line
@@ -178,7 +201,7 @@ def doubled_units(project: Project) -> list[Problem]:
                     f"twice; write {{{{ {name}.number }}}} for the number alone, or drop the "
                     "second unit",
                     shown,
-                    _line(raw, doc.line_of((field,)), written),
+                    _line_in(raw, doc.line_of((field,)), written),
                     field,
                 )
             )
@@ -197,3 +220,148 @@ def doubled_units(project: Project) -> list[Problem]:
                     )
                 )
     return problems
+
+
+# --- do the documents agree? ----------------------------------------------------------------
+
+
+def effect_problems(project: Project) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about the asks' expected effects, as each document computes them.
+
+    An error: the target moves its metric the way the registry calls worse. A warning: the
+    target is the baseline as printed (the baseline already meets it).
+    """
+    errors: dict[Problem, None] = {}
+    warnings: dict[Problem, None] = {}
+    for doc in project.documents.values():
+        research = Research(project, doc)
+        shown = {s.parameters["topic"] for s in project.sections(doc.id) if "topic" in s.parameters}
+        for topic in (project.topics[t] for t in shown if t in project.topics):
+            for index, ask in enumerate(topic.asks):
+                effect = _collect([], expected_effect, research, topic, ask)
+                if effect is None:
+                    continue
+                if effect.direction == "worsens":
+                    errors[_effect_problem(project, effect, index, _wrong_way(effect))] = None
+                elif effect.direction == "unchanged":
+                    text = f"the baseline already meets the target ({effect.now} → {effect.goal})"
+                    warnings[_effect_problem(project, effect, index, text)] = None
+    return list(errors), list(warnings)
+
+
+def _wrong_way(effect: ExpectedEffect) -> str:
+    return (
+        f"the expected effect points the wrong way: {effect.label} {effect.now} → "
+        f"{effect.goal}, but {effect.better} (metric {effect.spec.metric}); "
+        "write a target on the other side of the baseline, e.g. as a change (+20%, -30%)"
+    )
+
+
+def _effect_problem(project: Project, effect: ExpectedEffect, index: int, text: str) -> Problem:
+    shown = f"{TOPICS_DIR}/{effect.topic.id}.yaml"
+    line = _line(project, shown, ("asks", index, "effect", "target"))
+    return Problem(text, shown, line, f"asks.{index}.effect.target")
+
+
+def _line(project: Project, shown: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line of ``loc`` in the params file ``shown`` (read again: a Project keeps no lines)."""
+    try:
+        return read_yaml(project.root / shown, display=Path(shown)).line_of(loc)
+    except MdmError:  # it was read a moment ago; a file changed meanwhile loses its line only
+        return None
+
+
+def strategy_warnings(project: Project) -> list[Problem]:
+    """A funded topic the strategy proposes no structure or process for; an agreed discussion
+    outcome that no structure, process or ask of its topic answers."""
+    return _unorganised_asks(project) + _unanswered_agreements(project)
+
+
+def _unorganised_asks(project: Project) -> list[Problem]:
+    """Topics with asks but no structure or process, when a document is a strategy."""
+    if not any(d.topic_notebook == "strategy-topic" for d in project.documents.values()):
+        return []
+    problems = []
+    for topic in shown_topics(project):
+        if topic.asks and not (topic.structures.strip() or topic.processes.strip()):
+            shown = f"{TOPICS_DIR}/{topic.id}.yaml"
+            problems.append(
+                Problem(
+                    f"{len(topic.asks)} ask(s) but no structure or process: the strategy shows "
+                    "the money without saying how the work is organised; add structures or "
+                    "processes",
+                    shown,
+                    _line(project, shown, ("asks",)),
+                    "asks",
+                )
+            )
+    return problems
+
+
+def _unanswered_agreements(project: Project) -> list[Problem]:
+    """Agreements in the discussion log that their topic's proposals do not take up."""
+    research = Research(project)
+    if not research.exists("discussions"):
+        return []
+    log = research.discussions
+    problems = []
+    for topic in shown_topics(project):
+        answers = _words(_answer_text(topic))
+        rows = log[log["topic"] == topic.id].sort_values("line")
+        problems += [
+            Problem(
+                f"agreed {agreement!r}, which no structure, process or ask of "
+                f"{TOPICS_DIR}/{topic.id}.yaml answers; say how the strategy takes it up "
+                "(its words in structures, processes or an ask)",
+                project.info.data.discussions,
+                line,
+                "agreements",
+            )
+            for agreement, line in _agreements(rows).items()
+            if not _answered(agreement, answers)
+        ]
+    return problems
+
+
+def _agreements(rows: Any) -> dict[str, int]:
+    """Each agreement of a topic's sessions, with the line of the first session that reached it."""
+    first: dict[str, int] = {}
+    for line, agreements in zip(rows["line"], rows["agreements"], strict=True):
+        for agreement in agreements:
+            first.setdefault(agreement, int(line))
+    return first
+
+
+def _answer_text(topic: Topic) -> str:
+    asks = " ".join(f"{a.title} {a.description}" for a in topic.asks)
+    return f"{topic.structures} {topic.processes} {asks}" if topic.proposes else ""
+
+
+# words too common to tell one agreement from another
+_COMMON_WORDS = (
+    "about after also been before being each every from gets have into more most must only "
+    "other over same should some such than that their them then there these they this those "
+    "very were what when where which while will with would your"
+)
+_COMMON = frozenset(_COMMON_WORDS.split())
+_ENDINGS = ("ations", "ation", "ings", "ing", "ers", "er", "edly", "ed", "ly", "s")
+
+
+def _words(text: str) -> set[str]:
+    """The distinctive words of ``text``, each cut to a short stem (leaders, leading → lead)."""
+    stems = set()
+    for word in re.findall(r"[a-z]{4,}", text.lower()):
+        if word in _COMMON:
+            continue
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                word = word[: -len(ending)]
+                break
+        stems.add(word[:5])
+    return stems
+
+
+def _answered(agreement: str, answers: set[str]) -> bool:
+    """At least half of the agreement's distinctive words appear in what the topic proposes."""
+    words = _words(agreement)
+    return len(words & answers) * 2 >= len(words)  # a wordless agreement is answered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from mdm.build.options import DEFAULT_CELL_TIMEOUT
 from mdm.cli._common import Handler, SubParsers, project_option
@@ -99,11 +100,18 @@ def _check(args: argparse.Namespace) -> int:
     # deferred: imported when this command runs, so that every other command starts fast
     from mdm.build.check import check
 
-    project, _ = check(args.project, data=True)
+    warnings: list[object] = []
+
+    def warn(problem: object) -> None:
+        warnings.append(problem)
+        print(f"mdm check: warning: {problem}", file=sys.stderr)
+
+    project, _ = check(args.project, data=True, warn=warn)
     sections = sum(len(project.sections(d)) for d in project.documents)
+    noted = f", {len(warnings)} warning(s)" if warnings else ""
     print(
         f"{project.root}: ok: {len(project.topics)} topics, {len(project.stakeholders)} "
-        f"stakeholders, {len(project.documents)} documents, {sections} sections"
+        f"stakeholders, {len(project.documents)} documents, {sections} sections{noted}"
     )
     return 0
 

@@ -59,10 +59,15 @@ Compute = Callable[["pd.DataFrame", MetricKeys, int], "pd.DataFrame"]
 
 
 class Column(NamedTuple):
-    """A result column a value may take, and how prose shows it: ``count``, ``share`` or ``hours``."""
+    """A result column a value may take, and how prose shows it: ``count``, ``share`` or ``hours``.
+
+    ``better`` says which way the column improves (``higher`` or ``lower``; None when neither
+    is better in itself): an ask's expected effect must move it that way (``mdm check``).
+    """
 
     name: str
     unit: Literal["count", "share", "hours"]
+    better: Literal["higher", "lower"] | None = None
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,7 @@ _ALL = [
         chart=ChartForm("lines", ("contributors",), "Contributors"),
         keys=(*_OVER_TIME, "by"),
         by=GROUPINGS,
-        columns=(Column("contributors", "count"),),
+        columns=(Column("contributors", "count", "higher"),),
     ),
     MetricDefinition(
         "new_contributors",
@@ -244,7 +249,7 @@ _ALL = [
         chart=ChartForm("lines", ("new_contributors",), "New contributors"),
         keys=(*_OVER_TIME, "by"),
         by=GROUPINGS,
-        columns=(Column("new_contributors", "count"),),
+        columns=(Column("new_contributors", "count", "higher"),),
     ),
     MetricDefinition(
         "inactive_contributors",
@@ -256,7 +261,7 @@ _ALL = [
         compute=_inactive,
         chart=ChartForm("lines", ("inactive",), "Contributors who became inactive"),
         keys=_OVER_TIME,
-        columns=(Column("inactive", "count"),),
+        columns=(Column("inactive", "count", "lower"),),
     ),
     MetricDefinition(
         "activity_status",
@@ -268,7 +273,11 @@ _ALL = [
         compute=_status,
         chart=ChartForm("area", ("active", "drifting", "away"), "Contributors"),
         keys=_OVER_TIME,
-        columns=(Column("active", "count"), Column("drifting", "count"), Column("away", "count")),
+        columns=(
+            Column("active", "count", "higher"),
+            Column("drifting", "count", "lower"),
+            Column("away", "count"),
+        ),
     ),
     MetricDefinition(
         "cohort_retention",
@@ -310,7 +319,11 @@ _ALL = [
         compute=_onion,
         chart=ChartForm("stacked_bars", ("core", "regular", "casual"), "Contributors"),
         keys=_OVER_TIME,
-        columns=(Column("core", "count"), Column("regular", "count"), Column("casual", "count")),
+        columns=(
+            Column("core", "count", "higher"),
+            Column("regular", "count", "higher"),
+            Column("casual", "count", "higher"),
+        ),
     ),
     MetricDefinition(
         "time_to_first_response",
@@ -327,9 +340,9 @@ _ALL = [
         keys=(*_OVER_TIME, "by"),
         by=GROUPINGS,
         columns=(
-            Column("median_hours", "hours"),
-            Column("p90_hours", "hours"),
-            Column("answered", "share"),
+            Column("median_hours", "hours", "lower"),
+            Column("p90_hours", "hours", "lower"),
+            Column("answered", "share", "higher"),
             Column("threads", "count"),
         ),
     ),
@@ -345,9 +358,9 @@ _ALL = [
         chart=ChartForm("lines", ("rate",), "Share converted", percent=True),
         keys=(*_OVER_TIME, "entry"),
         columns=(
-            Column("rate", "share"),
-            Column("entered", "count"),
-            Column("converted", "count"),
+            Column("rate", "share", "higher"),
+            Column("entered", "count", "higher"),
+            Column("converted", "count", "higher"),
         ),
     ),
     MetricDefinition(
@@ -373,9 +386,9 @@ _ALL = [
         chart=ChartForm("lines", ("share",), "Share in two or more areas", percent=True),
         keys=_OVER_TIME,
         columns=(
-            Column("share", "share"),
-            Column("contributors", "count"),
-            Column("multi_area", "count"),
+            Column("share", "share", "higher"),
+            Column("contributors", "count", "higher"),
+            Column("multi_area", "count", "higher"),
         ),
     ),
     MetricDefinition(

@@ -19,13 +19,14 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
 
-from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS
+from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS, Column
 from mdm.params.loader import FieldError
 
 __all__ = [
@@ -431,6 +432,12 @@ class ValueSpec(MetricKeys):
             )
         return self
 
+    @property
+    def measure(self) -> Column:
+        """The result column the value takes: its name, unit and which way it improves."""
+        columns = DEFINITIONS[self.metric].columns
+        return next(c for c in columns if c.name == (self.column or columns[0].name))
+
 
 NumberFormat = Literal["count", "decimal", "share", "hours", "change", "change_pct", "text"]
 """How a table column or a published value is written (docs/notebooks.md has examples)."""
@@ -489,12 +496,78 @@ class Evidence(Model):
         return bool(self.values or self.charts)
 
 
+_TARGET = re.compile(
+    r"^(?:(?P<sign>[+\-−])\s*(?P<change>\d+(?:\.\d+)?)\s*(?P<per>%|pp)"
+    r"|[x×]\s*(?P<factor>\d+(?:\.\d+)?)"
+    r"|(?P<absolute>\d+(?:\.\d+)?))$"
+)
+TargetKind = Literal["absolute", "percent", "points", "factor"]
+
+
+def _target_text(value: object) -> object:
+    # YAML gives text; a model built in Python may pass a number
+    return str(value).strip() if isinstance(value, int | float | Decimal) else value
+
+
+def _target(value: str) -> str:
+    value = value.strip()
+    match = _TARGET.match(value)
+    if match is None:
+        raise ValueError(
+            "expected a number (2500; 0.25 for a share of 25%), a change on the baseline "
+            f"(+20%, -30%; +5pp for a share) or a factor (x2), got {value!r}"
+        )
+    if match["factor"] is not None and Decimal(match["factor"]) == 0:
+        raise ValueError(f"expected a factor above 0, got {value!r}")
+    return value
+
+
 class Effect(Model):
-    """What an ask should change: one of the topic's named values, from its baseline to a target."""
+    """What an ask should change: one of the topic's named values, from its baseline to a target.
+
+    ``target`` is absolute (``2500``) or relative to the baseline: ``+20%`` / ``-30%`` (of the
+    baseline), ``+5pp`` (percentage points, for a share) or ``x2`` (a factor).
+    """
 
     value: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]
-    target: Decimal
+    target: Annotated[str, BeforeValidator(_target_text), AfterValidator(_target)]
     by: Quarter | None = None
+    label: str = ""
+    """What the value counts, in a few words ("core contributors"); unset: the metric's title."""
+
+    @property
+    def kind(self) -> TargetKind:
+        """``absolute``, ``percent`` (of the baseline), ``points`` (percentage points) or ``factor``."""
+        match = _TARGET.match(self.target)
+        if match is None:  # unreachable: validated on construction
+            raise ValueError(self.target)
+        if match["absolute"] is not None:
+            return "absolute"
+        if match["factor"] is not None:
+            return "factor"
+        return "percent" if match["per"] == "%" else "points"
+
+    @property
+    def number(self) -> Decimal:
+        """The target's number: the absolute value, the signed change, or the factor."""
+        match = _TARGET.match(self.target)
+        if match is None:  # unreachable: validated on construction
+            raise ValueError(self.target)
+        if match["change"] is not None:
+            sign = -1 if match["sign"] in "-−" else 1
+            return sign * Decimal(match["change"])
+        return Decimal(match["factor"] or match["absolute"])
+
+    def resolve(self, baseline: float) -> float:
+        """The target as a value of the metric, given the baseline it is relative to."""
+        number = float(self.number)
+        if self.kind == "percent":
+            return baseline * (1 + number / 100)
+        if self.kind == "points":
+            return baseline + number / 100
+        if self.kind == "factor":
+            return baseline * number
+        return number
 
 
 class Ask(Model):
@@ -508,6 +581,8 @@ class Ask(Model):
     end: Quarter
     kind: Literal["people", "programs", "events", "tools", "grants"]
     owner: Id
+    co_owners: list[Id] = []
+    """Who shares the ask's ownership with ``owner`` (volunteer groups, partners)."""
     priority: Literal["high", "medium", "low"] = "medium"
     effect: Effect | None = None
     if_not_funded: Text
@@ -554,6 +629,11 @@ class Topic(Model):
     """Document id → the notebook (``notebooks/<name>``) that renders this topic there."""
     asks: list[Ask] = []
 
+    @property
+    def proposes(self) -> bool:
+        """Whether the topic has a proposal: a structure, a process or an investment ask."""
+        return bool(self.structures.strip() or self.processes.strip() or self.asks)
+
     @model_validator(mode="after")
     def _asks(self) -> Topic:
         ids: list[str] = []
@@ -568,20 +648,38 @@ class Topic(Model):
                     f"expected a unique id, got {ask.id!r} a second time",
                 )
             ids.append(ask.id)
-            if ask.effect is not None and ask.effect.value not in self.evidence.values:
-                known = (
-                    ", ".join(self.evidence.values) or "none: declare them under evidence.values"
-                )
-                raise FieldError(
-                    (
-                        "asks",
-                        index,
-                        "effect",
-                        "value",
-                    ),
-                    f"unknown value {ask.effect.value!r} (defined: {known})",
-                )
+            if ask.effect is not None:
+                self._effect(index, ask.effect)
         return self
+
+    def _effect(self, index: int, effect: Effect) -> None:
+        """An effect names a level (a ``latest`` value) and a target of a form its unit takes."""
+        where_: tuple[str | int, ...] = ("asks", index, "effect")
+        spec = self.evidence.values.get(effect.value)
+        if spec is None:
+            known = ", ".join(self.evidence.values) or "none: declare them under evidence.values"
+            raise FieldError(
+                (*where_, "value"), f"unknown value {effect.value!r} (defined: {known})"
+            )
+        if spec.value != "latest":
+            raise FieldError(
+                (*where_, "value"),
+                f"an effect moves a level, and {effect.value!r} is a {spec.value} value; "
+                "name a value with value: latest (the default)",
+            )
+        share = spec.measure.unit == "share"
+        if effect.kind == "points" and not share:
+            raise FieldError(
+                (*where_, "target"),
+                f"percentage points apply to shares; {effect.value!r} is in {spec.measure.unit}: "
+                f"write a change such as +20% or a factor such as x2, got {effect.target!r}",
+            )
+        if effect.kind == "percent" and share:
+            raise FieldError(
+                (*where_, "target"),
+                f"{effect.value!r} is a share, so '%' would be ambiguous; write percentage "
+                f"points (+5pp: 70% to 75%) or a factor (x1.1), got {effect.target!r}",
+            )
 
     @model_validator(mode="after")
     def _references(self) -> Topic:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mdm.errors import ConfigError, DataError, MdmError, Problem
 from mdm.params.loader import Located, confine, read_yaml, validate
 from mdm.params.models import (
+    Ask,
     Document,
     DocumentsFile,
     ProjectInfo,
@@ -494,10 +495,7 @@ def _check_investment(
                         f"investment.currency and investment.rates in {PROJECT_FILE}",
                     )
                 )
-            if known is not None and ask.owner not in known:
-                found.append(
-                    ("owner", f"{ask.owner!r} is not a stakeholder in {STAKEHOLDERS_FILE}")
-                )
+            found += _unknown_owners(ask, known)
             problems += [
                 Problem(text, shown, line(shown, "asks", index, key), f"asks.{index}.{key}")
                 for key, text in found
@@ -519,3 +517,14 @@ def _check_investment(
                         )
                     )
     return problems
+
+
+def _unknown_owners(ask: Ask, known: set[str] | None) -> list[tuple[str, str]]:
+    """(key, message) for an ask's owner or co-owner who is not a stakeholder."""
+    if known is None:  # the stakeholders file did not load: nothing to compare with
+        return []
+    return [
+        (key, f"{who!r} is not a stakeholder in {STAKEHOLDERS_FILE}")
+        for key, who in [("owner", ask.owner), *(("co_owners", c) for c in ask.co_owners)]
+        if who not in known
+    ]

@@ -13,6 +13,7 @@ Generic forms: :func:`lines`, :func:`stacked`, :func:`heatmap`, :func:`bars`,
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from mdm.report.figures import PALETTE, _style, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "heatmap",
     "likert",
     "lines",
+    "period_text",
     "stacked",
 ]
 
@@ -61,6 +64,24 @@ def _fmt(value: float) -> str:
 
 def _pct(value: float) -> str:
     return f"{value:.0%}"
+
+
+def period_text(period: object) -> str:
+    """``2017``, ``2017-Q4`` or ``2017-12``: a period on an axis as captions and prose tables name
+    it (pandas writes a quarter ``2017Q4``)."""
+    return re.sub(r"^(\d{4})Q([1-4])$", r"\1-Q\2", str(period))
+
+
+def _counts(axis: Axis, values: Any) -> None:
+    """An axis of whole numbers (people, events, money) ticks at whole numbers only, written
+    with thousands separators; any other axis keeps matplotlib's ticks."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    numbers = np.asarray(values, dtype=float)
+    numbers = numbers[np.isfinite(numbers)]
+    if numbers.size and np.all(numbers == np.round(numbers)):
+        axis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
 def _period_word(index: pd.Index) -> str:
@@ -116,7 +137,7 @@ def lines(
     else:
         table = frame.set_index("period")[[value]].astype(float)
     word = _period_word(table.index)
-    x = [str(p) for p in table.index]
+    x = [period_text(p) for p in table.index]
     fig = new_figure()
     ax = fig.axes[0]
     with _drawing():
@@ -126,7 +147,9 @@ def lines(
         ax.set_ylabel(ylabel)
         _label_x(ax, x, word.capitalize())
         if percent:
-            ax.yaxis.set_major_formatter(_percent_formatter())
+            _shares(ax.yaxis)
+        else:
+            _counts(ax.yaxis, table.to_numpy())
         # counts and shares start at zero: a cut axis makes a small change look large
         ax.set_ylim(bottom=0)
         if group:
@@ -136,10 +159,10 @@ def lines(
     what = ylabel.lower() + (f" by {group}" if group else "")
     alt = f"Line chart of {what} per {word}, {x[0]}–{x[-1]}"
     if len(totals):
-        peak = str(totals.idxmax())
+        peak = period_text(totals.idxmax())
         label = "highest total" if group and len(table.columns) > 1 else "highest"
         alt += f"; {label} {shown(totals.max())} in {peak}, latest {shown(totals.iloc[-1])}"
-        alt += f" in {totals.index[-1]}"
+        alt += f" in {period_text(totals.index[-1])}"
     if table.isna().to_numpy().any():
         alt += "; gaps are values hidden to protect small groups"
     return Chart(fig, alt + ".")
@@ -164,7 +187,7 @@ def stacked(
         return _empty(title, "Period", ylabel)
     word = period or _period_word(pd.Index(frame["period"]))
     colours = colours or PALETTE[: len(parts)]
-    x = [str(p) for p in frame["period"]]
+    x = [period_text(p) for p in frame["period"]]
     values = [frame[p].to_numpy(dtype=float) for p in parts]
     fig = new_figure()
     ax = fig.axes[0]
@@ -179,6 +202,7 @@ def stacked(
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         _label_x(ax, x, word.capitalize())
+        _counts(ax.yaxis, np.concatenate([*values, np.sum(values, axis=0)]))
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     last = frame.iloc[-1]
@@ -225,8 +249,8 @@ def heatmap(
         )
         ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
         ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
-        ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7)
-        ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
+        ax.set_xticks(range(matrix.shape[1]), [period_text(c) for c in matrix.columns], fontsize=7)
+        ax.set_yticks(range(matrix.shape[0]), [period_text(i) for i in matrix.index], fontsize=7)
         ax.grid(False)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
@@ -242,12 +266,14 @@ def heatmap(
         if percent:
             colorbar.formatter = _percent_formatter()
             colorbar.update_ticks()
+        else:
+            _counts(colorbar.ax.yaxis, flat.to_numpy())
     top, low = flat.idxmax(), flat.idxmin()
     row, column = ylabel.lower(), xlabel.lower()
     alt = (
         f"Heat map of {title[0].lower() + title[1:]}: highest {shown(flat.max())} at {row} "
-        f"{top[0]}, {column} {top[1]}; lowest {shown(flat.min())} at {row} {low[0]}, "
-        f"{column} {low[1]}."
+        f"{period_text(top[0])}, {column} {period_text(top[1])}; lowest {shown(flat.min())} at "
+        f"{row} {period_text(low[0])}, {column} {period_text(low[1])}."
     )
     return Chart(fig, alt)
 
@@ -269,9 +295,18 @@ def _readable_on(background: Sequence[float]) -> str:
 
 
 def _percent_formatter() -> Any:
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter
 
-    return PercentFormatter(1.0, decimals=0)
+    # as many decimals as the tick needs and no more: 5%, 2.5% (never "2%" for 2.5%)
+    return FuncFormatter(lambda v, _: f"{round(v * 100, 6) + 0.0:g}%")  # + 0.0: never "-0%"
+
+
+def _shares(axis: Axis) -> None:
+    """An axis of shares: ticks at whole percents where the range allows, written as %."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(_percent_formatter())
 
 
 def bars(
@@ -305,8 +340,11 @@ def bars(
             ax.set_xlabel(category)
             ax.tick_params(axis="x", rotation=45)
         ax.set_title(title)
+        value_axis = ax.xaxis if horizontal else ax.yaxis
         if percent:
-            (ax.xaxis if horizontal else ax.yaxis).set_major_formatter(_percent_formatter())
+            _shares(value_axis)
+        else:
+            _counts(value_axis, series.to_numpy())
     alt = (
         f"Bar chart of {xlabel[0].lower() + xlabel[1:]}: "
         + "; ".join(f"{k} {shown(float(v))}" for k, v in series.head(8).items())

@@ -79,9 +79,13 @@ def house_style(fig: Figure) -> Figure:
 
     Spines, grid, title weight and legend frame follow the house style; series drawn in
     matplotlib's default colours take the palette's colours in the same order, while
-    colours the author chose are kept.
+    colours the author chose are kept. A figure without a layout engine (``plt.subplots()``)
+    is laid out as mdm's own are (constrained), so long tick labels and titles stay inside it.
     """
     from matplotlib import colors
+
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
 
     defaults = [colors.to_hex(f"C{i}") for i in range(10)]
     recolour = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(defaults)}

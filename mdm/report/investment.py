@@ -4,24 +4,77 @@ Asks live in the topics' params (``asks:``), options in ``params/project.yaml``
 (``investment.options``); both were validated on load. Every total on a page is
 computed here from the same rows, so the summary, the overview and a topic
 section cannot disagree.
+
+Money is whole units of the plan's currency, as the documents print it: an ask in
+cents or converted at a rate is rounded once, to the nearest unit (half up), and
+every total is the exact (decimal) sum of the amounts printed above it. An ask
+spread over several quarters is split into whole units by the largest-remainder
+rule, so its quarters add up to it and the quarters' totals to the plan's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from mdm.params.models import Ask, Investment, InvestmentOption, Topic, quarter_index
+from mdm.params.models import (
+    Ask,
+    Investment,
+    InvestmentOption,
+    Stakeholder,
+    Topic,
+    quarter_index,
+)
 from mdm.params.project import Project
 from mdm.report.charts import Chart, stacked
 from mdm.report.figures import CATEGORY_COLOURS
 
-__all__ = ["KINDS", "AskRow", "Plan", "money", "plan_chart", "plan_of"]
+__all__ = [
+    "KINDS",
+    "AskRow",
+    "Plan",
+    "largest_remainder",
+    "money",
+    "owner_names",
+    "plan_chart",
+    "plan_of",
+    "whole_units",
+]
 
 KINDS = ("people", "programs", "events", "tools", "grants")
+_UNIT = Decimal(1)
+
+
+def owner_names(ask: Ask, stakeholders: Mapping[str, Stakeholder]) -> str:
+    """``Ruben Martin, with Reps Council + Peers and Haiyya``: the owner, then any co-owners."""
+    names = [stakeholders[i].name for i in ask.co_owners]
+    if not names:
+        return stakeholders[ask.owner].name
+    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{stakeholders[ask.owner].name}, with {joined}"
+
+
+def whole_units(amount: Decimal) -> Decimal:
+    """``amount`` rounded to whole units of its currency, halves up (1,234.50 → 1,235)."""
+    return amount.quantize(_UNIT, rounding=ROUND_HALF_UP)
+
+
+def largest_remainder(shares: Sequence[Decimal]) -> list[Decimal]:
+    """Whole-unit parts of exact ``shares`` that add up to their sum rounded to whole units.
+
+    Each share is rounded down, and the units left over go one each to the shares that lost
+    the most in rounding (earlier shares first among equals), so a printed breakdown always
+    adds up to its printed total.
+    """
+    floors = [share.to_integral_value(rounding=ROUND_FLOOR) for share in shares]
+    left = int(whole_units(sum(shares, Decimal(0))) - sum(floors, Decimal(0)))
+    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -76,12 +129,26 @@ class Plan:
         sums = {k: sum((r.amount for r in self.rows if r.ask.kind == k), Decimal(0)) for k in KINDS}
         return [(k, v) for k, v in sums.items() if any(r.ask.kind == k for r in self.rows)]
 
+    def quarter_totals(self) -> list[tuple[str, Decimal]]:
+        """Each quarter's total over every kind (they add up to :meth:`total`)."""
+        table = self.by_quarter()
+        kinds = [c for c in table.columns if c != "period"]
+        return [
+            (str(row["period"]), sum((row[k] for k in kinds), Decimal(0)))
+            for _, row in table.iterrows()
+        ]
+
     def by_quarter(self) -> pd.DataFrame:
-        """Quarter × kind → amount, each ask spread evenly over the quarters it spans."""
+        """Quarter × kind → amount, each ask spread evenly over the quarters it spans (in whole
+        units, by the largest remainder: its quarters add up to it)."""
         records = [
-            {"period": q, "kind": r.ask.kind, "amount": r.amount / len(r.ask.quarters)}
+            {"period": q, "kind": r.ask.kind, "amount": part}
             for r in self.rows
-            for q in r.ask.quarters
+            for q, part in zip(
+                r.ask.quarters,
+                largest_remainder([r.amount / len(r.ask.quarters)] * len(r.ask.quarters)),
+                strict=True,
+            )
         ]
         if not records:
             return pd.DataFrame(columns=["period", *KINDS])
@@ -118,7 +185,7 @@ def plan_of(project: Project) -> Plan:
         currencies = sorted({a.currency for t in topics for a in t.asks})
         settings = Investment(currency=currencies[0] if currencies else "USD")
     rates = {settings.currency: Decimal(1), **settings.rates}
-    rows = [AskRow(t, a, a.amount * rates[a.currency]) for t in topics for a in t.asks]
+    rows = [AskRow(t, a, whole_units(a.amount * rates[a.currency])) for t in topics for a in t.asks]
     # asks are listed by priority, then in topic order, so the overview reads top-down
     order = {"high": 0, "medium": 1, "low": 2}
     rows.sort(key=lambda r: (order[r.ask.priority], r.topic.number))

@@ -32,8 +32,17 @@ def badges(
     def who(ids: list[str]) -> str:
         return ", ".join(names[i].name for i in ids)
 
+    # who was asked, as the decision record says it: everyone else is "not yet asked"
+    asked = set(reviews.current_agreements(doc_id))
     return {
-        status.section: render("badge.html.j2", status=status, required=required, names=who)
+        status.section: render(
+            "badge.html.j2",
+            status=status,
+            required=required,
+            names=who,
+            asked=[w for w in status.waiting_for if w in asked],
+            unasked=[w for w in status.waiting_for if w not in asked],
+        )
         for status in section_status(project, reviews, doc_id, _built(fragments))
     }
 

@@ -105,7 +105,10 @@ PAGE_KINDS: dict[str, PageKind] = {
             "summary:Summary",
             "summary",
             ("summary", "feedback"),
-            Reads(topic_fields=("id", "number", "title", "status", "structures", "processes")),
+            # a topic's asks are proposals too: a topic with asks is never "no proposal yet"
+            Reads(
+                topic_fields=("id", "number", "title", "status", "structures", "processes", "asks")
+            ),
             kernel=False,
         ),
         PageKind(

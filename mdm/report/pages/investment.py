@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mdm.report.figures import figure_html
-from mdm.report.investment import Plan, money, plan_chart, plan_of
+from mdm.report.investment import Plan, money, owner_names, plan_chart, plan_of
 from mdm.report.pages.context import Context
 from mdm.report.pages.summary import INVESTMENT_ANCHOR
 from mdm.report.render import Html, render
@@ -30,25 +30,22 @@ class InvestmentOverview(Context):
         if not plan.rows:
             return render("investment.html.j2", anchor=self.anchor, plan=plan, chart="")
         chart = plan_chart(plan)
-        quarters = plan.by_quarter()
-        kinds = [c for c in quarters.columns if c != "period"]
-        per_quarter = [
-            (row["period"], sum((row[k] for k in kinds), start=0)) for _, row in quarters.iterrows()
-        ]
-        names = {i: s.name for i, s in self.project.stakeholders.items()}
+        per_quarter = plan.quarter_totals()
+        first, last = per_quarter[0][0], per_quarter[-1][0]
+        people = self.project.stakeholders
         return render(
             "investment.html.j2",
             anchor=self.anchor,
             plan=plan,
             money=money,
-            owners=names,
+            owners=lambda ask: owner_names(ask, people),
             kinds=plan.by_kind(),
             quarters=per_quarter,
             options=plan.option_rows(),
             chart=figure_html(
                 chart.figure,
                 alt=chart.alt,
-                caption=f"{quarters['period'].iloc[0]}–{quarters['period'].iloc[-1]}, by quarter; "
-                "each ask spread evenly over its quarters. Source: the asks in params/topics.",
+                caption=f"{first}–{last}, by quarter; each ask spread evenly over its quarters "
+                "in whole units. Source: the asks in params/topics.",
             ),
         )

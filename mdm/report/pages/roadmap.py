@@ -30,7 +30,7 @@ def roadmap_html(
     chart = figure_html(
         timeline_chart(milestones, title=title, phases=[m.phase for m in project.info.timeline]),
         alt=timeline_alt(milestones),
-        caption=f"{span(milestones)}, by quarter. "
+        caption=f"{title}, {span(milestones)}, by quarter. "
         "Source: the project timeline (params/project.yaml).",
     )
     pending = sorted((m for m in milestones if m.status != "done"), key=lambda m: m.quarter_index)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from mdm.params.models import Role, Topic
+from mdm.report.effects import ExpectedEffect, expected_effect
 from mdm.report.evidence import Headline, Research, headline
 from mdm.report.explain import headline_anchor, headline_specs
 from mdm.report.investment import Plan, money, plan_of
@@ -97,6 +98,7 @@ class Summary(Context):
         deciders = [p.name for p, _ in self.project.holders(Role.DECISION_MAKER)]
         agreement = [p.name for p, _ in self.project.holders(Role.AGREEMENT)]
         topics = self._topics()
+        effects = self.effects() if "costs" in parts else []
         return render(
             "summary.html.j2",
             parts=list(parts),
@@ -113,13 +115,30 @@ class Summary(Context):
                 for t in topics
                 if t.recommendations.strip()
             ],
-            proposed=[t for t in topics if t.structures.strip() or t.processes.strip()],
-            unproposed=[t for t in topics if not (t.structures.strip() or t.processes.strip())],
+            proposed=[t for t in topics if t.proposes],
+            unproposed=[t for t in topics if not t.proposes],
+            effects=effects,
+            effects_period=_shared([e.baseline.latest for e, _ in effects]),
+            effects_by=_shared([e.effect.by for e, _ in effects]),
             investment_anchor=INVESTMENT_ANCHOR,
         )
+
+    def effects(self) -> list[tuple[ExpectedEffect, list[bool]]]:
+        """Each ask's expected effect, and for each option whether it funds that ask."""
+        rows = []
+        for row in self.plan.rows:
+            effect = expected_effect(self.research, row.topic, row.ask)
+            if effect is not None:
+                rows.append((effect, [row.ref in o.asks for o in self.plan.options]))
+        return rows
 
     def feedback(self) -> Html:
         """How, where and by when to give feedback on this document (``feedback`` in params)."""
         if self.document.feedback is None:
             return Html("")
         return render("feedback.html.j2", feedback=self.document.feedback, document=self.document)
+
+
+def _shared(values: list[str | None]) -> str | None:
+    """The one value every item has (a column heading can then say it once), else None."""
+    return values[0] if values and len(set(values)) == 1 else None

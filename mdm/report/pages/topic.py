@@ -11,16 +11,15 @@ from typing import TYPE_CHECKING, Any
 from mdm.data.quotes import visible_quotes
 from mdm.errors import ConfigError, DataError
 from mdm.metrics.definitions import DEFINITIONS
-from mdm.params.models import Effect, MetricSpec, NumberFormat, TableSpec, Topic, ValueSpec
+from mdm.params.models import Ask, MetricSpec, NumberFormat, TableSpec, Topic, ValueSpec
 from mdm.report.charts import bars, likert
+from mdm.report.effects import expected_effect
 from mdm.report.evidence import (
     Research,
-    Value,
     chart_cut,
     chart_for,
     data_day,
     format_value,
-    headline,
     metric_result,
     period_label,
     value_of,
@@ -28,7 +27,7 @@ from mdm.report.evidence import (
 )
 from mdm.report.explain import referenced, value_anchor
 from mdm.report.figures import figure_html
-from mdm.report.investment import money, plan_of
+from mdm.report.investment import AskRow, money, owner_names, plan_of
 from mdm.report.pages.context import Context
 from mdm.report.pages.roadmap import roadmap_html
 from mdm.report.published import escape_markdown, fill
@@ -282,7 +281,8 @@ class TopicSection(Context):
         return render("notes.html.j2", notes=notes) if notes else Html("")
 
     def proposals(self) -> Html:
-        """What the discussions said and what we propose in answer (strategy document)."""
+        """What the discussions said and what we propose in answer (strategy document): the
+        structures, the processes and the topic's investment asks."""
         said: list[str] = []
         if self.research.exists("discussions"):
             log = self.research.discussions
@@ -294,6 +294,10 @@ class TopicSection(Context):
             said=said,
             structures=self._prose(self.topic.structures, "structures"),
             processes=self._prose(self.topic.processes, "processes"),
+            asks=self._ask_rows(),
+            currency=plan_of(self.project).currency,
+            money=money,
+            owners=self._owners,
         )
 
     def roadmap(self) -> Html:
@@ -317,32 +321,27 @@ class TopicSection(Context):
 
     def asks(self) -> Html:
         """The topic's investment asks (structured in params), after its ``investment`` prose."""
-        plan = plan_of(self.project)
-        names = self.project.stakeholders
-        rows = [
-            (r, self._effect(r.ask.effect), plan.in_options(r))
-            for r in plan.of_topic(self.topic_id)
-        ]
         return render(
             "asks.html.j2",
             text=self._prose(self.topic.investment, "investment"),
-            asks=rows,
-            currency=plan.currency,
+            asks=self._ask_rows(),
+            currency=plan_of(self.project).currency,
             money=money,
-            owner=lambda i: names[i].name,
+            owners=self._owners,
         )
 
-    def _effect(self, effect: Effect | None) -> str:
-        """``new contributors 1,234 (2017) → 1,500 by 2018-Q4``."""
-        if effect is None:
-            return ""
+    def _ask_rows(self) -> list[tuple[AskRow, str, list[str]]]:
+        """(ask, its expected effect in words, the options that fund it) for each ask."""
+        plan = plan_of(self.project)
+        return [(r, self._effect(r.ask), plan.in_options(r)) for r in plan.of_topic(self.topic_id)]
 
-        spec = self.topic.evidence.values[effect.value]
-        now = headline(self.research, spec)
-        what = DEFINITIONS[spec.metric].title
-        target = format_value(Value(spec, float(effect.target), None, None))
-        by = f" by {effect.by}" if effect.by else ""
-        return f"{what}: {now.value} in {now.period} → {target}{by}"
+    def _owners(self, ask: Ask) -> str:
+        return owner_names(ask, self.project.stakeholders)
+
+    def _effect(self, ask: Ask) -> str:
+        """``Core contributors: 829 in 2016 → 953 by 2018-Q4 (+15%)``."""
+        effect = expected_effect(self.research, self.topic, ask)
+        return effect.text if effect is not None else ""
 
 
 def _survey_html(research: Research, questions: list[Question], topic: Topic, link: str) -> Html:
