@@ -229,9 +229,12 @@ class Reviews:
 
 
 def decision_on(decisions: list[Decision], document: str, day: dt.date) -> Decision | None:
-    """The latest of ``decisions`` on ``document`` dated on or before ``day``."""
-    then = [d for d in decisions if d.document == document and d.date <= day]
-    return max(then, key=lambda d: d.date) if then else None
+    """The latest of ``decisions`` on ``document`` dated on or before ``day`` (of two on the
+    same day, the one recorded last)."""
+    then = sorted(
+        (d for d in decisions if d.document == document and d.date <= day), key=lambda d: d.date
+    )
+    return then[-1] if then else None
 
 
 def decision_records(project: Project, document: str) -> list[Decision]:

@@ -100,8 +100,12 @@ def _milestones(project: Project, log: list[MilestoneUpdate], day: dt.date) -> l
     names = {i: p.name for i, p in project.stakeholders.items()}
     states = []
     for milestone in sorted(project.info.timeline, key=lambda m: m.quarter_index):
-        changes = [u for u in log if u.milestone == milestone.title and u.date <= day]
-        last = max(changes, key=lambda u: u.date) if changes else None
+        # the last change by the day; of two on one day, the one written last
+        changes = sorted(
+            (u for u in log if u.milestone == milestone.title and u.date <= day),
+            key=lambda u: u.date,
+        )
+        last = changes[-1] if changes else None
         status = last.status if last is not None else milestone.status
         late = status != "done" and quarter_end(milestone.quarter) <= day
         states.append(
@@ -156,7 +160,6 @@ class AskProgress:
     effect: EffectProgress | None
     money: Money
     milestones: tuple[MilestoneState, ...]
-    currency: str
 
     @property
     def status(self) -> str:
@@ -248,7 +251,7 @@ def progress_report(
         if funded:
             served = tuple(s for s in states if row.topic.id in s.milestone.topics)
             cash = _money(row, spent, day)
-            asks.append(AskProgress(row, owner, effect, cash, served, plan.currency))
+            asks.append(AskProgress(row, owner, effect, cash, served))
         else:
             paid = sum(
                 (s.converted for s in spent if s.ask == row.ref and s.date <= day), Decimal(0)
