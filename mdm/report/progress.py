@@ -24,7 +24,14 @@ from mdm.params.reviews import REVIEWS_DIR, Decision, decision_on, decision_reco
 from mdm.report.changes import SectionDiff, section_changes
 from mdm.report.evidence import Research
 from mdm.report.investment import AskRow, Plan, money, plan_of
-from mdm.report.tracking import EffectProgress, Measures, effect_progress, quarter_end, quarter_of
+from mdm.report.tracking import (
+    STATUSES,
+    EffectProgress,
+    Measures,
+    effect_progress,
+    quarter_end,
+    quarter_of,
+)
 
 __all__ = [
     "AskProgress",
@@ -206,7 +213,7 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         """How many funded asks have each status, in the order leadership reads them."""
-        order = ("achieved", "on track", "behind", "too early to tell", "no measure")
+        order = (*STATUSES, "no measure")
         return {s: n for s in order if (n := sum(a.status == s for a in self.asks))}
 
     @property

@@ -21,7 +21,7 @@ from mdm.report.pages.context import Context
 from mdm.report.pages.summary import SOURCES_LINK, SUMMARY_ANCHOR
 from mdm.report.progress import AskProgress, Report, progress_report, since_last
 from mdm.report.render import Html, render
-from mdm.report.tracking import RULES, EffectProgress, Measures, progress_chart
+from mdm.report.tracking import EffectProgress, Measures, progress_chart
 
 __all__ = ["ASKS_ANCHOR", "UNFUNDED_ANCHOR", "Progress"]
 
@@ -116,10 +116,6 @@ class Progress(Context):
             money=self._money,
             latest=_latest,
         )
-
-    def rules(self) -> dict[str, str]:
-        """The status rules, for the sources appendix."""
-        return dict(RULES)
 
 
 def _latest(effect: EffectProgress | None) -> str:
