@@ -1,13 +1,16 @@
-"""Screenshots of the example proposal for the docs, written to docs/images/.
+"""Screenshots of the example's documents for the docs, written to docs/images/.
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py [proposal] [reports]
 
 Builds the bundled example in a temporary copy (the repo's own output/ is not
-touched), photographs the HTML in Debian's headless Chromium (the cover and
-contents as a reader first sees them, and the first topic section) and renders
-PDF pages 1, 2 and 4 (the summary, the investment overview) with pdftoppm.
-Images are 900 px wide and reduced to a 256-colour
-palette so each stays well under 200 KB in the repository.
+touched). For the proposal (README): photographs the HTML in Debian's headless
+Chromium (the cover and contents as a reader first sees them, and the first topic
+section) and renders PDF pages 1, 2 and 4 (the summary, the investment overview)
+with pdftoppm. For the progress reports (docs/reports.md): the first PDF page of the
+2018-Q2 report and the first two of the 2018-Q4 report (what leadership reads first) and, in the HTML,
+the year-end report's first funded ask with an expected effect (its chart, money and
+milestones). Without arguments, both. Images are 900 px wide and reduced to a
+256-colour palette so each stays well under 200 KB in the repository.
 """
 
 from __future__ import annotations
@@ -88,10 +91,11 @@ def html_shots(html: Path) -> list[Path]:
     return [shrink(cover), shrink(topic)]
 
 
-def pdf_shots(pdf: Path) -> list[Path]:
+def pdf_shots(pdf: Path, numbers: tuple[int, ...] = (1, 2, 4)) -> list[Path]:
+    """PDF pages as pictures (for the proposal: the summary, then the investment overview)."""
     shots = []
-    for number in (1, 2, 4):  # the summary, then the investment overview
-        prefix = IMAGES / f"proposal-pdf-page-{number}"
+    for number in numbers:
+        prefix = IMAGES / f"{pdf.stem}-pdf-page-{number}"
         pages = ["-f", str(number), "-l", str(number), "-singlefile"]
         size = ["-scale-to-x", str(WIDTH), "-scale-to-y", "-1"]
         subprocess.run(["pdftoppm", *pages, "-png", *size, str(pdf), str(prefix)], check=True)
@@ -99,13 +103,53 @@ def pdf_shots(pdf: Path) -> list[Path]:
     return shots
 
 
+def ask_shot(html: Path) -> Path:
+    """The first funded ask with an expected effect, as the year-end report shows it."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page: Page = browser.new_page(viewport={"width": WIDTH, "height": 1250})
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url == html.as_uri() else route.abort()
+            ),
+        )
+        page.goto(html.as_uri(), wait_until="load")
+        ask = page.locator("div.mdm-ask--long:has(figure)").first
+        ask.scroll_into_view_if_needed()
+        box = ask.bounding_box()
+        assert box is not None, "the example's report has an ask with an expected effect"
+        top = page.evaluate("window.scrollY") + box["y"]
+        shot = IMAGES / f"{html.stem}-html-ask.png"
+        page.screenshot(
+            path=str(shot),
+            full_page=True,
+            clip={"x": 0, "y": max(top - 8, 0), "width": WIDTH, "height": box["height"] + 16},
+        )
+        browser.close()
+    return shrink(shot)
+
+
+REPORTS = ("progress-2018-q2", "progress-2018-q4")
+
+
 def main() -> int:
+    wanted = set(sys.argv[1:]) or {"proposal", "reports"}
     IMAGES.mkdir(parents=True, exist_ok=True)
+    documents = (("proposal",) if "proposal" in wanted else ()) + (
+        REPORTS if "reports" in wanted else ()
+    )
+    shots: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="mdm-screenshots-") as tmp:
         project = copy_example(Path(tmp) / "example")
-        build(BuildOptions(project_dir=project, documents=("proposal",)))
+        build(BuildOptions(project_dir=project, documents=documents))
         output = project / "output"
-        shots = html_shots(output / "proposal.html") + pdf_shots(output / "proposal.pdf")
+        if "proposal" in wanted:
+            shots += html_shots(output / "proposal.html") + pdf_shots(output / "proposal.pdf")
+        if "reports" in wanted:
+            shots += pdf_shots(output / f"{REPORTS[0]}.pdf", (1,))
+            shots += pdf_shots(output / f"{REPORTS[1]}.pdf", (1, 2))
+            shots.append(ask_shot(output / f"{REPORTS[1]}.html"))
     for shot in shots:
         print(f"{shot.relative_to(REPO)}  {shot.stat().st_size // 1024} KB")
     return 0

@@ -48,11 +48,14 @@ def test_values_in_prose_match_the_metrics(example: tuple[Path, BeautifulSoup, s
 
     root, page, _ = example
     events = load_events(root / "data/activity.parquet")
+    # the proposal's reference day is its as_of: it counts no later event, and a period is
+    # complete when it ended by the end of that day
+    as_of = load_project(root).documents["proposal"].as_of
+    day_end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+    events = events[events["timestamp"] < day_end]
     yearly = metrics.contributors(events, "Y", filters={"community": "L10N"}).set_index("period")[
         "contributors"
     ]
-    # complete: ended by the end of the last event's day (the default reference day)
-    day_end = events["timestamp"].max().normalize() + pd.Timedelta(days=1)
     yearly = yearly[yearly.index.end_time < day_end.tz_localize(None)]
     latest, previous = int(yearly.iloc[-1]), int(yearly.iloc[-2])
     text = page.select_one(
@@ -100,7 +103,8 @@ def test_appendix_accounts_for_every_input(example: tuple[Path, BeautifulSoup, s
     project = load_project(root)
     for path in [*project.files, *project.data_files()]:
         assert str(path.relative_to(root)) in rows, path
-    assert rows["data/activity.parquet"].select("td")[2].get_text() == f"{333_936:,}"
+    # the whole file: the proposal's data to 19 November 2017 and 2018 for the progress reports
+    assert rows["data/activity.parquet"].select("td")[2].get_text() == f"{427_820:,}"
     used = {d.get_text() for d in appendix.select("dt")}
     assert {
         "Contributors",

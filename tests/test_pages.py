@@ -51,7 +51,8 @@ def test_every_bundled_notebook_is_a_kind() -> None:
 
 @pytest.mark.parametrize("loader", sorted({k.loader for k in PAGE_KINDS.values()}))
 def test_each_loader_gives_its_kinds_section(loader: str) -> None:
-    page = getattr(sections, loader)(REPO, "proposal")
+    document = "progress-2018-q4" if loader == "progress" else "proposal"
+    page = getattr(sections, loader)(REPO, document)
     classes = {k.section_class() for k in PAGE_KINDS.values() if k.loader == loader}
     assert type(page) in classes
 

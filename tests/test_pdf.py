@@ -82,6 +82,8 @@ DOCUMENTS = [
     pytest.param(("tiny_built", "proposal"), id="tiny-proposal"),
     pytest.param(("example_built", "proposal"), id="example-proposal"),
     pytest.param(("example_built", "strategy"), id="example-strategy"),
+    pytest.param(("example_built", "progress-2018-q2"), id="example-progress-2018-q2"),
+    pytest.param(("example_built", "progress-2018-q4"), id="example-progress-2018-q4"),
 ]
 
 

@@ -152,7 +152,9 @@ def test_a_section_in_a_kernel_shows_the_stored_results(tmp_path: Path) -> None:
     precompute(project, [spec])
     value = project.topics["onboarding"].evidence.values["new_latest"]
     last = _without_store(project).last_event()
-    key = ev.result_key(value, ev.value_cut(project, value, last))
+    # the proposal is pinned to the data it was written with: its values are cut there
+    proposal = project.documents["proposal"]
+    key = ev.result_key(value, ev.value_cut(project, value, last, proposal))
     index = json.loads((project.output / STORE / INDEX).read_text(encoding="utf-8"))
     name = next(n for n, k in index["results"].items() if k == key)
     # a marked result: the section can only show it by reading the store, not the events

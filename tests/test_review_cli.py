@@ -544,6 +544,8 @@ def test_on_a_copy_of_the_example(example_built: Path, tmp_path: Path) -> None:
     summary = ok("status", project=project).splitlines()[2]
     assert summary == (
         "proposal 0.3: 1 of 5 agreed; waiting for Patrick Finch, Chris Beard, Mitchell Baker, "
-        f"Reps Module Owner; 1 open comment; 1 objection on {recognition}; decision pending"
+        f"Reps Module Owner; 1 open comment; 1 objection on {recognition}; "
+        # the example's illustrative decision, which its progress reports follow
+        "approved by George Roter (2017-12-14)"
     )
     assert "ok:" in ok("check", project=project)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from mdm.files import combine, sha256_file
 from mdm.params.project import TOPICS_DIR, bundled_notebooks
+from mdm.params.reviews import decision_records
 from mdm.report.pages import page_kind
 from mdm.version import code_fingerprint
 
@@ -116,7 +117,12 @@ def _reads(project: Project, spec: SectionSpec) -> tuple[list[Path], list[str]]:
         files += project.topic_inputs(topic)
     elif reads.data == "all":
         files += project.data_files()
-    return files, _topic_fields(project, reads.topic_fields)
+    extra = _topic_fields(project, reads.topic_fields)
+    follows = project.document(spec.document).follows
+    if reads.progress and follows is not None:  # a page of a progress report
+        files += project.progress_files()
+        extra += [d.model_dump_json() for d in decision_records(project, follows)]
+    return files, extra
 
 
 def section_keys(project: Project, specs: Sequence[SectionSpec]) -> list[str]:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mdm.build.run import check_parameters
+from mdm.data.milestones import milestone_log_of
+from mdm.data.spending import spending_of
 from mdm.errors import ConfigError, DataError, MdmError, NotebookError, Problem
 from mdm.params.loader import read_yaml
 from mdm.params.models import REFERENCE, Topic, ValueSpec
@@ -37,6 +39,7 @@ __all__ = [
     "check_data",
     "doubled_units",
     "effect_problems",
+    "progress_problems",
     "shown_topics",
     "strategy_warnings",
     "topic_questions",
@@ -131,6 +134,16 @@ def check_data(project: Project) -> list[Problem]:
         if name == "survey" and loaded is not None:
             for topic in topics:
                 _collect(problems, topic_questions, loaded, topic)
+    return problems + progress_problems(project)
+
+
+def progress_problems(project: Project) -> list[Problem]:
+    """Every problem in the records progress reports read: the spending (dates, asks, amounts,
+    currencies) and the milestone log (dates, milestones, states). Checked whenever they
+    exist, so that a payment recorded against a misspelt ask is found before any report."""
+    problems: list[Problem] = []
+    _collect(problems, spending_of, project)
+    _collect(problems, milestone_log_of, project)
     return problems
 
 

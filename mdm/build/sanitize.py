@@ -44,6 +44,7 @@ _TAGS = {
     "hr",
     "i",
     "img",
+    "ins",
     "li",
     "mark",
     "ol",

@@ -13,6 +13,8 @@ describes every file.
     survey       load_survey → Survey               survey/questions.yaml + responses.csv
     discussions  load_discussions                   discussions.csv
     notes        load_notes                         notes/*.md
+    spending     load_spending → [Spend]            spending.csv (progress reports)
+    milestones   load_milestone_log                 milestones.csv (progress reports)
     provenance   describe_input                    any of the above
     _tables      check_topic_refs                   topic ids in any of the above
 """
@@ -33,6 +35,11 @@ _LAZY = {
     "EVENT_FRAME_COLUMNS": "mdm.data.events",
     "OPTIONAL_EVENT_COLUMNS": "mdm.data.events",
     "load_events": "mdm.data.events",
+    "MILESTONE_COLUMNS": "mdm.data.milestones",
+    "MILESTONE_STATES": "mdm.data.milestones",
+    "MilestoneUpdate": "mdm.data.milestones",
+    "load_milestone_log": "mdm.data.milestones",
+    "milestone_log_of": "mdm.data.milestones",
     "Note": "mdm.data.notes",
     "Source": "mdm.data.notes",
     "load_notes": "mdm.data.notes",
@@ -51,6 +58,10 @@ _LAZY = {
     "Question": "mdm.data.survey",
     "Survey": "mdm.data.survey",
     "load_survey": "mdm.data.survey",
+    "SPENDING_COLUMNS": "mdm.data.spending",
+    "Spend": "mdm.data.spending",
+    "load_spending": "mdm.data.spending",
+    "spending_of": "mdm.data.spending",
 }
 
 if _typing.TYPE_CHECKING:
@@ -61,6 +72,13 @@ if _typing.TYPE_CHECKING:
         EVENT_FRAME_COLUMNS,
         OPTIONAL_EVENT_COLUMNS,
         load_events,
+    )
+    from mdm.data.milestones import (
+        MILESTONE_COLUMNS,
+        MILESTONE_STATES,
+        MilestoneUpdate,
+        load_milestone_log,
+        milestone_log_of,
     )
     from mdm.data.notes import Note, Source, load_notes
     from mdm.data.provenance import InputFile, describe_input
@@ -75,6 +93,7 @@ if _typing.TYPE_CHECKING:
         load_register,
         visible_quotes,
     )
+    from mdm.data.spending import SPENDING_COLUMNS, Spend, load_spending, spending_of
     from mdm.data.survey import RESPONSE_COLUMNS, Question, Survey, load_survey
 
 __all__ = [
@@ -82,26 +101,35 @@ __all__ = [
     "DISCUSSION_COLUMNS",
     "EVENT_COLUMNS",
     "EVENT_FRAME_COLUMNS",
+    "MILESTONE_COLUMNS",
+    "MILESTONE_STATES",
     "OPTIONAL_EVENT_COLUMNS",
     "QUOTE_COLUMNS",
     "RESPONSE_COLUMNS",
+    "SPENDING_COLUMNS",
     "Audience",
     "Consent",
     "InputFile",
+    "MilestoneUpdate",
     "Note",
     "Question",
     "Quote",
     "Source",
+    "Spend",
     "Survey",
     "check_topic_refs",
     "describe_input",
     "forbidden_names",
     "load_discussions",
     "load_events",
+    "load_milestone_log",
     "load_notes",
     "load_quotes",
     "load_register",
+    "load_spending",
     "load_survey",
+    "milestone_log_of",
+    "spending_of",
     "visible_quotes",
 ]
 

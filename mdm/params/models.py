@@ -30,6 +30,7 @@ from mdm.metrics.definitions import DEFINITIONS, GROUPINGS, SPEC_KEYS, Column
 from mdm.params.loader import FieldError
 
 __all__ = [
+    "PROGRESS_PAGES",
     "STATES",
     "Ask",
     "Audience",
@@ -135,6 +136,10 @@ class DataPaths(Model):
     survey_responses: ProjectPath = "data/survey/responses.csv"
     discussions: ProjectPath = "data/discussions.csv"
     notes: ProjectPath = "data/notes"
+    spending: ProjectPath = "data/spending.csv"
+    """Money spent against the asks, read by progress reports (docs/data.md)."""
+    milestones: ProjectPath = "data/milestones.csv"
+    """Dated status changes of the timeline's milestones, read by progress reports."""
     min_group: Annotated[int, Field(ge=1)] = 5
     """Groups smaller than this are never shown (CHAOSS ethics: protect identities)."""
     privacy_allowlist: list[Text] = []
@@ -758,10 +763,24 @@ class Headline(ValueSpec):
         return data
 
 
+PROGRESS_PAGES = {
+    "front": ["progress-summary", "progress-asks", "progress-unfunded"],
+    "topics": [],
+    "back": ["sources"],
+}
+"""What a progress report is made of unless its entry says otherwise."""
+
+
 class Document(Model):
     """One deliverable: front-matter notebooks, then one section per topic."""
 
     id: Id
+    kind: Literal["proposal", "strategy", "progress"] | None = None
+    """``progress``: a report on the decision taken on the document it ``follows``, as of
+    ``as_of`` (docs/reports.md); its pages default to :data:`PROGRESS_PAGES`. The other kinds
+    only name what a document is."""
+    follows: Id | None = None
+    """The document whose decision a progress report holds to account."""
     title: Text
     subtitle: str = ""
     audience: Audience = "leadership"
@@ -780,6 +799,29 @@ class Document(Model):
     """The last day this document's numbers may refer to: events after it count in no chart
     or value (a proposal stays pinned to the data it was written with). Unset: the project's
     ``as_of``, else the day of the last event."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _progress_pages(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("kind") == "progress":
+            return {**PROGRESS_PAGES, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _progress(self) -> Document:
+        if (self.kind == "progress") != (self.follows is not None):
+            raise FieldError(
+                ("follows",),
+                "expected follows (the document whose decision it reports on) exactly when "
+                f"kind is progress, got kind {self.kind!r} and follows {self.follows!r}",
+            )
+        if self.kind == "progress" and self.as_of is None:
+            raise FieldError(
+                ("as_of",),
+                "expected the day the progress report is as of (YYYY-MM-DD, e.g. the last "
+                "day of a quarter), found none",
+            )
+        return self
 
 
 class DocumentsFile(Model):
@@ -801,4 +843,15 @@ class DocumentsFile(Model):
                     f"expected a unique id, got {doc.id!r} a second time",
                 )
             ids.append(doc.id)
+        kinds = {d.id: d.kind for d in self.documents}
+        for index, doc in enumerate(self.documents):
+            if doc.follows is not None and (
+                doc.follows not in kinds or kinds[doc.follows] == "progress"
+            ):
+                followed = [i for i, k in kinds.items() if k != "progress"]
+                raise FieldError(
+                    ("documents", index, "follows"),
+                    f"expected a document that is not a progress report "
+                    f"({', '.join(followed) or 'none'}), got {doc.follows!r}",
+                )
         return self

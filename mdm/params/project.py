@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INPUT_FILES",
+    "PROGRESS_FILES",
     "Project",
     "SectionSpec",
     "bundled_notebooks",
@@ -55,6 +56,8 @@ INPUT_FILES: dict[str, tuple[str, ...]] = {
     "notes": ("notes",),
 }
 """Each research input and its keys under ``data:`` in params/project.yaml."""
+PROGRESS_FILES = ("spending", "milestones")
+"""The records progress reports read, as keys under ``data:`` in params/project.yaml."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,13 @@ class Project:
         )
         return list(dict.fromkeys([*files, *(p for p in declared if p.is_file())]))
 
+    def progress_files(self) -> list[Path]:
+        """What a progress report reads besides the research data: the spending records and
+        the milestone log (docs/data.md), those that exist."""
+        paths = self.info.data
+        files = [self.root / getattr(paths, key) for key in PROGRESS_FILES]
+        return [f for f in files if f.is_file()]
+
     def sections(self, doc_id: str) -> list[SectionSpec]:
         """The notebook runs that make up ``doc_id``, in document order."""
         doc = self.document(doc_id)
@@ -232,12 +242,14 @@ class Project:
             ]
 
         # front matter may open with a summary of every topic's numbers: it reads the data too
-        specs = matter(doc.front, (*self.files, *self.data_files()))
+        read = (*self.files, *self.data_files())
+        read += tuple(self.progress_files()) if doc.kind == "progress" else ()
+        specs = matter(doc.front, read)
         topics = (
             self.active_topics() if doc.topics == "all" else [self.topics[t] for t in doc.topics]
         )
         # back matter (roadmap, sources appendix) may list every input file
-        back = matter(doc.back, (*self.files, *self.data_files()))
+        back = matter(doc.back, read)
         resolved: dict[str, NotebookFile] = {}  # a shared text notebook is read once
         for t in topics:
             name = t.notebooks.get(doc.id, doc.topic_notebook)

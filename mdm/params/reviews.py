@@ -49,7 +49,9 @@ __all__ = [
     "SectionStatus",
     "Violation",
     "agreement_problems",
+    "decision_on",
     "decision_problems",
+    "decision_records",
     "feedback_problems",
     "load_reviews",
     "review_files",
@@ -165,6 +167,12 @@ class Decision(_Record):
     state: DecisionState
     date: dt.date
     note: str = ""
+    option: Id | None = None
+    """The investment option approved (``investment.options`` in params/project.yaml)."""
+
+    @property
+    def approves(self) -> bool:
+        return self.state in {DecisionState.APPROVED, DecisionState.APPROVED_WITH_CHANGES}
 
 
 class _FeedbackFile(_Record):
@@ -208,6 +216,11 @@ class Reviews:
         matching = [d for d in self.decisions if d.document == document]
         return matching[-1] if matching else None
 
+    def decision_on(self, document: str, day: dt.date) -> Decision | None:
+        """The decision on ``document`` in force on ``day``: the latest dated on or before it
+        (a progress report as of that day reports on it, however leadership decides later)."""
+        return decision_on(self.decisions, document, day)
+
     def open_feedback(self, document: str, section: str | None = None) -> list[Feedback]:
         return [
             f
@@ -216,6 +229,25 @@ class Reviews:
             and f.status == "open"
             and (section is None or f.section == section)
         ]
+
+
+def decision_on(decisions: list[Decision], document: str, day: dt.date) -> Decision | None:
+    """The latest of ``decisions`` on ``document`` dated on or before ``day`` (of two on the
+    same day, the one recorded last)."""
+    then = sorted(
+        (d for d in decisions if d.document == document and d.date <= day), key=lambda d: d.date
+    )
+    return then[-1] if then else None
+
+
+def decision_records(project: Project, document: str) -> list[Decision]:
+    """The decisions recorded on ``document``, read without the other records' rules: what a
+    progress report's pages read (their cache key covers exactly these)."""
+    problems: list[Problem] = []
+    _, records = _read(project, "decisions.yaml", _DecisionsFile, problems)
+    if problems:
+        raise ConfigError(problems=problems)
+    return [d for d in records.decisions if d.document == document]
 
 
 def review_files(project: Project) -> list[Path]:
@@ -270,14 +302,18 @@ class Rules:
     documents: tuple[str, ...]
     holders: dict[Role, frozenset[str]]
     sections: dict[str, list[str]]
+    options: tuple[str, ...] = ()
+    """The investment options a decision may approve."""
 
     @classmethod
     def of(cls, project: Project) -> Rules:
+        investment = project.info.investment
         return cls(
             frozenset(project.stakeholders),
             tuple(project.documents),
             {role: frozenset(s.id for s, _ in project.holders(role)) for role in Role},
             {d: sorted(s.id for s in project.sections(d)) for d in project.documents},
+            tuple(o.id for o in investment.options) if investment is not None else (),
         )
 
 
@@ -347,7 +383,14 @@ def decision_problems(
     problems = _refs(rules, record)
     if record.by in rules.stakeholders and record.by not in rules.holders[Role.DECISION_MAKER]:
         problems.append((("by",), f"{record.by!r} is not the decision_maker"))
-    if record.state not in {DecisionState.APPROVED, DecisionState.APPROVED_WITH_CHANGES}:
+    if record.option is not None and not record.approves:
+        problems.append(
+            (("option",), f"an option is named only by an approval, got state {record.state}")
+        )
+    elif record.option is not None and record.option not in rules.options:
+        known = ", ".join(rules.options) or "none declared under investment.options"
+        problems.append((("option",), f"expected one of {known}, got {record.option!r}"))
+    if not record.approves:
         return problems
     # the state each stakeholder was in on the day of the decision
     then = {r.by: r for r in agreements if r.document == record.document and r.date <= record.date}
@@ -397,7 +440,54 @@ def _check(
         state[_log(record)] = record.state
     for i, decision in enumerate(reviews.decisions):
         say(de_doc, "decisions", i, decision_problems(rules, decision, reviews.agreements))
+    return problems + _progress_problems(project, reviews, rules, de_doc)
+
+
+def _progress_problems(
+    project: Project, reviews: Reviews, rules: Rules, de_doc: Located | None
+) -> list[Problem]:
+    """A progress report needs an approval in force on its day, naming the option approved."""
+    problems: list[Problem] = []
+    for doc in project.documents.values():
+        if doc.follows is None or doc.as_of is None:  # not a progress report
+            continue
+        decided = reviews.decision_on(doc.follows, doc.as_of)
+        if decided is None or not decided.approves:
+            state = f" (it was {decided.state.value})" if decided is not None else ""
+            text = (
+                f"{doc.id} reports on the decision on {doc.follows}, but no approval of "
+                f"{doc.follows} is recorded on or before {doc.as_of}{state}; record it in "
+                f"{REVIEWS_DIR}/decisions.yaml (docs/reports.md)"
+            )
+            problems.append(_documents_problem(project, doc.id, "follows", text))
+        elif decided.option is None and rules.options:
+            index = reviews.decisions.index(decided)
+            where_ = ("decisions", index, "option")
+            line = de_doc.line_of(where_) if de_doc is not None else None
+            problems.append(
+                Problem(
+                    f"expected the option approved ({', '.join(rules.options)}): progress "
+                    f"report {doc.id} follows this decision",
+                    f"{REVIEWS_DIR}/decisions.yaml",
+                    line,
+                    ".".join(map(str, where_)),
+                )
+            )
     return problems
+
+
+def _documents_problem(project: Project, doc_id: str, key: str, text: str) -> Problem:
+    """A problem with one key of one document's entry in params/documents.yaml, at its line."""
+    shown = Path("params/documents.yaml")
+    entries = list(project.documents)
+    where_ = ("documents", entries.index(doc_id), key)
+    try:
+        line = read_yaml(confine(project.root / shown, project.root, shown), display=shown).line_of(
+            where_
+        )
+    except MdmError:
+        line = None
+    return Problem(text, str(shown), line, ".".join(map(str, where_)))
 
 
 def _log(record: Agreement) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from mdm.metrics.definitions import DEFINITIONS
 from mdm.params.models import Ask, Effect, Topic, ValueSpec
 from mdm.report.evidence import Research, Value, format_value, value_of
 
-__all__ = ["Direction", "ExpectedEffect", "expected_effect", "label_of"]
+__all__ = ["Direction", "ExpectedEffect", "expected_effect", "label_of", "target_of"]
 
 Direction = Literal["improves", "worsens", "unchanged", "neutral", "unknown"]
 """``improves`` or ``worsens`` the metric by its registry direction; ``unchanged``: the target
@@ -116,12 +116,17 @@ def expected_effect(research: Research, topic: Topic, ask: Ask) -> ExpectedEffec
         return None
     spec = topic.evidence.values[ask.effect.value]
     baseline = value_of(research, spec.model_copy(update={"value": "latest"}))
-    if baseline.number is None:
-        target = float(ask.effect.number) if ask.effect.kind == "absolute" else None
-    else:
-        target = ask.effect.resolve(baseline.number)
+    target = target_of(ask.effect, baseline.number)
     label = label_of(spec, ask.effect)
     return ExpectedEffect(topic, ask, ask.effect, label, baseline, target)
+
+
+def target_of(effect: Effect, baseline: float | None) -> float | None:
+    """The number an effect aims at, for every page alike: an absolute target as it is, a
+    relative one applied to ``baseline`` (None while there is no baseline to apply it to)."""
+    if baseline is None:
+        return float(effect.number) if effect.kind == "absolute" else None
+    return effect.resolve(baseline)
 
 
 def _relative(effect: Effect) -> str:

@@ -12,10 +12,12 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from mdm.errors import ConfigError
 from mdm.params.models import Topic
 from mdm.report.pages.context import load_context
 from mdm.report.pages.investment import InvestmentOverview
 from mdm.report.pages.overview import Overview
+from mdm.report.pages.progress import Progress
 from mdm.report.pages.roadmap import Roadmap
 from mdm.report.pages.sources import Sources
 from mdm.report.pages.summary import Summary
@@ -24,12 +26,14 @@ from mdm.report.pages.topic import TopicSection
 __all__ = [
     "InvestmentOverview",
     "Overview",
+    "Progress",
     "Roadmap",
     "Sources",
     "Summary",
     "TopicSection",
     "investment",
     "overview",
+    "progress",
     "roadmap",
     "sources",
     "summary",
@@ -89,3 +93,15 @@ def roadmap(project_dir: str | Path, document: str) -> Roadmap:
     """Load the project and return the roadmap section of ``document``."""
     ctx = load_context(project_dir, document)
     return Roadmap(ctx.project, ctx.document)
+
+
+def progress(project_dir: str | Path, document: str) -> Progress:
+    """Load the project and return the pages of the progress report ``document``."""
+    ctx = load_context(project_dir, document)
+    if ctx.document.kind != "progress":
+        raise ConfigError(
+            f"{document!r} is not a progress report (kind: progress, follows, as_of)",
+            path="params/documents.yaml",
+            field="kind",
+        )
+    return Progress(ctx.project, ctx.document)

@@ -10,22 +10,21 @@ which is checked out into a temporary worktree and built there.
 
 from __future__ import annotations
 
-import difflib
-import html
 import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from mdm.build.options import BuildOptions
 from mdm.build.pipeline import build
 from mdm.errors import BuildError
-from mdm.report.render import Html, render
+from mdm.report.changes import SectionDiff, section_changes, words
+from mdm.report.render import render
 
 __all__ = [
     "DocumentDiff",
@@ -42,7 +41,6 @@ __all__ = [
 
 _BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "figcaption", "blockquote", "dt", "dd"}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
-_NUMBER = re.compile(r"[-+−]?\d[\d,.]*%?")
 
 
 class _Sections(HTMLParser):
@@ -120,22 +118,6 @@ def read_sections(html_file: Path) -> dict[str, tuple[str, list[str]]]:
 
 
 @dataclass
-class SectionDiff:
-    """One section's changes: whole sentences removed/added and pairs rewritten."""
-
-    section: str
-    title: str
-    status: str  # added | removed | changed | unchanged
-    removed: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    rewritten: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def numbers_changed(self) -> int:
-        return sum(_NUMBER.findall(old) != _NUMBER.findall(new) for old, new in self.rewritten)
-
-
-@dataclass
 class DocumentDiff:
     document: str
     old: str
@@ -171,40 +153,6 @@ def compare(document: str, old: Path, new: Path, old_name: str, new_name: str) -
         else:
             diffs.append(section_changes(sid, after[sid][0], before[sid][1], after[sid][1]))
     return DocumentDiff(document, old_name, new_name, diffs)
-
-
-def section_changes(sid: str, title: str, old: list[str], new: list[str]) -> SectionDiff:
-    """What changed in one section, from its sentences before and after."""
-    diff = SectionDiff(sid, title, "unchanged")
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if op == "delete":
-            diff.removed += old[i1:i2]
-        elif op == "insert":
-            diff.added += new[j1:j2]
-        elif op == "replace":
-            pairs = min(i2 - i1, j2 - j1)
-            diff.rewritten += list(zip(old[i1 : i1 + pairs], new[j1 : j1 + pairs], strict=True))
-            diff.removed += old[i1 + pairs : i2]
-            diff.added += new[j1 + pairs : j2]
-    if diff.removed or diff.added or diff.rewritten:
-        diff.status = "changed"
-    return diff
-
-
-def words(old: str, new: str) -> Html:
-    """A rewritten sentence, word by word: <del>/<ins>, numbers marked."""
-    a, b = old.split(), new.split()
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(html.escape(" ".join(a[i1:i2])))
-            continue
-        for words, tag in ((a[i1:i2], "del"), (b[j1:j2], "ins")):
-            if words:
-                text = " ".join(words)
-                number = " mdm-num" if _NUMBER.search(text) else ""
-                out.append(f'<{tag} class="mdm-{tag}{number}">{html.escape(text)}</{tag}>')
-    return Html(" ".join(out))
 
 
 def render_diff(diff: DocumentDiff) -> str:

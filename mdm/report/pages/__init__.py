@@ -38,7 +38,10 @@ class Reads:
     topic it shows (a milestone's topic titles, the summary's one line per topic);
     ``all_topics``: every topic file whole (the sources appendix lists their hashes);
     ``data``: the research inputs it reads — none, what its topic uses
-    (:meth:`~mdm.params.project.Project.uses`), or every input file.
+    (:meth:`~mdm.params.project.Project.uses`), or every input file; ``progress``: in a
+    progress report, what it reads besides — the spending and the milestone log
+    (:meth:`~mdm.params.project.Project.progress_files`) and the decisions recorded on the
+    document it follows (not the other review records: recording those changes no page).
     """
 
     params: tuple[str, ...] = PARAMS_FILES
@@ -46,6 +49,7 @@ class Reads:
     topic_fields: tuple[str, ...] = ()
     all_topics: bool = False
     data: Literal["none", "topic", "all"] = "none"
+    progress: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ class PageKind:
 
 _TOPIC_PAGE = Reads(topic=True, topic_fields=("id", "title"), data="topic")
 """A topic's section: its own file, the titles of topics its milestones share, its inputs."""
+_PROGRESS_PAGE = Reads(
+    topic_fields=("id", "number", "title", "status", "asks", "evidence"), data="all", progress=True
+)
+"""A progress report's page: every ask and the value its effect names, the events, the spending,
+the milestone log and the decision it follows."""
 
 PAGE_KINDS: dict[str, PageKind] = {
     kind.name: kind
@@ -161,12 +170,37 @@ PAGE_KINDS: dict[str, PageKind] = {
             kernel=False,
         ),
         PageKind(
+            "progress-summary",
+            "progress:Progress",
+            "progress",
+            ("progress_summary",),
+            _PROGRESS_PAGE,
+            kernel=False,
+        ),
+        PageKind(
+            "progress-asks",
+            "progress:Progress",
+            "progress",
+            ("progress_asks",),
+            _PROGRESS_PAGE,
+            kernel=False,
+        ),
+        PageKind(
+            "progress-unfunded",
+            "progress:Progress",
+            "progress",
+            ("progress_unfunded",),
+            _PROGRESS_PAGE,
+            kernel=False,
+        ),
+        PageKind(
             "sources",
             "sources:Sources",
             "sources",
             ("sources",),
-            # every input file with its hash, and the definition of every metric topics use
-            Reads(all_topics=True, data="all"),
+            # every input file with its hash, and the definition of every metric topics use;
+            # in a progress report also its records and the status rules
+            Reads(all_topics=True, data="all", progress=True),
             kernel=False,
         ),
     )

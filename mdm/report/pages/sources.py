@@ -10,10 +10,12 @@ from mdm.data.provenance import InputFile, describe_input
 from mdm.files import file_digest
 from mdm.metrics.definitions import DEFINITIONS
 from mdm.params.project import Project, SectionSpec
+from mdm.params.reviews import REVIEWS_DIR
 from mdm.report.evidence import Research
 from mdm.report.explain import SUMMARY, Explanation, shown_numbers
 from mdm.report.pages.context import Context
 from mdm.report.render import Html, render
+from mdm.report.tracking import RULES, TOLERANCE
 
 __all__ = ["Sources"]
 
@@ -47,6 +49,10 @@ class Sources(Context):
         )
         numbers = shown_numbers(self.project, self.document) if research.exists("events") else []
         used.update((n.metric, None) for n in numbers)
+        progress = self.document.follows is not None
+        if progress:
+            files += _progress_files(self.project)
+            used |= dict.fromkeys(_effect_metrics(self.project))
         return render(
             "sources.html.j2",
             anchor=self.anchor,
@@ -55,6 +61,8 @@ class Sources(Context):
             numbers=_by_section(self.project, numbers),
             min_group=self.project.info.data.min_group,
             data_note=self.project.info.data_note,
+            rules=RULES if progress else {},
+            tolerance=TOLERANCE,
         )
 
 
@@ -80,3 +88,26 @@ def _declared_files(project: Project, specs: list[SectionSpec]) -> list[InputFil
         for f in [*(s.file for s in t.evidence.tables), *t.evidence.files]
     )
     return [describe_input(project.root / f, f) for f in declared]
+
+
+def _progress_files(project: Project) -> list[InputFile]:
+    """What a progress report reads besides: the decision records, spending, milestone log."""
+    found = []
+    decisions = project.root / REVIEWS_DIR / "decisions.yaml"
+    if decisions.is_file():
+        found.append(
+            InputFile(f"{REVIEWS_DIR}/decisions.yaml", "reviews", None, file_digest(decisions))
+        )
+    for path in project.progress_files():
+        found.append(describe_input(path, str(path.relative_to(project.root))))
+    return found
+
+
+def _effect_metrics(project: Project) -> list[str]:
+    """The metrics the asks' expected effects are measured with."""
+    return [
+        t.evidence.values[a.effect.value].metric
+        for t in project.active_topics()
+        for a in t.asks
+        if a.effect is not None
+    ]

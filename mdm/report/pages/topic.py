@@ -404,8 +404,10 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
         day = data_day(research)
         if day is not None and periods.max().end_time.date() > day:
             text += f" ({period_label(periods.max())} is partial: data to {day:%-d %b %Y})"
-    else:  # computed over every event: the period is the whole record
+    else:  # computed over every event: the period is the whole record, to the pinned day
         stamps = research.events["timestamp"]
+        cut = chart_cut(research.project, research.last_event(), research.document)
+        stamps = stamps if cut is None else stamps[stamps < cut]
         text += f", all activity {stamps.min():%b %Y}–{stamps.max():%b %Y}"
     return (
         text
