@@ -116,7 +116,7 @@ def test_an_explanation_states_counts_and_definitions_never_people(
         "contributors in the latest complete year",
     )
     assert (l10n.counted[0].days, l10n.counted[0].people) == ("2016", 695)
-    assert l10n.reference == "the day of the last event"
+    assert l10n.reference == "the document's as_of (params/documents.yaml)"  # pinned
     assert l10n.input_path == "data/activity.parquet" and len(l10n.input_sha256) == 64
     ids = set(__import__("pandas").read_parquet(REPO / "data/activity.parquet")["contributor_id"])
     for key, number in example_numbers.items():

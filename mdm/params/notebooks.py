@@ -53,6 +53,9 @@ STOCK_NOTEBOOKS = (
     "strategy-topic",
     "roadmap",
     "sources",
+    "progress-summary",
+    "progress-asks",
+    "progress-unfunded",
 )
 # cell metadata a front end adds while a notebook is run or looked at
 _RUN_METADATA = frozenset(
