@@ -184,3 +184,11 @@ def test_a_touched_events_file_is_described_again_not_recomputed(tmp_path: Path)
     assert precompute(project, specs) == 0  # the build hashes it: the same content
     store = open_store(project)
     assert store is not None and store.events.mtime_ns == stat.st_mtime_ns + 10**9
+
+
+def test_a_topic_section_with_a_store_never_loads_the_events(stored: Project) -> None:
+    for topic in stored.topics:
+        section = sections.topic(stored.root, "proposal", topic)
+        html = section.findings() + section.charts()
+        assert "{{" not in html
+        assert "events" not in section.research.__dict__, f"{topic} loaded the events"

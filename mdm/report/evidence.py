@@ -97,10 +97,19 @@ class Research:
 
     def last_event(self) -> int | None:
         """The last event's time in nanoseconds since the epoch (UTC); None without events."""
-        if self.store is not None:
-            return self.store.events.last_ns
-        last = self.events["timestamp"].max()
-        return None if last != last else int(last.value)  # NaT != NaT: no events
+        return self.span()[1]
+
+    def span(self) -> tuple[int | None, int | None]:
+        """The first and the last event's times in nanoseconds since the epoch (UTC).
+
+        From the store when it has them, so that a section that only shows stored results
+        never loads the events.
+        """
+        if self.store is not None and self.store.events.first_ns is not None:
+            return self.store.events.first_ns, self.store.events.last_ns
+        stamps = self.events["timestamp"]
+        first, last = stamps.min(), stamps.max()
+        return (None, None) if last != last else (int(first.value), int(last.value))
 
     @cached_property
     def events(self) -> pd.DataFrame:

@@ -44,7 +44,7 @@ STORE = "evidence"
 STORE_ENV = "MDM_EVIDENCE"
 """Set by a build for its sections: the store it is writing (in its staging folder)."""
 INDEX = "index.json"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class EventsFile:
     rows: int
     last_ns: int | None
     """The last event's time in nanoseconds since the epoch (UTC); None without events."""
+    first_ns: int | None = None
+    """The first event's time, like ``last_ns``: captions name the span of the activity."""
 
     def matches(self, path: Path) -> bool:
         """The file on disk is the one described, judged by size and modification time.

@@ -373,14 +373,13 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
         periods = pd.PeriodIndex(result["period"].unique())
         word = {"M": "month", "Q": "quarter", "Y": "year"}[spec.freq]
         text += f", by {word}, {period_label(periods.min())}–{period_label(periods.max())}"
-        last = research.events["timestamp"].max()
-        stamp = last.tz_convert("UTC").tz_localize(None) if last.tzinfo else last
+        stamp = pd.Timestamp(research.span()[1])  # naive UTC, as periods' end times are
         if periods.max().end_time > stamp:
             text += f" ({period_label(periods.max())} is partial: data to {stamp:%-d %b %Y})"
         text += _value_note(topic, spec, word)
     else:  # computed over every event: the period is the whole record
-        stamps = research.events["timestamp"]
-        text += f", all activity {stamps.min():%b %Y}–{stamps.max():%b %Y}"
+        first, last = (pd.Timestamp(ns) for ns in research.span())
+        text += f", all activity {first:%b %Y}–{last:%b %Y}"
     return text + ". Source: activity records."
 
 
