@@ -19,6 +19,7 @@ from mdm.params.models import Topic
 from mdm.params.project import INPUT_FILES, TOPICS_DIR, Project, read_project
 from mdm.params.reviews import Reviews, load_reviews
 from mdm.report.evidence import Research
+from mdm.sources.grimoirelab import cluster_problems
 
 if TYPE_CHECKING:
     from mdm.data.survey import Question, Survey
@@ -37,6 +38,8 @@ def check(project_dir: Path, *, data: bool = False) -> tuple[Project, Reviews]:
     project, config = read_project(project_dir)
     reviews: Reviews | None = None
     notebooks: list[Problem] = []
+    if project is not None and not config:
+        config += cluster_problems(project)  # what the declared indexes cannot answer
     if project is not None and not config:
         reviews = _collect(config, load_reviews, project)
         notebooks = _notebook_problems(project)
@@ -96,6 +99,8 @@ def check_data(project: Project) -> list[Problem]:
     wanted |= {
         n for n in INPUT_FILES if (back or n in ("discussions", "notes")) and _exists(project, n)
     }
+    if project.info.opensearch is not None:
+        wanted.discard("events")  # read from the cluster, where the build asks for it
     problems: list[Problem] = []
     for name in INPUT_FILES:
         if name not in wanted:

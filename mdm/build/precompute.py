@@ -1,14 +1,16 @@
 """Evidence computed once per build, outside the kernels: the metric results sections show.
 
 Every section used to load and filter the whole events table in its own kernel, so a build's
-time and memory grew with the events once per section. :func:`precompute` instead loads the
-events once in the build's process, computes every metric result that the sections being built
+time and memory grew with the events once per section. :func:`precompute` instead asks the
+project's backend (:mod:`mdm.report.backends`: the events file, loaded once in the build's
+process, or GrimoireLab's OpenSearch) for every metric result that the sections being built
 will show (charts and values, with the cut-off a value's ``as_of`` implies) and stores each small
 result as Parquet in the evidence store (:mod:`mdm.report.store`), where a section's
 :class:`~mdm.report.evidence.Research` finds it and loads the events only for what the store
-lacks. ``index.json`` records the events file that the results were computed from (its size,
-modification time and SHA-256, rows, last event), mdm's code fingerprint and the results
-stored; results of older events or code are removed.
+lacks. ``index.json`` records what the results were computed from (the events file's size,
+modification time and SHA-256, or the cluster and a digest of its state; rows, first and last
+event), mdm's code fingerprint and the results stored; results of older events or code are
+removed.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mdm.data.events import load_events
 from mdm.errors import BuildError
-from mdm.files import sha256_file
-from mdm.report.store import INDEX, STORE, VERSION, EventsFile, events_of, read_index, result_name
+from mdm.report.backends import open_backend
+from mdm.report.store import (
+    INDEX,
+    STORE,
+    VERSION,
+    EventsFile,
+    declared_cluster,
+    events_of,
+    read_index,
+    result_name,
+)
 from mdm.version import code_fingerprint
 
 if TYPE_CHECKING:
@@ -48,25 +58,6 @@ def wanted(project: Project, specs: Sequence[SectionSpec]) -> list[MetricSpec | 
     return found
 
 
-def _describe(path: Path, sha256: str, events: pd.DataFrame) -> EventsFile:
-    """The events file as loaded now."""
-    stat = path.stat()
-    first, last = events["timestamp"].min(), events["timestamp"].max()
-    if last != last:  # NaT != NaT: no events
-        return EventsFile(stat.st_size, stat.st_mtime_ns, sha256, 0, None, None)
-    return EventsFile(
-        stat.st_size, stat.st_mtime_ns, sha256, len(events), int(last.value), int(first.value)
-    )
-
-
-def _restat(old: EventsFile, path: Path) -> EventsFile:
-    """The same content as ``old`` describes, with the file's size and time as they are now."""
-    stat = path.stat()
-    return EventsFile(
-        stat.st_size, stat.st_mtime_ns, old.sha256, old.rows, old.last_ns, old.first_ns
-    )
-
-
 def _private(result: pd.DataFrame) -> list[str]:
     names = [*map(str, result.columns), *(str(n) for n in result.index.names if n is not None)]
     return [n for n in names if n in _PERSONAL]
@@ -88,8 +79,16 @@ def _write(folder: Path, name: str, result: pd.DataFrame, key: str) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
-def _write_index(folder: Path, events: EventsFile, code: str, results: dict[str, str]) -> None:
+def _write_index(
+    folder: Path,
+    events: EventsFile,
+    code: str,
+    results: dict[str, str],
+    cluster: dict[str, Any] | None,
+) -> None:
     data = {"version": VERSION, "code": code, "events": events.__dict__, "results": results}
+    if cluster is not None:
+        data["cluster"] = cluster
     temporary = folder / f".tmp-{INDEX}"
     temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(temporary, folder / INDEX)
@@ -125,48 +124,46 @@ def precompute(
     ``into`` is the store to write (default: the project's, ``output/evidence``); a build
     writes its staging folder's and publishes it with the documents, so a failed build leaves
     the previous store as it was. Results already in the project's store for the same events
-    file and code are kept (carried into ``into``) unless ``force``; the events are loaded only
+    (the file's content, or the cluster's state: one request per index) and code are kept
+    (carried into ``into``) unless ``force``; the events are loaded, or the cluster asked, only
     when some result is missing.
     """
     # deferred: pydantic and yaml load only when this runs
     from mdm.params.models import ValueSpec
-    from mdm.report.evidence import compute_result, result_key, value_cut
+    from mdm.report.evidence import result_key, value_cut
 
     shown = wanted(project, specs)
-    path = project.data_path("events")
-    if not shown or not path.is_file():
+    backend = open_backend(project)
+    if not shown or not backend.available():
         return 0  # nothing to show; or no events, which the check has reported already
     previous = project.output / STORE
     folder = into or previous
     folder.mkdir(parents=True, exist_ok=True)
     index = read_index(previous)
     old = events_of(index)
-    sha, code = sha256_file(path), code_fingerprint()
-    events: pd.DataFrame | None = None
+    digest, code, cluster = backend.digest(), code_fingerprint(), declared_cluster(project)
+    same = old is not None and old.sha256 == digest and index.get("cluster") == cluster
     # results of other code are never read again (their names differ): start afresh
-    if old is not None and old.sha256 == sha and index.get("code") == code and not force:
+    if same and index.get("code") == code and not force:
         results: dict[str, str] = dict(index.get("results", {}))
         if folder != previous:
             results = _carry_over(previous, folder, results)
-        description = _restat(old, path)
+        description = backend.describe(old)
     else:
-        events = load_events(path, project.info.data.events, coded=True)
-        results, description = {}, _describe(path, sha, events)
+        results, description = {}, backend.describe(None)
     computed = 0
     for spec in shown:
         before = (
             value_cut(project, spec, description.last_ns) if isinstance(spec, ValueSpec) else None
         )
         key = result_key(spec, before)
-        name = result_name(key, sha, code)
+        name = result_name(key, digest, code)
         if name in results and (folder / name).is_file():
             continue
-        if events is None:
-            events = load_events(path, project.info.data.events, coded=True)
-        result = compute_result(events, spec, before, project.info.data.min_group)
+        result = backend.result(spec, before, project.info.data.min_group)
         _write(folder, name, result, key)
         results[name] = key
         computed += 1
-    _write_index(folder, description, code, results)
+    _write_index(folder, description, code, results, cluster)
     _prune(folder, results)
     return computed

@@ -28,6 +28,7 @@ __all__ = [
     "distinct",
     "first_seen",
     "groups",
+    "last_nanos",
     "month_ordinals",
     "nanos",
     "new_run",
@@ -37,6 +38,7 @@ __all__ = [
     "select",
     "span",
     "tally",
+    "weights",
 ]
 
 FREQS = ("M", "Q", "Y")
@@ -215,9 +217,10 @@ def _split(combined: Ints, sizes: Sequence[int]) -> tuple[Ints, ...]:
     return tuple(reversed(out))
 
 
-def tally(*keys: Ints) -> tuple[Ints, ...]:
+def tally(*keys: Ints, weights: Ints | None = None) -> tuple[Ints, ...]:
     """Distinct combinations of non-negative integer keys, sorted, and how many rows had each.
 
+    With ``weights`` (positive), the sum of the weights of the rows that had each instead.
     Counted in one slot per possible combination when there are not many more of those than
     rows (a pass over the rows); otherwise sort-based: for tens of millions of rows NumPy's
     sort beats hashing here.
@@ -228,12 +231,35 @@ def tally(*keys: Ints) -> tuple[Ints, ...]:
     combined = _combined(keys, sizes)
     slots = math.prod(sizes)
     if slots <= len(combined) + _DENSE_SLACK:
-        every = np.bincount(combined, minlength=slots)
+        every = np.bincount(combined, weights=weights, minlength=slots)
         combined = np.flatnonzero(every).astype(np.int64)
         counts = every[combined].astype(np.int64)
     else:
-        combined.sort()
+        order = np.argsort(combined, kind="stable") if weights is not None else None
+        combined = combined[order] if order is not None else np.sort(combined)
         starts = np.flatnonzero(new_run(combined))
-        counts = np.diff(np.r_[starts, len(combined)]).astype(np.int64)
+        if weights is None or order is None:
+            counts = np.diff(np.r_[starts, len(combined)]).astype(np.int64)
+        else:
+            counts = np.add.reduceat(weights[order], starts).astype(np.int64)
         combined = combined[starts]
     return (*_split(combined, sizes), counts)
+
+
+def weights(events: pd.DataFrame, rows: Ints) -> Ints | None:
+    """How many contributions each kept row stands for; None when each is one.
+
+    An events table has one row per contribution. A table that GrimoireLab's indexes were
+    aggregated into (:class:`mdm.metrics.definitions.ClusterForm`) has one row per person,
+    month and kind of contribution, and says how many in ``contributions``.
+    """
+    if "contributions" not in events:
+        return None
+    return np.asarray(events["contributions"].to_numpy(dtype=np.int64)[rows], dtype=np.int64)
+
+
+def last_nanos(events: pd.DataFrame) -> Ints:
+    """Each row's last time: ``until`` in an aggregated table (see :func:`weights`), else its time."""
+    if "until" not in events:
+        return nanos(events)
+    return np.asarray(events["until"].dt.as_unit("ns").array.asi8, dtype=np.int64)

@@ -13,6 +13,7 @@ from mdm.metrics._arrays import (
     distinct,
     first_seen,
     groups,
+    last_nanos,
     month_ordinals,
     nanos,
     new_run,
@@ -129,17 +130,17 @@ def inactive_contributors(
     period of their last contribution; periods run from the first event to ``as_of``.
     Columns: period, inactive.
     """
-    ns = nanos(events)
+    ns, until = nanos(events), last_nanos(events)
     rows = select(events, bots=bots)
     if as_of is None:
-        end = int(ns[rows].max()) if len(rows) else 0
+        end = int(until[rows].max()) if len(rows) else 0
     else:
         stamp = as_of if as_of.tzinfo else as_of.tz_localize("UTC")
         end = stamp.as_unit("ns").value
     rows = rows[ns[rows] <= end]
     person, n_people = people(events)
     last = np.full(n_people, EARLIEST, dtype=np.int64)
-    np.maximum.at(last, person[rows], ns[rows])
+    np.maximum.at(last, person[rows], np.minimum(until[rows], end))
     cutoff = end - pd.Timedelta(interval).as_unit("ns").value
     gone = last[(last > EARLIEST) & (last < cutoff)]
     periods = span(period_ordinals(month_ordinals(ns[rows]), freq))

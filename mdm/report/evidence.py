@@ -28,6 +28,7 @@ from mdm.errors import DataError
 from mdm.metrics.definitions import DEFINITIONS, SPEC_KEYS
 from mdm.params.models import MetricKeys, MetricSpec, ValueSpec
 from mdm.params.project import Project
+from mdm.report.backends import compute_result, open_backend
 from mdm.report.store import open_store
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from mdm.data.provenance import InputFile
     from mdm.data.quotes import Quote
     from mdm.data.survey import Survey
+    from mdm.report.backends import Backend
     from mdm.report.charts import Chart
     from mdm.report.store import Store
 
@@ -107,9 +109,12 @@ class Research:
         """
         if self.store is not None and self.store.events.first_ns is not None:
             return self.store.events.first_ns, self.store.events.last_ns
-        stamps = self.events["timestamp"]
-        first, last = stamps.min(), stamps.max()
-        return (None, None) if last != last else (int(first.value), int(last.value))
+        return self.backend.span()
+
+    @cached_property
+    def backend(self) -> Backend:
+        """Where results the store lacks are computed: the events file, or the cluster."""
+        return open_backend(self.project)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -153,8 +158,14 @@ class Research:
     def describe(self, key: str) -> InputFile:
         """Path, rows and hash of one input, for captions and the appendix."""
 
-        if key == "events" and self.store is not None:
-            events = self.store.events
+        cluster = self.project.info.opensearch
+        if key == "events" and (self.store is not None or cluster is not None):
+            events = self.store.events if self.store else self.backend.describe(None)
+            if cluster is not None:
+                indices = ", ".join(cluster.indices)
+                return InputFile(
+                    f"{cluster.url} ({indices})", "opensearch", events.rows, events.sha256[:12]
+                )
             return InputFile(self.paths.events, key, events.rows, events.sha256[:12])
         rows = {
             "events": lambda: len(self.events),
@@ -167,8 +178,26 @@ class Research:
 
     def caption(self, key: str, what: str) -> str:
         info = self.describe(key)
+        if info.kind == "opensearch":
+            return (
+                f"{what.rstrip('.')}. Source: GrimoireLab at {info.path} "
+                f"({info.rows:,} documents, state {info.digest})."
+            )
         return (
             f"{what.rstrip('.')}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
+        )
+
+    def counting(self, spec: MetricKeys) -> str:
+        """How the people in ``spec``'s result were counted, when not exactly; else empty."""
+        # deferred: opensearch-py, numpy and pandas load only for a project that reads a cluster
+        from mdm.sources.opensearch import counted_approximately
+
+        cluster = self.project.info.opensearch
+        if cluster is None or not counted_approximately(cluster, spec):
+            return ""
+        return (
+            "People counted approximately (HyperLogLog in GrimoireLab's OpenSearch, "
+            "typically within 1–2%)."
         )
 
 
@@ -183,15 +212,6 @@ def result_key(spec: MetricKeys, before: pd.Timestamp | None) -> str:
     return spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True) + f"<{before}"
 
 
-def compute_result(
-    events: pd.DataFrame, spec: MetricKeys, before: pd.Timestamp | None, min_group: int
-) -> pd.DataFrame:
-    """The metric's result table over ``events`` earlier than ``before`` (all when None)."""
-    if before is not None:
-        events = events[events["timestamp"] < before]
-    return DEFINITIONS[spec.metric].compute(events, spec, min_group)
-
-
 def metric_result(
     research: Research, spec: MetricKeys, before: pd.Timestamp | None = None
 ) -> pd.DataFrame:
@@ -203,7 +223,7 @@ def metric_result(
     if key not in research.results:
         stored = research.store.result(key) if research.store is not None else None
         if stored is None:
-            stored = compute_result(research.events, spec, before, research.paths.min_group)
+            stored = research.backend.result(spec, before, research.paths.min_group)
         research.results[key] = stored
     return research.results[key]
 
@@ -340,7 +360,8 @@ def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     definition = DEFINITIONS[spec.metric]
     figure, alt = draw(metric_result(research, spec), spec)
     caption = research.caption("events", f"{definition.title}: {definition.definition}")
-    return ChartOut(figure, alt, caption)
+    counting = research.counting(spec)
+    return ChartOut(figure, alt, f"{caption} {counting}" if counting else caption)
 
 
 def draw(result: pd.DataFrame, spec: MetricSpec) -> Chart:

@@ -1,0 +1,134 @@
+"""Where metric results come from: the project's events file, or GrimoireLab's OpenSearch.
+
+The evidence store (:mod:`mdm.build.precompute`) and a section without a store
+(:class:`mdm.report.evidence.Research`) ask a backend the same three things: a digest of what
+the results would be computed from now (results are stored under it), a description of it for
+captions (rows, first and last contribution), and a metric's result table, whose shape does not
+depend on the backend. :class:`EventsBackend` loads the events file once (ids coded as
+categoricals); :class:`ClusterBackend` asks the cluster the project declares under
+``opensearch:`` (:mod:`mdm.sources.opensearch`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from mdm.data.events import load_events
+from mdm.files import sha256_file
+from mdm.metrics.definitions import DEFINITIONS
+from mdm.report.store import EventsFile
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mdm.params.models import MetricKeys
+    from mdm.params.project import Project
+
+__all__ = ["Backend", "ClusterBackend", "EventsBackend", "compute_result", "open_backend"]
+
+
+class Backend(Protocol):
+    """What the evidence store and a section ask of the source of the metric results."""
+
+    def available(self) -> bool:
+        """There is something to compute from (an events file; a declared cluster)."""
+        ...
+
+    def digest(self) -> str:
+        """What the results would be computed from now; stored results are keyed on it."""
+        ...
+
+    def describe(self, old: EventsFile | None) -> EventsFile:
+        """Rows, first and last contribution; ``old`` when it describes the same digest."""
+        ...
+
+    def span(self) -> tuple[int | None, int | None]:
+        """The first and last contribution by a person, in nanoseconds since the epoch (UTC)."""
+        ...
+
+    def result(self, spec: MetricKeys, before: pd.Timestamp | None, min_group: int) -> pd.DataFrame:
+        """The metric's result over contributions earlier than ``before`` (all when None)."""
+        ...
+
+
+def compute_result(
+    events: pd.DataFrame, spec: MetricKeys, before: pd.Timestamp | None, min_group: int
+) -> pd.DataFrame:
+    """The metric's result table over ``events`` earlier than ``before`` (all when None)."""
+    if before is not None:
+        events = events[events["timestamp"] < before]
+    return DEFINITIONS[spec.metric].compute(events, spec, min_group)
+
+
+class EventsBackend:
+    """The project's events file (``data.events``), loaded on first use."""
+
+    def __init__(self, project: Project) -> None:
+        self.path: Path = project.data_path("events")
+        self.shown = project.info.data.events
+
+    def available(self) -> bool:
+        return self.path.is_file()
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return load_events(self.path, self.shown, coded=True)
+
+    def digest(self) -> str:
+        return sha256_file(self.path)
+
+    def describe(self, old: EventsFile | None) -> EventsFile:
+        stat = self.path.stat()
+        if old is not None:  # the same content: only the file's size and time may differ
+            return EventsFile(
+                stat.st_size, stat.st_mtime_ns, old.sha256, old.rows, old.last_ns, old.first_ns
+            )
+        first, last = self.span()
+        return EventsFile(
+            stat.st_size, stat.st_mtime_ns, self.digest(), len(self.events), last, first
+        )
+
+    def span(self) -> tuple[int | None, int | None]:
+        stamps = self.events["timestamp"]
+        first, last = stamps.min(), stamps.max()
+        return (None, None) if last != last else (int(first.value), int(last.value))
+
+    def result(self, spec: MetricKeys, before: pd.Timestamp | None, min_group: int) -> pd.DataFrame:
+        return compute_result(self.events, spec, before, min_group)
+
+
+class ClusterBackend:
+    """GrimoireLab's OpenSearch, as the project declares it (``opensearch:``)."""
+
+    def __init__(self, project: Project) -> None:
+        # deferred: opensearch-py, numpy and pandas load only for a project that reads a cluster
+        from mdm.sources.opensearch import ClusterSource
+
+        self.source = ClusterSource(project)
+
+    def available(self) -> bool:
+        return True
+
+    def digest(self) -> str:
+        return self.source.state().digest
+
+    def describe(self, old: EventsFile | None) -> EventsFile:
+        if old is not None:
+            return old
+        first, last = self.span()
+        return EventsFile(0, 0, self.digest(), self.source.documents(), last, first)
+
+    def span(self) -> tuple[int | None, int | None]:
+        return self.source.span()
+
+    def result(self, spec: MetricKeys, before: pd.Timestamp | None, min_group: int) -> pd.DataFrame:
+        return self.source.result(spec, before, min_group)
+
+
+def open_backend(project: Project) -> Backend:
+    """The cluster the project declares under ``opensearch:``, else its events file."""
+    if project.info.opensearch is None:
+        return EventsBackend(project)
+    return ClusterBackend(project)
