@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ from mdm.version import code_fingerprint
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mdm.params.models import MetricSpec, ValueSpec
+    from mdm.params.models import MetricKeys, MetricSpec, ValueSpec
     from mdm.params.project import Project, SectionSpec
 
 __all__ = ["precompute", "wanted"]
@@ -151,19 +152,29 @@ def precompute(
         description = backend.describe(old)
     else:
         results, description = {}, backend.describe(None)
-    computed = 0
+    missing: dict[str, tuple[MetricKeys, pd.Timestamp | None, str]] = {}
     for spec in shown:
         before = (
             value_cut(project, spec, description.last_ns) if isinstance(spec, ValueSpec) else None
         )
         key = result_key(spec, before)
         name = result_name(key, digest, code)
-        if name in results and (folder / name).is_file():
-            continue
-        result = backend.result(spec, before, project.info.data.min_group)
-        _write(folder, name, result, key)
-        results[name] = key
-        computed += 1
+        if not (name in results and (folder / name).is_file()):
+            missing[name] = (spec, before, key)
+    min_group = project.info.data.min_group
+    jobs = list(missing.items())
+
+    def compute(job: tuple[str, tuple[MetricKeys, pd.Timestamp | None, str]]) -> None:
+        name, (spec, before, key) = job
+        _write(folder, name, backend.result(spec, before, min_group), key)
+
+    for job in jobs[:1]:  # the first loads the events (or asks the cluster) for the others
+        compute(job)
+    # NumPy sorts and counts without holding the GIL: the idle cores compute results too
+    workers = (os.cpu_count() or 1) if backend.parallel else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(compute, jobs[1:]))
+    results.update((name, key) for name, (_, _, key) in jobs)
     _write_index(folder, description, code, results, cluster)
     _prune(folder, results)
-    return computed
+    return len(missing)

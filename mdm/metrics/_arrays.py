@@ -27,6 +27,7 @@ __all__ = [
     "column",
     "distinct",
     "first_seen",
+    "fits",
     "groups",
     "last_nanos",
     "month_ordinals",
@@ -193,11 +194,16 @@ def distinct(*keys: Ints) -> tuple[Ints, ...]:
     if not len(keys[0]):
         return tuple(np.empty(0, dtype=np.int64) for _ in keys)
     sizes = [int(k.max()) + 1 for k in keys]
-    if math.prod(sizes) > 8 * len(keys[0]) + _DENSE_SLACK:
+    if not fits(math.prod(sizes), len(keys[0]), 8):
         return tally(*keys)[:-1]
     seen = np.zeros(math.prod(sizes), dtype=bool)
     seen[_combined(keys, sizes)] = True
     return _split(np.flatnonzero(seen).astype(np.int64), sizes)
+
+
+def fits(slots: int, rows: int, per_row: int) -> bool:
+    """Whether an array of ``slots`` is small enough to count ``rows`` in, instead of sorting."""
+    return slots <= per_row * rows + _DENSE_SLACK
 
 
 def _combined(keys: Sequence[Ints], sizes: Sequence[int]) -> Ints:
@@ -221,8 +227,8 @@ def tally(*keys: Ints, weights: Ints | None = None) -> tuple[Ints, ...]:
     """Distinct combinations of non-negative integer keys, sorted, and how many rows had each.
 
     With ``weights`` (positive), the sum of the weights of the rows that had each instead.
-    Counted in one slot per possible combination when there are not many more of those than
-    rows (a pass over the rows); otherwise sort-based: for tens of millions of rows NumPy's
+    Counted in one slot per possible combination when there are at most about four of those
+    per row (a pass over the rows); otherwise sort-based: for tens of millions of rows NumPy's
     sort beats hashing here.
     """
     if not len(keys[0]):
@@ -230,7 +236,7 @@ def tally(*keys: Ints, weights: Ints | None = None) -> tuple[Ints, ...]:
     sizes = [int(k.max()) + 1 for k in keys]
     combined = _combined(keys, sizes)
     slots = math.prod(sizes)
-    if slots <= len(combined) + _DENSE_SLACK:
+    if fits(slots, len(combined), 4):
         every = np.bincount(combined, weights=weights, minlength=slots)
         combined = np.flatnonzero(every).astype(np.int64)
         counts = every[combined].astype(np.int64)

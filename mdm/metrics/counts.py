@@ -12,6 +12,7 @@ from mdm.metrics._arrays import (
     codes_of,
     distinct,
     first_seen,
+    fits,
     groups,
     last_nanos,
     month_ordinals,
@@ -52,8 +53,29 @@ def _table(
 def _distinct_people_per_cell(
     period: Ints, group: Ints, person: Ints, n_periods: int, n_groups: int
 ) -> Ints:
-    cell, _ = distinct(period * n_groups + group, person)
-    return np.bincount(cell, minlength=n_periods * n_groups).astype(np.int64)
+    """How many distinct people each (period, group) cell has, cells in row-major order.
+
+    A person's rows in one period mostly share one group, so each (period, person) pair keeps
+    the group of one of its rows (any one) and is counted there once; only the rows of a pair
+    in another group are sorted to find their distinct pairs. Where the (period, person)
+    pairs are too many to mark in an array, all the rows are sorted.
+    """
+    cells = n_periods * n_groups
+    n_people = int(person.max()) + 1 if len(person) else 0
+    pairs = n_periods * n_people
+    if n_groups == 1 or not fits(pairs, len(person), 8):
+        cell, _ = distinct(period * n_groups + group, person)
+        return np.bincount(cell, minlength=cells).astype(np.int64)
+    pair = period * n_people + person
+    kept = np.full(pairs, -1, dtype=np.int32)
+    kept[pair] = group  # one of each pair's groups
+    seen = np.flatnonzero(kept >= 0)
+    counted = np.bincount((seen // n_people) * n_groups + kept[seen], minlength=cells)
+    other = np.flatnonzero(kept[pair] != group)
+    if len(other):
+        extra, _ = distinct(period[other] * n_groups + group[other], person[other])
+        counted += np.bincount(extra, minlength=cells)
+    return counted.astype(np.int64)
 
 
 def contributors(

@@ -32,6 +32,9 @@ __all__ = ["Backend", "ClusterBackend", "EventsBackend", "compute_result", "open
 class Backend(Protocol):
     """What the evidence store and a section ask of the source of the metric results."""
 
+    parallel: bool
+    """Results may be computed in several threads at once (no shared state is filled)."""
+
     def available(self) -> bool:
         """There is something to compute from (an events file; a declared cluster)."""
         ...
@@ -64,6 +67,8 @@ def compute_result(
 
 class EventsBackend:
     """The project's events file (``data.events``), loaded on first use."""
+
+    parallel = True
 
     def __init__(self, project: Project) -> None:
         self.path: Path = project.data_path("events")
@@ -101,6 +106,8 @@ class EventsBackend:
 
 class ClusterBackend:
     """GrimoireLab's OpenSearch, as the project declares it (``opensearch:``)."""
+
+    parallel = False  # one table of the cluster serves many results: fetched once, in turn
 
     def __init__(self, project: Project) -> None:
         # deferred: opensearch-py, numpy and pandas load only for a project that reads a cluster
