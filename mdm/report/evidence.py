@@ -118,7 +118,8 @@ class Research:
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        return load_events(self._need("events", "a chart or value"), self.paths.events)
+        """The events file, checked; ids as categoricals (``load_events(..., coded=True)``)."""
+        return load_events(self._need("events", "a chart or value"), self.paths.events, coded=True)
 
     @cached_property
     def quotes(self) -> list[Quote]:
