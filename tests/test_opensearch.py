@@ -244,7 +244,7 @@ def test_approximate_counts_say_so(local: Path, enriched: str) -> None:
         (
             "evidence:\n  charts:\n    - {metric: contributor_location}\n",
             r"homework-clubs\.yaml: evidence\.charts\.0: contributor_location cannot be computed "
-            r"from the indexes .*: the indexes hold no a country per contribution",
+            r"from the indexes .*: the indexes do not hold a country per contribution",
         ),
         (
             "evidence:\n  charts:\n    - {metric: contributors, by: country}\n",

@@ -27,6 +27,7 @@ __all__ = [
     "Column",
     "MetricDefinition",
     "MetricKeys",
+    "cluster_markdown",
     "definitions_markdown",
     "keys_markdown",
 ]
@@ -456,4 +457,28 @@ def keys_markdown() -> str:
         by = _code(d.by) + (f" (default `{d.default_by}`)" if d.default_by else "")
         columns = ", ".join(f"`{c.name}` ({c.unit})" for c in d.columns) or "not a value"
         rows.append(f"| `{d.name}` | {by if d.by else 'no'} | {_code(keys)} | {columns} |")
+    return "\n".join(rows) + "\n"
+
+
+def cluster_markdown() -> str:
+    """How each metric is computed from GrimoireLab's indexes, as a Markdown table
+    (docs/sources.md, "Reading from GrimoireLab", holds it)."""
+    rows = [
+        "| metric | from the cluster | `by:` there |",
+        "| --- | --- | --- |",
+    ]
+    tables = {
+        "cells": "exact: people × month × origin × kind of document",
+        "threads": "exact: thread × person (discourse)",
+    }
+    for d in DEFINITIONS.values():
+        form = d.cluster
+        if form.table is None:
+            how, by = f"no: the indexes do not hold {form.missing}", "—"
+        else:
+            how = tables[form.table] + (
+                "; HyperLogLog with `approximate: true`" if form.approximate else ""
+            )
+            by = _code(tuple(b for b in d.by if b in form.by)) if d.by else "no"
+        rows.append(f"| `{d.name}` | {how} | {by} |")
     return "\n".join(rows) + "\n"

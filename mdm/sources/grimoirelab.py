@@ -140,7 +140,7 @@ def _missing(spec: MetricKeys, declared: Sequence[str]) -> str | None:
     """What the declared indexes lack for ``spec``; None when it can be computed there."""
     form = DEFINITIONS[spec.metric].cluster
     if form.table is None:
-        return f"the indexes hold no {form.missing}"
+        return f"the indexes do not hold {form.missing}"
     if spec.by is not None and spec.by not in form.by:
         return f"by: {spec.by}: the indexes hold no {spec.by} (by: {', '.join(form.by)} can)"
     if form.table == "threads":

@@ -400,7 +400,7 @@ class ClusterSource:
         form = definition.cluster
         if form.table is None:
             raise DataError(
-                f"{spec.metric} cannot be computed from the cluster: it holds no {form.missing}",
+                f"{spec.metric} cannot be computed from the cluster: it does not hold {form.missing}",
                 path=self.config.url,
             )
         if counted_approximately(self.config, spec):
