@@ -399,3 +399,21 @@ def test_credentials_come_from_the_environment_only(
 
     with pytest.raises(DataError, match="set both MDM_OPENSEARCH_USER and MDM_OPENSEARCH_PASSWORD"):
         credentials("http://127.0.0.1:9")
+
+
+def test_a_topic_chart_caption_says_when_people_are_counted_approximately(
+    local: Path, enriched: str
+) -> None:
+    from mdm.report.pages.topic import chart_caption
+
+    _declare(local, enriched, approximate=True)
+    project = load_project(local)
+    topic = project.topics["homework-clubs"]
+    research = Research(project)
+    counted = MetricSpec(metric="contributors", freq="Y")
+    assert chart_caption(research, counted, topic).endswith(
+        "People counted approximately (HyperLogLog in GrimoireLab's OpenSearch, typically "
+        "within 1–2%)."
+    )
+    exact = MetricSpec(metric="onion", freq="Y")
+    assert "approximately" not in chart_caption(research, exact, topic)

@@ -380,7 +380,8 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
     else:  # computed over every event: the period is the whole record
         first, last = (pd.Timestamp(ns) for ns in research.span())
         text += f", all activity {first:%b %Y}–{last:%b %Y}"
-    return text + ". Source: activity records."
+    counting = research.counting(spec)  # people counted with HyperLogLog: said so
+    return text + ". Source: activity records." + (f" {counting}" if counting else "")
 
 
 def _value_note(topic: Topic, spec: MetricSpec, word: str) -> str:
