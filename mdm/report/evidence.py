@@ -190,11 +190,13 @@ class Research:
 
     def counting(self, spec: MetricKeys) -> str:
         """How the people in ``spec``'s result were counted, when not exactly; else empty."""
+        cluster = self.project.info.opensearch
+        if cluster is None or not cluster.approximate:
+            return ""
         # deferred: opensearch-py, numpy and pandas load only for a project that reads a cluster
         from mdm.sources.opensearch import counted_approximately
 
-        cluster = self.project.info.opensearch
-        if cluster is None or not counted_approximately(cluster, spec):
+        if not counted_approximately(cluster, spec):
             return ""
         return (
             "People counted approximately (HyperLogLog in GrimoireLab's OpenSearch, "
