@@ -260,8 +260,26 @@ def test_approximate_counts_say_so(local: Path, enriched: str) -> None:
             "evidence:\n  values:\n    rate: {metric: conversion_rate}\n",
             r"evidence\.values\.rate: conversion_rate cannot be computed",
         ),
+        (
+            "evidence:\n  charts:\n    - {metric: onion, activity_type: translation}\n",
+            r"evidence\.charts\.0: onion cannot be computed .*activity_type: no declared index "
+            r"or sources: entry gives 'translation' \(given: commit, issue_opened, message, post, "
+            r"pull_request_opened, thread_opened, topic_opened\)",
+        ),
+        (
+            "evidence:\n  charts:\n    - {metric: onion, community: L10N}\n",
+            r"community: no declared index or sources: entry gives 'L10N' \(given: Catalogue, "
+            r"Readers\)",
+        ),
     ],
-    ids=["location", "by-country", "responses-without-replies", "conversion"],
+    ids=[
+        "location",
+        "by-country",
+        "responses-without-replies",
+        "conversion",
+        "unknown-activity",
+        "unknown-community",
+    ],
 )
 def test_a_metric_the_indexes_cannot_answer_is_an_error_at_check(
     tiny: Path, evidence: str, message: str

@@ -136,6 +136,23 @@ def credentials(url: str) -> Credentials:
 # --- mdm check: what the declared indexes cannot answer -------------------------------------
 
 
+def _unknown(spec: MetricKeys, declared: Sequence[str], sources: Sequence[Source]) -> str | None:
+    """A filter value that no declared index or ``sources:`` entry can give."""
+    given = {
+        "activity_type": {kind for a in declared for kind in INDEXES[a].kinds.values()},
+        "community": {s.community for s in sources},
+        "area": {s.area for s in sources},
+    }
+    for name, wanted in spec.filters().items():
+        for value in [wanted] if isinstance(wanted, str) else wanted:
+            if value not in given[name]:
+                known = ", ".join(sorted(given[name])) or "none"
+                return (
+                    f"{name}: no declared index or sources: entry gives {value!r} (given: {known})"
+                )
+    return None
+
+
 def _missing(spec: MetricKeys, declared: Sequence[str]) -> str | None:
     """What the declared indexes lack for ``spec``; None when it can be computed there."""
     form = DEFINITIONS[spec.metric].cluster
@@ -174,7 +191,9 @@ def cluster_problems(project: Project) -> list[Problem]:
             *((f"evidence.values.{n}", v) for n, v in evidence.values.items()),
         ]
         for where, spec in specs:
-            missing = _missing(spec, config.indices)
+            missing = _missing(spec, config.indices) or _unknown(
+                spec, config.indices, project.info.sources
+            )
             if missing is not None:
                 problems.append(
                     Problem(
