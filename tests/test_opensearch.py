@@ -435,3 +435,48 @@ def test_a_topic_chart_caption_says_when_people_are_counted_approximately(
     )
     exact = MetricSpec(metric="onion", freq="Y")
     assert "approximately" not in chart_caption(research, exact, topic)
+
+
+# --- the hand-made documents against GrimoireLab's own enrichment (optional) ------------------
+
+ELK = os.environ.get("MDM_GRIMOIRE_ELK_PYTHON")
+FIELDS = {  # what mdm reads of each index, beside the fields every document has
+    "git": (),
+    "github_issues": ("pull_request",),
+    "discourse": ("type", "first_answer"),
+    "mbox": ("root",),
+}
+
+
+@pytest.mark.skipif(not ELK, reason="set MDM_GRIMOIRE_ELK_PYTHON to a python with grimoire-elk")
+@pytest.mark.parametrize(
+    ("backend", "alias"),
+    [("git", "git"), ("github", "github_issues"), ("discourse", "discourse"), ("mbox", "mbox")],
+)
+def test_hand_made_documents_have_grimoire_elks_shape(
+    backend: str, alias: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    made = community()
+    items = {p.stem: p for p in made.write_items(tmp_path)}
+    out = tmp_path / f"{backend}.enriched.jsonl"
+    script = Path(__file__).parent / "grimoire" / "enrich.py"
+    subprocess.run(
+        [str(ELK), str(script), backend, str(items[backend]), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    theirs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    ours = made.documents[alias]
+    assert len(theirs) == len(ours)
+    key = "id" if alias == "discourse" else "uuid"
+    by_key = {d[key]: d for d in theirs}
+    for doc in ours:
+        elk = by_key[doc[key]]
+        for field in ("origin", "uuid", *FIELDS[alias]):
+            assert elk.get(field) == doc.get(field), (field, doc[key])
+        for field in ("grimoire_creation_date", "metadata__updated_on"):
+            assert pd.Timestamp(elk[field]) == pd.Timestamp(doc[field]), (field, doc[key])
+        assert elk["author_uuid"] and isinstance(elk["author_bot"], bool)

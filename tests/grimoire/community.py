@@ -130,12 +130,20 @@ def _envelope(backend: str, origin: str, uid: str, category: str, when: datetime
     }
 
 
-def _doc(person: Person, origin: str, uid: str, when: datetime, **extra: Any) -> dict[str, Any]:
+def _doc(
+    person: Person,
+    origin: str,
+    uid: str,
+    when: datetime,
+    updated: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A document of an item created at ``when`` (``updated``: the item's last update)."""
     return {
         "uuid": uid,
         "origin": origin,
         "grimoire_creation_date": when.isoformat(),
-        "metadata__updated_on": when.astimezone(UTC).isoformat(),
+        "metadata__updated_on": (updated or when).astimezone(UTC).isoformat(),
         "author_uuid": person.uuid,
         "author_id": _uuid(person.uuid, origin),
         "author_name": person.name,
@@ -177,12 +185,25 @@ def _github(c: Community, rng: random.Random, people: list[Person], n: int) -> N
         pull = number % 3 == 0
         uid = _uuid("github", number)
         item = _envelope("GitHub", GITHUB, uid, "issue", when)
+        created = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         item["data"] = {
+            "id": number,
             "number": number,
-            "created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "title": f"Issue {number}",
+            "state": "open",
+            "created_at": created,
+            "updated_at": created,
+            "closed_at": None,
+            "html_url": f"{GITHUB}/issues/{number}",
+            "labels": [],
             "user": {"login": person.login},
             "user_data": {"login": person.login, "name": person.name, "email": None},
+            "assignee": None,
+            "assignee_data": {},
+            "comments": 0,
             "comments_data": [],
+            "reactions": {"total_count": 0},
+            "reactions_data": [],
             **({"pull_request": {"url": f"{GITHUB}/pull/{number}"}} if pull else {}),
         }
         items.append(item)
@@ -212,6 +233,18 @@ def _discourse(c: Community, rng: random.Random, people: list[Person], n: int) -
         item = _envelope("Discourse", DISCOURSE, uid, "topic", start)
         item["data"] = {
             "id": topic,
+            "category_id": 1,
+            "slug": f"topic-{topic}",
+            "fancy_title": f"Topic {topic}",
+            "views": 10,
+            "like_count": 0,
+            "posts_count": len(posts),
+            "reply_count": len(posts) - 1,
+            "participant_count": len({who.uuid for who, _ in posts}),
+            "pinned": False,
+            "pinned_at": None,
+            "pinned_globally": False,
+            "pinned_until": None,
             "created_at": start.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "post_stream": {
                 "posts": [
@@ -222,6 +255,13 @@ def _discourse(c: Community, rng: random.Random, people: list[Person], n: int) -
                         "user_id": 1000 + people.index(who),
                         "created_at": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                         "post_number": number,
+                        "topic_id": topic,
+                        "topic_slug": f"topic-{topic}",
+                        "display_username": who.name,
+                        "trust_level": 1,
+                        "reads": 1,
+                        "score": 0,
+                        "reply_count": 0,
                     }
                     for number, (who, when) in enumerate(posts, start=1)
                 ]
@@ -236,6 +276,7 @@ def _discourse(c: Community, rng: random.Random, people: list[Person], n: int) -
                     DISCOURSE,
                     uid,
                     when,
+                    start,
                     id=f"{topic}_{topic * 100 + number}",
                     type="answer",
                     first_answer=int(number == 1),
@@ -258,6 +299,8 @@ def _mbox(c: Community, rng: random.Random, people: list[Person], n: int) -> Non
             "From": f"{person.name} <{person.emails[0]}>",
             "Date": when.strftime("%a, %d %b %Y %H:%M:%S %z"),
             "Subject": f"Subject {i}",
+            "To": "readers@lists.example.org",
+            "body": {"plain": f"Message {i}"},
             **({"In-Reply-To": rng.choice(roots)} if reply else {}),
         }
         if not reply:
