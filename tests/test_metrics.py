@@ -657,6 +657,9 @@ def test_counted_in_slots_or_sorted_every_result_is_the_same(
     monkeypatch.setattr(_arrays, "_DENSE_SLACK", -(10**9))  # never fits: always sorted
     for name_keys, left, right in zip(specs, dense, results(), strict=True):
         pd.testing.assert_frame_equal(left, right, obj=str(name_keys))
+    random_events = _arrays.with_months(random_events)  # months computed once, as precompute does
+    for name_keys, left, right in zip(specs, dense, results(), strict=True):
+        pd.testing.assert_frame_equal(left, right, obj=f"{name_keys} with months")
 
 
 # --- definitions and public API ---------------------------------------------------------------

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from mdm.params.models import MetricKeys, MetricSpec, ValueSpec
     from mdm.params.project import Project, SectionSpec
+    from mdm.report.backends import Backend
 
 __all__ = ["precompute", "wanted"]
 
@@ -117,6 +118,26 @@ def _carry_over(previous: Path, folder: Path, results: dict[str, str]) -> dict[s
     return kept
 
 
+Job = tuple["MetricKeys", "pd.Timestamp | None", str]
+"""A result to compute: its spec, its cut-off and its key."""
+
+
+def _compute(backend: Backend, folder: Path, missing: dict[str, Job], min_group: int) -> None:
+    """Compute and write each missing result (file name → job)."""
+    jobs = list(missing.items())
+
+    def compute(job: tuple[str, Job]) -> None:
+        name, (spec, before, key) = job
+        _write(folder, name, backend.result(spec, before, min_group), key)
+
+    for job in jobs[:1]:  # the first loads the events (or asks the cluster) for the others
+        compute(job)
+    # NumPy sorts and counts without holding the GIL: the idle cores compute results too
+    workers = (os.cpu_count() or 1) if backend.parallel else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(compute, jobs[1:]))
+
+
 def precompute(
     project: Project, specs: Sequence[SectionSpec], *, force: bool = False, into: Path | None = None
 ) -> int:
@@ -152,7 +173,7 @@ def precompute(
         description = backend.describe(old)
     else:
         results, description = {}, backend.describe(None)
-    missing: dict[str, tuple[MetricKeys, pd.Timestamp | None, str]] = {}
+    missing: dict[str, Job] = {}
     for spec in shown:
         before = (
             value_cut(project, spec, description.last_ns) if isinstance(spec, ValueSpec) else None
@@ -161,20 +182,8 @@ def precompute(
         name = result_name(key, digest, code)
         if not (name in results and (folder / name).is_file()):
             missing[name] = (spec, before, key)
-    min_group = project.info.data.min_group
-    jobs = list(missing.items())
-
-    def compute(job: tuple[str, tuple[MetricKeys, pd.Timestamp | None, str]]) -> None:
-        name, (spec, before, key) = job
-        _write(folder, name, backend.result(spec, before, min_group), key)
-
-    for job in jobs[:1]:  # the first loads the events (or asks the cluster) for the others
-        compute(job)
-    # NumPy sorts and counts without holding the GIL: the idle cores compute results too
-    workers = (os.cpu_count() or 1) if backend.parallel else 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(compute, jobs[1:]))
-    results.update((name, key) for name, (_, _, key) in jobs)
+    _compute(backend, folder, missing, project.info.data.min_group)
+    results.update((name, key) for name, (_, _, key) in missing.items())
     _write_index(folder, description, code, results, cluster)
     _prune(folder, results)
     return len(missing)

@@ -21,6 +21,7 @@ __all__ = [
     "EARLIEST",
     "FREQS",
     "LATEST",
+    "MONTH",
     "Filters",
     "Ints",
     "codes_of",
@@ -31,6 +32,7 @@ __all__ = [
     "groups",
     "last_nanos",
     "month_ordinals",
+    "months",
     "nanos",
     "new_run",
     "people",
@@ -40,6 +42,7 @@ __all__ = [
     "span",
     "tally",
     "weights",
+    "with_months",
 ]
 
 FREQS = ("M", "Q", "Y")
@@ -141,6 +144,26 @@ def codes_of(values: pd.Series) -> tuple[Ints, pd.Index]:
 def nanos(events: pd.DataFrame) -> Ints:
     """Event times as nanoseconds since 1970-01-01 UTC."""
     return np.asarray(events["timestamp"].dt.as_unit("ns").array.asi8, dtype=np.int64)
+
+
+MONTH = "_month"
+"""An optional column of the events: each row's month ordinal (UTC), as :func:`months` gives it.
+
+The evidence step adds it once (:func:`with_months`), so that the twenty-odd metrics computed
+over one table do not each convert every timestamp to its month again.
+"""
+
+
+def months(events: pd.DataFrame) -> Ints:
+    """Each row's calendar month since 1970-01 (UTC)."""
+    if MONTH in events:
+        return np.asarray(events[MONTH].to_numpy(), dtype=np.int64)
+    return month_ordinals(nanos(events))
+
+
+def with_months(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with their months as a column (:data:`MONTH`)."""
+    return events.assign(**{MONTH: month_ordinals(nanos(events)).astype(np.int32)})
 
 
 def month_ordinals(ns: Ints, offset_minutes: Ints | None = None) -> Ints:

@@ -8,8 +8,7 @@ import pandas as pd
 from mdm.metrics._arrays import (
     Ints,
     groups,
-    month_ordinals,
-    nanos,
+    months,
     people,
     period_index,
     period_ordinals,
@@ -89,7 +88,7 @@ def onion(events: pd.DataFrame, freq: str = "Q", *, bots: bool = False) -> pd.Da
     Columns: period, core, regular, casual.
     """
     rows = select(events, bots=bots)
-    ordinal = period_ordinals(month_ordinals(nanos(events)[rows]), freq)
+    ordinal = period_ordinals(months(events)[rows], freq)
     periods = span(ordinal)
     period = ordinal - (periods[0] if len(periods) else 0)
     person, _ = people(events)

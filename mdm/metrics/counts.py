@@ -16,6 +16,7 @@ from mdm.metrics._arrays import (
     groups,
     last_nanos,
     month_ordinals,
+    months,
     nanos,
     new_run,
     people,
@@ -95,7 +96,7 @@ def contributors(
     counted in every group they contributed to, and counts from 1 to ``min_group``−1
     are suppressed. Columns: period, [by], contributors.
     """
-    all_periods = period_ordinals(month_ordinals(nanos(events)), freq)
+    all_periods = period_ordinals(months(events), freq)
     periods = span(all_periods[select(events, bots=bots)])
     rows = select(events, filters, bots=bots)
     group, labels = groups(events, by, rows)
@@ -123,7 +124,7 @@ def new_contributors(
     "new" the first time they translate. Columns: period, [by], new_contributors.
     """
     ns = nanos(events)
-    all_periods = period_ordinals(month_ordinals(ns), freq)
+    all_periods = period_ordinals(months(events), freq)
     base = select(events, bots=bots)
     periods = span(all_periods[base])
     person, n_people = people(events)
@@ -165,7 +166,7 @@ def inactive_contributors(
     np.maximum.at(last, person[rows], np.minimum(until[rows], end))
     cutoff = end - pd.Timedelta(interval).as_unit("ns").value
     gone = last[(last > EARLIEST) & (last < cutoff)]
-    periods = span(period_ordinals(month_ordinals(ns[rows]), freq))
+    periods = span(period_ordinals(months(events)[rows], freq))
     first = periods[0] if len(periods) else 0
     counts = np.bincount(
         period_ordinals(month_ordinals(gone), freq) - first, minlength=len(periods)
@@ -181,7 +182,7 @@ def multi_area_share(
     Columns: period, contributors, multi_area, share (missing when nobody contributed).
     """
     rows = select(events, bots=bots)
-    all_periods = period_ordinals(month_ordinals(nanos(events)[rows]), freq)
+    all_periods = period_ordinals(months(events)[rows], freq)
     periods = span(all_periods)
     period = all_periods - (periods[0] if len(periods) else 0)
     area = codes_of(events["area"])[0][rows] + 1  # 0: area missing, not an area

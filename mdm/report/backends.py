@@ -79,7 +79,10 @@ class EventsBackend:
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        return load_events(self.path, self.shown, coded=True)
+        # deferred: numpy and pandas load only when the events do
+        from mdm.metrics._arrays import with_months
+
+        return with_months(load_events(self.path, self.shown, coded=True))
 
     def digest(self) -> str:
         return sha256_file(self.path)

@@ -46,6 +46,7 @@ from opensearchpy import (
 )
 
 from mdm.errors import DataError
+from mdm.metrics._arrays import with_months
 from mdm.metrics.definitions import DEFINITIONS
 from mdm.metrics.publish import suppress_small
 from mdm.sources.grimoirelab import INDEXES, Place, credentials, places
@@ -391,7 +392,7 @@ class ClusterSource:
             key, new = load_key(self.project.root)
             if new:
                 save_key(self.project.root, key)
-            self._tables[cached] = rows.table(key, self._places())
+            self._tables[cached] = with_months(rows.table(key, self._places()))
         return self._tables[cached]
 
     def result(self, spec: MetricKeys, before: pd.Timestamp | None, min_group: int) -> pd.DataFrame:
