@@ -133,8 +133,7 @@ def _compute(backend: Backend, folder: Path, missing: dict[str, Job], min_group:
     for job in jobs[:1]:  # the first loads the events (or asks the cluster) for the others
         compute(job)
     # NumPy sorts and counts without holding the GIL: the idle cores compute results too
-    workers = (os.cpu_count() or 1) if backend.parallel else 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=backend.workers()) as pool:
         list(pool.map(compute, jobs[1:]))
 
 

@@ -11,6 +11,7 @@ categoricals); :class:`ClusterBackend` asks the cluster the project declares und
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -28,12 +29,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Backend", "ClusterBackend", "EventsBackend", "compute_result", "open_backend"]
 
+_BYTES_PER_EVENT = 64  # a metric's passing arrays, measured at 33M events (150 B with two)
+
 
 class Backend(Protocol):
     """What the evidence store and a section ask of the source of the metric results."""
 
-    parallel: bool
-    """Results may be computed in several threads at once (no shared state is filled)."""
+    def workers(self) -> int:
+        """How many results may be computed at once (threads)."""
+        ...
 
     def available(self) -> bool:
         """There is something to compute from (an events file; a declared cluster)."""
@@ -68,8 +72,6 @@ def compute_result(
 class EventsBackend:
     """The project's events file (``data.events``), loaded on first use."""
 
-    parallel = True
-
     def __init__(self, project: Project) -> None:
         self.path: Path = project.data_path("events")
         self.shown = project.info.data.events
@@ -86,6 +88,13 @@ class EventsBackend:
 
     def digest(self) -> str:
         return sha256_file(self.path)
+
+    def workers(self) -> int:
+        """One thread per core while each has room for a metric's arrays (about 64 bytes per
+        event: a few integer arrays of one value per row) in half the memory available."""
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        room = int(available // 2 // (_BYTES_PER_EVENT * max(len(self.events), 1)))
+        return max(1, min(os.cpu_count() or 1, room))
 
     def describe(self, old: EventsFile | None) -> EventsFile:
         stat = self.path.stat()
@@ -110,8 +119,6 @@ class EventsBackend:
 class ClusterBackend:
     """GrimoireLab's OpenSearch, as the project declares it (``opensearch:``)."""
 
-    parallel = False  # one table of the cluster serves many results: fetched once, in turn
-
     def __init__(self, project: Project) -> None:
         # deferred: opensearch-py, numpy and pandas load only for a project that reads a cluster
         from mdm.sources.opensearch import ClusterSource
@@ -120,6 +127,9 @@ class ClusterBackend:
 
     def available(self) -> bool:
         return True
+
+    def workers(self) -> int:
+        return 1  # one table of the cluster serves many results: fetched once, in turn
 
     def digest(self) -> str:
         return self.source.state().digest
