@@ -192,3 +192,19 @@ def test_a_topic_section_with_a_store_never_loads_the_events(stored: Project) ->
         html = section.findings() + section.charts()
         assert "{{" not in html
         assert "events" not in section.research.__dict__, f"{topic} loaded the events"
+
+
+def test_an_unchanged_store_does_not_load_the_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = load_project(copy_project(REPO, tmp_path / "p"))
+    specs = project.sections("proposal")
+    precompute(project, specs)
+    from mdm.report import backends
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the events were loaded for an unchanged store")
+
+    monkeypatch.setattr(backends, "load_events", refuse)
+    assert precompute(project, specs) == 0
+    assert precompute(project, specs, into=tmp_path / "staging") == 0

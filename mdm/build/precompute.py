@@ -132,6 +132,8 @@ def _compute(backend: Backend, folder: Path, missing: dict[str, Job], min_group:
 
     for job in jobs[:1]:  # the first loads the events (or asks the cluster) for the others
         compute(job)
+    if len(jobs) < 2:
+        return
     # NumPy sorts and counts without holding the GIL: the idle cores compute results too
     with ThreadPoolExecutor(max_workers=backend.workers()) as pool:
         list(pool.map(compute, jobs[1:]))
