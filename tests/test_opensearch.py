@@ -480,3 +480,35 @@ def test_hand_made_documents_have_grimoire_elks_shape(
         for field in ("grimoire_creation_date", "metadata__updated_on"):
             assert pd.Timestamp(elk[field]) == pd.Timestamp(doc[field]), (field, doc[key])
         assert elk["author_uuid"] and isinstance(elk["author_bot"], bool)
+
+
+# --- a whole build ------------------------------------------------------------------------------
+
+
+@pytest.mark.kernel
+def test_a_build_shows_the_clusters_numbers_and_keeps_the_old_ones_when_it_fails(
+    local: Path, enriched: str
+) -> None:
+    from mdm.build.pipeline import BuildOptions, build
+
+    findings = "findings: |\n  {{ people }} people contributed in {{ people.period }}.\n"
+    _with_evidence(local, EVIDENCE + findings)
+    from mdm.report.evidence import format_value, value_of
+
+    expected = Research(load_project(local))
+    expected.__dict__["store"] = None
+    spec = expected.project.topics["homework-clubs"].evidence.values["people"]
+    people = value_of(expected, spec)
+    (local / "data" / "activity.parquet").rename(local / "data" / "elsewhere.parquet")
+    _declare(local, enriched)
+    build(BuildOptions(project_dir=local, formats=("html",)))
+    html = (local / "output" / "proposal.html").read_text(encoding="utf-8")
+    assert f"{format_value(people)} people contributed in {people.latest}" in html
+    published = {p.name: p.read_bytes() for p in (local / "output").glob("*.html")}
+    text = (local / "params" / "project.yaml").read_text(encoding="utf-8")
+    (local / "params" / "project.yaml").write_text(
+        text.replace(enriched, "http://127.0.0.1:9"), encoding="utf-8"
+    )
+    with pytest.raises(DataError, match=r"^http://127\.0\.0\.1:9: index git: cannot reach"):
+        build(BuildOptions(project_dir=local, formats=("html",), force=True))
+    assert {p.name: p.read_bytes() for p in (local / "output").glob("*.html")} == published
