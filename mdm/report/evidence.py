@@ -160,7 +160,9 @@ class Research:
         """Path, rows and hash of one input, for captions and the appendix."""
 
         cluster = self.project.info.opensearch
-        if key == "events" and (self.store is not None or cluster is not None):
+        if key == "events":  # as the results were computed: from the store, or the backend's
+            if self.store is None and cluster is None:
+                self._need("events", "a chart or value")
             events = self.store.events if self.store else self.backend.describe(None)
             if cluster is not None:
                 indices = ", ".join(cluster.indices)
@@ -169,7 +171,6 @@ class Research:
                 )
             return InputFile(self.paths.events, key, events.rows, events.sha256[:12])
         rows = {
-            "events": lambda: len(self.events),
             "quotes": lambda: len(self.quotes),
             "survey_responses": lambda: len(self.survey.responses),
             "survey_questions": lambda: len(self.survey.questions),
