@@ -48,8 +48,25 @@ LOCK_TIMEOUT = 60.0
 _DIGEST_LENGTH = 12
 
 
+_HASHED: dict[tuple[str, int, int, int], str] = {}
+_REMEMBERED = 16 << 20  # bytes
+
+
 def sha256_file(path: Path) -> str:
-    """The full SHA-256 hex digest of one file, read in blocks."""
+    """The full SHA-256 hex digest of one file, read in blocks.
+
+    A build keys every section on the files it reads, so one events file is hashed once per
+    section that shows it: a large file whose size, modification time and inode are unchanged
+    is not read again within the process. Only large files: writing one takes longer than the
+    file system's clock tick, so a rewrite always changes its modification time.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError as err:
+        raise DataError("file not found", path=path) from err
+    seen = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if seen in _HASHED:
+        return _HASHED[seen]
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
@@ -57,7 +74,12 @@ def sha256_file(path: Path) -> str:
                 digest.update(block)
     except FileNotFoundError as err:
         raise DataError("file not found", path=path) from err
-    return digest.hexdigest()
+    if stat.st_size < _REMEMBERED:
+        return digest.hexdigest()
+    if len(_HASHED) > 256:  # a long-lived process (mdm preview --watch) forgets old files
+        _HASHED.clear()
+    _HASHED[seen] = digest.hexdigest()
+    return _HASHED[seen]
 
 
 def file_digest(path: Path) -> str:

@@ -602,3 +602,20 @@ def test_describe_input(tmp_path: Path) -> None:
     assert file_digest(tmp_path / "notes") != before
     with pytest.raises(DataError, match=r"missing\.csv: file not found"):
         data.describe_input(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize("name", ["events_good.csv", "events_numeric_looking_ids.csv"])
+def test_coded_events_hold_the_same_ids_as_categories(name: str) -> None:
+    text, coded = data.load_events(D / name), data.load_events(D / name, coded=True)
+    for column in ("contributor_id", "thread_id"):
+        assert isinstance(coded[column].dtype, pd.CategoricalDtype)
+        assert coded[column].astype("string").equals(text[column]), column
+    others = [c for c in text.columns if c not in ("contributor_id", "thread_id")]
+    pd.testing.assert_frame_equal(coded[others], text[others])
+
+
+def test_coded_parquet_events_equal_the_text_ones(tmp_path: Path) -> None:
+    source = REPO / "data" / "activity.parquet"
+    text, coded = data.load_events(source), data.load_events(source, coded=True)
+    assert coded["contributor_id"].astype("string").equals(text["contributor_id"])
+    assert coded["thread_id"].astype("string").equals(text["thread_id"])

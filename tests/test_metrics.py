@@ -626,6 +626,42 @@ def test_cohorts_and_new_contributors_match_plain_pandas(random_events: pd.DataF
         assert share == pytest.approx(len(members) / new[c])
 
 
+def test_counted_in_slots_or_sorted_every_result_is_the_same(
+    random_events: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Distinct keys are counted in an array of slots when it is small enough, else sorted."""
+    from mdm.metrics import _arrays
+    from mdm.metrics.definitions import DEFINITIONS
+
+    specs = [
+        ("contributors", {"by": "community"}),
+        ("new_contributors", {"community": "SUMO"}),
+        ("inactive_contributors", {}),
+        ("activity_status", {}),
+        ("cohort_retention", {}),
+        ("absence_factor", {"by": "area"}),
+        ("onion", {}),
+        ("time_to_first_response", {"by": "community"}),
+        ("contributor_location", {"by": "country"}),
+        ("multi_area_share", {}),
+    ]
+    from mdm.params.models import MetricSpec
+
+    def results() -> list[pd.DataFrame]:
+        return [
+            DEFINITIONS[name].compute(random_events, MetricSpec(metric=name, **keys), 5)
+            for name, keys in specs
+        ]
+
+    dense = results()
+    monkeypatch.setattr(_arrays, "_DENSE_SLACK", -(10**9))  # never fits: always sorted
+    for name_keys, left, right in zip(specs, dense, results(), strict=True):
+        pd.testing.assert_frame_equal(left, right, obj=str(name_keys))
+    random_events = _arrays.with_months(random_events)  # months computed once, as precompute does
+    for name_keys, left, right in zip(specs, dense, results(), strict=True):
+        pd.testing.assert_frame_equal(left, right, obj=f"{name_keys} with months")
+
+
 # --- definitions and public API ---------------------------------------------------------------
 
 

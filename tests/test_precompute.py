@@ -55,7 +55,7 @@ def test_stored_results_equal_what_a_section_computes(stored: Project) -> None:
     assert {s.metric for s in specs} == metrics
     assert len({s.metric for s in specs}) >= 11
     assert "events" not in from_store.__dict__, "a section with a store loaded the events"
-    assert "events" in computed.__dict__
+    assert "events" in computed.backend.__dict__  # loaded once, by the backend
 
 
 def test_sources_appendix_describes_the_events_from_the_store(stored: Project) -> None:
@@ -114,7 +114,7 @@ def test_a_section_without_a_store_still_renders(tmp_path: Path) -> None:
     assert section.research.store is None
     html = section.charts() + section.findings()
     assert "<img" in html and "{{" not in html
-    assert "events" in section.research.__dict__
+    assert "events" in section.research.backend.__dict__
 
 
 def test_the_store_holds_aggregates_only(stored: Project) -> None:
@@ -184,3 +184,30 @@ def test_a_touched_events_file_is_described_again_not_recomputed(tmp_path: Path)
     assert precompute(project, specs) == 0  # the build hashes it: the same content
     store = open_store(project)
     assert store is not None and store.events.mtime_ns == stat.st_mtime_ns + 10**9
+
+
+def test_a_topic_section_with_a_store_never_loads_the_events(stored: Project) -> None:
+    for topic in stored.topics:
+        section = sections.topic(stored.root, "proposal", topic)
+        html = section.findings() + section.charts()
+        assert "{{" not in html
+        research = section.research
+        assert "events" not in research.__dict__, f"{topic} loaded the events"
+        backend = research.__dict__.get("backend")
+        assert backend is None or "events" not in backend.__dict__, f"{topic} loaded the events"
+
+
+def test_an_unchanged_store_does_not_load_the_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = load_project(copy_project(REPO, tmp_path / "p"))
+    specs = project.sections("proposal")
+    precompute(project, specs)
+    from mdm.report import backends
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the events were loaded for an unchanged store")
+
+    monkeypatch.setattr(backends, "load_events", refuse)
+    assert precompute(project, specs) == 0
+    assert precompute(project, specs, into=tmp_path / "staging") == 0

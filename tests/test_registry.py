@@ -223,3 +223,12 @@ def test_check_reads_the_registry_without_pandas_or_matplotlib(tiny: Path) -> No
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip().endswith("0 []"), out.stdout + out.stderr
+
+
+def test_docs_hold_what_the_cluster_computes() -> None:
+    from mdm.metrics.definitions import cluster_markdown
+
+    doc = (REPO / "docs/sources.md").read_text(encoding="utf-8")
+    assert cluster_markdown() in doc, (
+        "regenerate docs/sources.md (cluster_markdown) from DEFINITIONS"
+    )

@@ -30,6 +30,7 @@ from mdm.params.project import DOCUMENTS_FILE, INPUT_FILES, TOPICS_DIR, Project,
 from mdm.params.reviews import Reviews, load_reviews
 from mdm.report.effects import ExpectedEffect, expected_effect
 from mdm.report.evidence import Research, Value, format_value
+from mdm.sources.grimoirelab import cluster_problems
 
 if TYPE_CHECKING:
     from mdm.data.survey import Question, Survey
@@ -62,6 +63,7 @@ def check(
     notebooks: list[Problem] = []
     if project is not None and not config:
         config += doubled_units(project)
+        config += cluster_problems(project)  # what the declared indexes cannot answer
     if project is not None and not config:
         reviews = _collect(config, load_reviews, project)
         notebooks = _notebook_problems(project)
@@ -126,6 +128,8 @@ def check_data(project: Project) -> list[Problem]:
     wanted |= {
         n for n in INPUT_FILES if (back or n in ("discussions", "notes")) and _exists(project, n)
     }
+    if project.info.opensearch is not None:
+        wanted.discard("events")  # read from the cluster, where the build asks for it
     problems: list[Problem] = []
     for name in INPUT_FILES:
         if name not in wanted:

@@ -1,14 +1,16 @@
 """Evidence computed once per build, outside the kernels: the metric results sections show.
 
 Every section used to load and filter the whole events table in its own kernel, so a build's
-time and memory grew with the events once per section. :func:`precompute` instead loads the
-events once in the build's process, computes every metric result that the sections being built
+time and memory grew with the events once per section. :func:`precompute` instead asks the
+project's backend (:mod:`mdm.report.backends`: the events file, loaded once in the build's
+process, or GrimoireLab's OpenSearch) for every metric result that the sections being built
 will show (charts and values, with the cut-off a value's ``as_of`` implies) and stores each small
 result as Parquet in the evidence store (:mod:`mdm.report.store`), where a section's
 :class:`~mdm.report.evidence.Research` finds it and loads the events only for what the store
-lacks. ``index.json`` records the events file that the results were computed from (its size,
-modification time and SHA-256, rows, last event), mdm's code fingerprint and the results
-stored; results of older events or code are removed.
+lacks. ``index.json`` records what the results were computed from (the events file's size,
+modification time and SHA-256, or the cluster and a digest of its state; rows, first and last
+event), mdm's code fingerprint and the results stored; results of older events or code are
+removed.
 """
 
 from __future__ import annotations
@@ -17,21 +19,33 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mdm.data.events import load_events
 from mdm.errors import BuildError
-from mdm.files import sha256_file
-from mdm.report.store import INDEX, STORE, VERSION, EventsFile, events_of, read_index, result_name
+from mdm.params.models import ValueSpec
+from mdm.report.backends import open_backend
+from mdm.report.evidence import result_cut
+from mdm.report.results import Counted, result_key
+from mdm.report.store import (
+    INDEX,
+    STORE,
+    VERSION,
+    EventsFile,
+    declared_cluster,
+    events_of,
+    read_index,
+    result_name,
+)
 from mdm.version import code_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mdm.params.models import Document, MetricSpec, ValueSpec
+    from mdm.params.models import Document, MetricKeys, MetricSpec
     from mdm.params.project import Project, SectionSpec
-    from mdm.report.evidence import Counted
+    from mdm.report.backends import Backend
 
 __all__ = ["precompute", "wanted"]
 
@@ -45,10 +59,6 @@ def wanted(
     """Every chart and value spec that the topic sections among ``specs`` show, each with the
     document it is shown in (a document's ``as_of`` decides which events count); with each
     value and headline, what it counts (the sources appendix states it)."""
-    # deferred: pydantic and yaml load only when this runs
-    from mdm.params.models import ValueSpec
-    from mdm.report.evidence import Counted
-
     found: list[tuple[MetricSpec | ValueSpec | Counted, Document]] = []
     seen = set()
     for spec in specs:
@@ -64,35 +74,6 @@ def wanted(
             found += [(one, document) for one in document.headlines.values()]
     found += [(Counted(one), doc) for one, doc in found if isinstance(one, ValueSpec)]
     return found
-
-
-def _describe(path: Path, sha256: str, events: pd.DataFrame) -> EventsFile:
-    """The events file as loaded now."""
-    stat = path.stat()
-    last = events["timestamp"].max()
-    last_ns = None if last != last else int(last.value)  # NaT != NaT: no events
-    return EventsFile(stat.st_size, stat.st_mtime_ns, sha256, len(events), last_ns)
-
-
-def _coded(events: pd.DataFrame) -> pd.DataFrame:
-    """The events with ``contributor_id`` as a categorical in order of first appearance.
-
-    Every metric turns the ids into integer codes; from a categorical it takes the codes as
-    they are (:func:`mdm.metrics._arrays.codes_of`) instead of hashing millions of strings
-    again, which halves the time of most metrics at 10M events. In order of appearance, the
-    codes are the ones ``pd.factorize`` gives the text, so the results are the same.
-    """
-    import pandas as pd
-
-    codes, labels = pd.factorize(events["contributor_id"])
-    people = pd.Categorical.from_codes(codes, categories=pd.Index(labels), validate=False)
-    return events.assign(contributor_id=people)
-
-
-def _restat(old: EventsFile, path: Path) -> EventsFile:
-    """The same content as ``old`` describes, with the file's size and time as they are now."""
-    stat = path.stat()
-    return EventsFile(stat.st_size, stat.st_mtime_ns, old.sha256, old.rows, old.last_ns)
 
 
 def _private(result: pd.DataFrame) -> list[str]:
@@ -116,8 +97,16 @@ def _write(folder: Path, name: str, result: pd.DataFrame, key: str) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
-def _write_index(folder: Path, events: EventsFile, code: str, results: dict[str, str]) -> None:
+def _write_index(
+    folder: Path,
+    events: EventsFile,
+    code: str,
+    results: dict[str, str],
+    cluster: dict[str, Any] | None,
+) -> None:
     data = {"version": VERSION, "code": code, "events": events.__dict__, "results": results}
+    if cluster is not None:
+        data["cluster"] = cluster
     temporary = folder / f".tmp-{INDEX}"
     temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(temporary, folder / INDEX)
@@ -145,6 +134,27 @@ def _carry_over(previous: Path, folder: Path, results: dict[str, str]) -> dict[s
     return kept
 
 
+Job = tuple["MetricKeys | Counted", "pd.Timestamp | None", str]
+"""A result to compute: its spec, its cut-off and its key."""
+
+
+def _compute(backend: Backend, folder: Path, missing: dict[str, Job], min_group: int) -> None:
+    """Compute and write each missing result (file name → job)."""
+    jobs = list(missing.items())
+
+    def compute(job: tuple[str, Job]) -> None:
+        name, (spec, before, key) = job
+        _write(folder, name, backend.result(spec, before, min_group), key)
+
+    for job in jobs[:1]:  # the first loads the events (or asks the cluster) for the others
+        compute(job)
+    if len(jobs) < 2:
+        return
+    # NumPy sorts and counts without holding the GIL: the idle cores compute results too
+    with ThreadPoolExecutor(max_workers=backend.workers()) as pool:
+        list(pool.map(compute, jobs[1:]))
+
+
 def precompute(
     project: Project, specs: Sequence[SectionSpec], *, force: bool = False, into: Path | None = None
 ) -> int:
@@ -153,45 +163,38 @@ def precompute(
     ``into`` is the store to write (default: the project's, ``output/evidence``); a build
     writes its staging folder's and publishes it with the documents, so a failed build leaves
     the previous store as it was. Results already in the project's store for the same events
-    file and code are kept (carried into ``into``) unless ``force``; the events are loaded only
+    (the file's content, or the cluster's state: one request per index) and code are kept
+    (carried into ``into``) unless ``force``; the events are loaded, or the cluster asked, only
     when some result is missing.
     """
-    # deferred: pydantic and yaml load only when this runs
-    from mdm.report.evidence import compute_result, result_cut, result_key
-
     shown = wanted(project, specs)
-    path = project.data_path("events")
-    if not shown or not path.is_file():
+    backend = open_backend(project)
+    if not shown or not backend.available():
         return 0  # nothing to show; or no events, which the check has reported already
     previous = project.output / STORE
     folder = into or previous
     folder.mkdir(parents=True, exist_ok=True)
     index = read_index(previous)
     old = events_of(index)
-    sha, code = sha256_file(path), code_fingerprint()
-    events: pd.DataFrame | None = None
+    digest, code, cluster = backend.digest(), code_fingerprint(), declared_cluster(project)
+    same = old is not None and old.sha256 == digest and index.get("cluster") == cluster
     # results of other code are never read again (their names differ): start afresh
-    if old is not None and old.sha256 == sha and index.get("code") == code and not force:
+    if same and index.get("code") == code and not force:
         results: dict[str, str] = dict(index.get("results", {}))
         if folder != previous:
             results = _carry_over(previous, folder, results)
-        description = _restat(old, path)
+        description = backend.describe(old)
     else:
-        events = _coded(load_events(path, project.info.data.events))
-        results, description = {}, _describe(path, sha, events)
-    computed = 0
+        results, description = {}, backend.describe(None)
+    missing: dict[str, Job] = {}
     for spec, document in shown:
         before = result_cut(project, spec, description.last_ns, document)
         key = result_key(spec, before)
-        name = result_name(key, sha, code)
-        if name in results and (folder / name).is_file():
-            continue
-        if events is None:
-            events = _coded(load_events(path, project.info.data.events))
-        result = compute_result(events, spec, before, project.info.data.min_group)
-        _write(folder, name, result, key)
-        results[name] = key
-        computed += 1
-    _write_index(folder, description, code, results)
+        name = result_name(key, digest, code)
+        if not (name in results and (folder / name).is_file()):
+            missing[name] = (spec, before, key)
+    _compute(backend, folder, missing, project.info.data.min_group)
+    results.update((name, key) for name, (_, _, key) in missing.items())
+    _write_index(folder, description, code, results, cluster)
     _prune(folder, results)
-    return computed
+    return len(missing)

@@ -8,14 +8,14 @@ import pandas as pd
 from mdm.metrics._arrays import (
     Ints,
     groups,
-    month_ordinals,
-    nanos,
+    months,
     people,
     period_index,
     period_ordinals,
     select,
     span,
     tally,
+    weights,
 )
 from mdm.metrics.publish import suppress_small
 
@@ -26,7 +26,9 @@ _CORE_PCT = 80
 _REGULAR_PCT = 95
 
 
-def _ranked(group: Ints, person: Ints, n_groups: int) -> tuple[Ints, Ints, Ints]:
+def _ranked(
+    group: Ints, person: Ints, n_groups: int, contributions: Ints | None = None
+) -> tuple[Ints, Ints, Ints]:
     """Per-person contribution counts, most active first within each group.
 
     Returns the group of each ranked person, the contributions before them in their
@@ -34,7 +36,7 @@ def _ranked(group: Ints, person: Ints, n_groups: int) -> tuple[Ints, Ints, Ints]
     order, which changes no result: the sum before a position depends only on the
     sorted counts.
     """
-    group, _, count = tally(group, person)
+    group, _, count = tally(group, person, weights=contributions)
     most = int(count.max()) + 1 if len(count) else 1
     order = np.sort(group * most + (most - 1 - count))  # group ascending, count descending
     group, count = order // most, most - 1 - order % most
@@ -58,7 +60,7 @@ def absence_factor(
     rows = select(events, bots=bots)
     group, labels = groups(events, by, rows)
     person, _ = people(events)
-    ranked_group, before, total = _ranked(group, person[rows], len(labels))
+    ranked_group, before, total = _ranked(group, person[rows], len(labels), weights(events, rows))
     needed = 2 * before < total[ranked_group]  # still short of half before this person joins
     table = pd.DataFrame(
         {
@@ -86,11 +88,13 @@ def onion(events: pd.DataFrame, freq: str = "Q", *, bots: bool = False) -> pd.Da
     Columns: period, core, regular, casual.
     """
     rows = select(events, bots=bots)
-    ordinal = period_ordinals(month_ordinals(nanos(events)[rows]), freq)
+    ordinal = period_ordinals(months(events)[rows], freq)
     periods = span(ordinal)
     period = ordinal - (periods[0] if len(periods) else 0)
     person, _ = people(events)
-    ranked_period, before, total = _ranked(period, person[rows], len(periods))
+    ranked_period, before, total = _ranked(
+        period, person[rows], len(periods), weights(events, rows)
+    )
     share = 100 * before
     whole = total[ranked_period]
     layer = np.where(share < _CORE_PCT * whole, 0, np.where(share < _REGULAR_PCT * whole, 1, 2))

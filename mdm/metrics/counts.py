@@ -12,8 +12,11 @@ from mdm.metrics._arrays import (
     codes_of,
     distinct,
     first_seen,
+    fits,
     groups,
+    last_nanos,
     month_ordinals,
+    months,
     nanos,
     new_run,
     people,
@@ -51,8 +54,29 @@ def _table(
 def _distinct_people_per_cell(
     period: Ints, group: Ints, person: Ints, n_periods: int, n_groups: int
 ) -> Ints:
-    cell, _ = distinct(period * n_groups + group, person)
-    return np.bincount(cell, minlength=n_periods * n_groups).astype(np.int64)
+    """How many distinct people each (period, group) cell has, cells in row-major order.
+
+    A person's rows in one period mostly share one group, so each (period, person) pair keeps
+    the group of one of its rows (any one) and is counted there once; only the rows of a pair
+    in another group are sorted to find their distinct pairs. Where the (period, person)
+    pairs are too many to mark in an array, all the rows are sorted.
+    """
+    cells = n_periods * n_groups
+    n_people = int(person.max()) + 1 if len(person) else 0
+    pairs = n_periods * n_people
+    if n_groups == 1 or not fits(pairs, len(person), 8):
+        cell, _ = distinct(period * n_groups + group, person)
+        return np.bincount(cell, minlength=cells).astype(np.int64)
+    pair = period * n_people + person
+    kept = np.full(pairs, -1, dtype=np.int32)
+    kept[pair] = group  # one of each pair's groups
+    seen = np.flatnonzero(kept >= 0)
+    counted = np.bincount((seen // n_people) * n_groups + kept[seen], minlength=cells)
+    other = np.flatnonzero(kept[pair] != group)
+    if len(other):
+        extra, _ = distinct(period[other] * n_groups + group[other], person[other])
+        counted += np.bincount(extra, minlength=cells)
+    return counted.astype(np.int64)
 
 
 def contributors(
@@ -72,7 +96,7 @@ def contributors(
     counted in every group they contributed to, and counts from 1 to ``min_group``−1
     are suppressed. Columns: period, [by], contributors.
     """
-    all_periods = period_ordinals(month_ordinals(nanos(events)), freq)
+    all_periods = period_ordinals(months(events), freq)
     periods = span(all_periods[select(events, bots=bots)])
     rows = select(events, filters, bots=bots)
     group, labels = groups(events, by, rows)
@@ -100,7 +124,7 @@ def new_contributors(
     "new" the first time they translate. Columns: period, [by], new_contributors.
     """
     ns = nanos(events)
-    all_periods = period_ordinals(month_ordinals(ns), freq)
+    all_periods = period_ordinals(months(events), freq)
     base = select(events, bots=bots)
     periods = span(all_periods[base])
     person, n_people = people(events)
@@ -129,20 +153,20 @@ def inactive_contributors(
     period of their last contribution; periods run from the first event to ``as_of``.
     Columns: period, inactive.
     """
-    ns = nanos(events)
+    ns, until = nanos(events), last_nanos(events)
     rows = select(events, bots=bots)
     if as_of is None:
-        end = int(ns[rows].max()) if len(rows) else 0
+        end = int(until[rows].max()) if len(rows) else 0
     else:
         stamp = as_of if as_of.tzinfo else as_of.tz_localize("UTC")
         end = stamp.as_unit("ns").value
     rows = rows[ns[rows] <= end]
     person, n_people = people(events)
     last = np.full(n_people, EARLIEST, dtype=np.int64)
-    np.maximum.at(last, person[rows], ns[rows])
+    np.maximum.at(last, person[rows], np.minimum(until[rows], end))
     cutoff = end - pd.Timedelta(interval).as_unit("ns").value
     gone = last[(last > EARLIEST) & (last < cutoff)]
-    periods = span(period_ordinals(month_ordinals(ns[rows]), freq))
+    periods = span(period_ordinals(months(events)[rows], freq))
     first = periods[0] if len(periods) else 0
     counts = np.bincount(
         period_ordinals(month_ordinals(gone), freq) - first, minlength=len(periods)
@@ -158,7 +182,7 @@ def multi_area_share(
     Columns: period, contributors, multi_area, share (missing when nobody contributed).
     """
     rows = select(events, bots=bots)
-    all_periods = period_ordinals(month_ordinals(nanos(events)[rows]), freq)
+    all_periods = period_ordinals(months(events)[rows], freq)
     periods = span(all_periods)
     period = all_periods - (periods[0] if len(periods) else 0)
     area = codes_of(events["area"])[0][rows] + 1  # 0: area missing, not an area

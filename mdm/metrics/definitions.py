@@ -23,9 +23,11 @@ __all__ = [
     "GROUPINGS",
     "SPEC_KEYS",
     "ChartForm",
+    "ClusterForm",
     "Column",
     "MetricDefinition",
     "MetricKeys",
+    "cluster_markdown",
     "definitions_markdown",
     "keys_markdown",
 ]
@@ -91,6 +93,31 @@ class ChartForm:
 
 
 @dataclass(frozen=True)
+class ClusterForm:
+    """How a metric is computed from GrimoireLab's enriched indexes (:mod:`mdm.sources.opensearch`).
+
+    The cluster aggregates its documents into a small table shaped like the events, and the
+    metric's own ``compute`` runs on it, so a result has the same columns, and given the same
+    people the same numbers, either way. ``table`` says which: ``cells`` (one row per person,
+    month, origin, kind of document and bot mark, with its ``contributions`` and its first and
+    last date, exact for every metric that counts people per period or contributions per
+    person) or ``threads`` (one row per thread and person, with their first document in it).
+    ``by``: the groupings the cluster can give (a document's origin gives its community and
+    area, its index and kind its activity type; it has no country). ``approximate``: it may
+    be counted with HyperLogLog instead when the project opts in. A metric with no ``table``
+    cannot be computed there; ``missing`` says what the indexes lack.
+    """
+
+    table: Literal["cells", "threads"] | None
+    by: tuple[str, ...] = ("community", "area", "activity_type")
+    approximate: bool = False
+    missing: str = ""
+
+
+_IN_CELLS = ClusterForm("cells")
+
+
+@dataclass(frozen=True)
 class MetricDefinition:
     """One metric: what it counts (for readers), how it is computed and drawn, what a spec may set.
 
@@ -109,6 +136,7 @@ class MetricDefinition:
     by: tuple[str, ...] = ()
     default_by: str | None = None
     columns: tuple[Column, ...] = ()
+    cluster: ClusterForm = _IN_CELLS
 
 
 # --- computations: the metric function called with what the spec sets ------------------------
@@ -235,6 +263,7 @@ _ALL = [
         keys=(*_OVER_TIME, "by"),
         by=GROUPINGS,
         columns=(Column("contributors", "count", "higher"),),
+        cluster=ClusterForm("cells", approximate=True),
     ),
     MetricDefinition(
         "new_contributors",
@@ -334,6 +363,11 @@ _ALL = [
         "and the median and 90th percentile over the answered threads.",
         "CHAOSS metric Time to First Response",
         compute=_responses,
+        cluster=ClusterForm(
+            "threads",
+            missing="a document per reply in each thread: only discourse's have them "
+            "(github_issues holds one document per issue, mbox no thread)",
+        ),
         chart=ChartForm(
             "lines", ("median_hours",), "Median hours to first response", sort="ascending"
         ),
@@ -355,6 +389,9 @@ _ALL = [
         "entered recently may not have had the whole window yet.",
         "CHAOSS metric Conversion Rate, with an explicit entry activity and window",
         compute=_conversion,
+        cluster=ClusterForm(
+            None, missing="the time of each contribution after a person's entry activity"
+        ),
         chart=ChartForm("lines", ("rate",), "Share converted", percent=True),
         keys=(*_OVER_TIME, "entry"),
         columns=(
@@ -371,6 +408,7 @@ _ALL = [
         "contributed from several countries counts in each.",
         "CHAOSS metric Contributor Location; UN M49 regions",
         compute=_location,
+        cluster=ClusterForm(None, missing="a country per contribution"),
         chart=ChartForm("bars", ("contributors",), "Contributors"),
         keys=(*FILTERS, "by"),
         by=("region", "country"),
@@ -399,6 +437,7 @@ _ALL = [
         "event).",
         "CHAOSS metric Activity Dates and Times",
         compute=_heatmap,
+        cluster=ClusterForm(None, missing="the hour of each contribution"),
         chart=ChartForm("heatmap", (), "Hour of day ({zone})", rows="Weekday"),
         keys=(*FILTERS, "local"),
     ),
@@ -431,4 +470,28 @@ def keys_markdown() -> str:
         by = _code(d.by) + (f" (default `{d.default_by}`)" if d.default_by else "")
         columns = ", ".join(f"`{c.name}` ({c.unit})" for c in d.columns) or "not a value"
         rows.append(f"| `{d.name}` | {by if d.by else 'no'} | {_code(keys)} | {columns} |")
+    return "\n".join(rows) + "\n"
+
+
+def cluster_markdown() -> str:
+    """How each metric is computed from GrimoireLab's indexes, as a Markdown table
+    (docs/sources.md, "Reading from GrimoireLab", holds it)."""
+    rows = [
+        "| metric | from the cluster | `by:` there |",
+        "| --- | --- | --- |",
+    ]
+    tables = {
+        "cells": "exact: people × month × origin × kind of document",
+        "threads": "exact: thread × person (discourse)",
+    }
+    for d in DEFINITIONS.values():
+        form = d.cluster
+        if form.table is None:
+            how, by = f"no: the indexes do not hold {form.missing}", "—"
+        else:
+            how = tables[form.table] + (
+                "; HyperLogLog with `approximate: true`" if form.approximate else ""
+            )
+            by = _code(tuple(b for b in d.by if b in form.by)) if d.by else "no"
+        rows.append(f"| `{d.name}` | {how} | {by} |")
     return "\n".join(rows) + "\n"

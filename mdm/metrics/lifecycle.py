@@ -14,6 +14,7 @@ from mdm.metrics._arrays import (
     distinct,
     first_seen,
     month_ordinals,
+    months,
     nanos,
     new_run,
     people,
@@ -58,7 +59,7 @@ def activity_status(events: pd.DataFrame, freq: str = "Q", *, bots: bool = False
     """
     months_per = check_freq(freq)
     rows = select(events, bots=bots)
-    month = month_ordinals(nanos(events)[rows])
+    month = months(events)[rows]
     periods = span(period_ordinals(month, freq))
     if not len(periods):
         empty = {name: periods for name in ("active", "drifting", "away")}
@@ -98,7 +99,7 @@ def cohort_retention(
     Rows: cohort (period); columns: periods_since_first 0..max_k.
     """
     rows = select(events, bots=bots)
-    ordinal = period_ordinals(month_ordinals(nanos(events)[rows]), freq)
+    ordinal = period_ordinals(months(events)[rows], freq)
     periods = span(ordinal)
     columns = pd.RangeIndex(max_k + 1, name="periods_since_first")
     if not len(periods):

@@ -51,6 +51,7 @@ __all__ = [
     "Milestone",
     "Model",
     "NumberFormat",
+    "OpenSearch",
     "ProjectInfo",
     "Role",
     "RoleAssignment",
@@ -206,6 +207,36 @@ class Source(Model):
     """``mdm collect`` runs ``perceval`` with these arguments, e.g. ``[kitsune, URL]``."""
 
 
+class OpenSearch(Model):
+    """``opensearch`` in ``params/project.yaml``: read the evidence from GrimoireLab's indexes.
+
+    Credentials come from the environment only (``MDM_OPENSEARCH_USER`` and
+    ``MDM_OPENSEARCH_PASSWORD``, or ``MDM_OPENSEARCH_API_KEY``), never from the params.
+    """
+
+    url: Url
+    indices: Annotated[
+        list[Literal["git", "github_issues", "discourse", "mbox"]], Field(min_length=1)
+    ]
+    ca_certs: Text | None = None
+    """A CA bundle to verify the cluster's certificate with (a path; inside the project or not)."""
+    approximate: bool = False
+    """Count contributors with HyperLogLog (``cardinality``) instead of exactly; documents say so."""
+    timeout: Annotated[float, Field(gt=0)] = 60.0
+    """Seconds to wait for one answer before trying again."""
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    """How many times a failed request is tried again, waiting longer each time."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> OpenSearch:
+        for index, alias in enumerate(self.indices):
+            if alias in self.indices[:index]:
+                raise FieldError(
+                    ("indices", index), f"expected each index once, got {alias!r} again"
+                )
+        return self
+
+
 class ProjectInfo(Model):
     """``params/project.yaml``: what the project is."""
 
@@ -237,6 +268,8 @@ class ProjectInfo(Model):
     unify_names: bool = False
     """Take identities with the same full name (two words or more) for one person."""
     investment: Investment | None = None
+    opensearch: OpenSearch | None = None
+    """Compute the metrics in GrimoireLab's OpenSearch instead of from ``data.events``."""
 
 
 class Role(StrEnum):

@@ -10,7 +10,6 @@ in JupyterLab, ``mdm preview``) they are computed here.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,10 +25,19 @@ from mdm.data.provenance import InputFile, describe_input
 from mdm.data.quotes import load_quotes
 from mdm.data.survey import load_survey
 from mdm.errors import DataError
-from mdm.metrics.definitions import DEFINITIONS, SPEC_KEYS
+from mdm.metrics.definitions import DEFINITIONS
 from mdm.params.models import Document, MetricKeys, MetricSpec, ValueSpec
 from mdm.params.project import Project
+from mdm.report.backends import open_backend
 from mdm.report.periods import Span, to_date, whole
+from mdm.report.results import (
+    Counted,
+    compute_result,
+    day_of,
+    end_of,
+    result_key,
+    to_date_spec,
+)
 from mdm.report.store import open_store
 
 if TYPE_CHECKING:
@@ -39,6 +47,7 @@ if TYPE_CHECKING:
     from mdm.data.provenance import InputFile
     from mdm.data.quotes import Quote
     from mdm.data.survey import Survey
+    from mdm.report.backends import Backend
     from mdm.report.charts import Chart
     from mdm.report.store import Store
 
@@ -110,14 +119,27 @@ class Research:
 
     def last_event(self) -> int | None:
         """The last event's time in nanoseconds since the epoch (UTC); None without events."""
-        if self.store is not None:
-            return self.store.events.last_ns
-        last = self.events["timestamp"].max()
-        return None if last != last else int(last.value)  # NaT != NaT: no events
+        return self.span()[1]
+
+    def span(self) -> tuple[int | None, int | None]:
+        """The first and the last event's times in nanoseconds since the epoch (UTC).
+
+        From the store when it has them, so that a section that only shows stored results
+        never loads the events.
+        """
+        if self.store is not None and self.store.events.first_ns is not None:
+            return self.store.events.first_ns, self.store.events.last_ns
+        return self.backend.span()
+
+    @cached_property
+    def backend(self) -> Backend:
+        """Where results the store lacks are computed: the events file, or the cluster."""
+        return open_backend(self.project)
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        return load_events(self._need("events", "a chart or value"), self.paths.events)
+        """The events file, checked; ids as categoricals (``load_events(..., coded=True)``)."""
+        return load_events(self._need("events", "a chart or value"), self.paths.events, coded=True)
 
     @cached_property
     def quotes(self) -> list[Quote]:
@@ -157,11 +179,18 @@ class Research:
     def describe(self, key: str) -> InputFile:
         """Path, rows and hash of one input, for captions and the appendix."""
 
-        if key == "events" and self.store is not None:
-            events = self.store.events
+        cluster = self.project.info.opensearch
+        if key == "events":  # as the results were computed: from the store, or the backend's
+            if self.store is None and cluster is None:
+                self._need("events", "a chart or value")
+            events = self.store.events if self.store else self.backend.describe(None)
+            if cluster is not None:
+                indices = ", ".join(cluster.indices)
+                return InputFile(
+                    f"{cluster.url} ({indices})", "opensearch", events.rows, events.sha256[:12]
+                )
             return InputFile(self.paths.events, key, events.rows, events.sha256[:12])
         rows = {
-            "events": lambda: len(self.events),
             "quotes": lambda: len(self.quotes),
             "survey_responses": lambda: len(self.survey.responses),
             "survey_questions": lambda: len(self.survey.questions),
@@ -171,117 +200,34 @@ class Research:
 
     def caption(self, key: str, what: str) -> str:
         info = self.describe(key)
+        if info.kind == "opensearch":
+            return (
+                f"{what.rstrip('.')}. Source: GrimoireLab at {info.path} "
+                f"({info.rows:,} documents, state {info.digest})."
+            )
         return (
             f"{what.rstrip('.')}. Source: {info.path} ({info.rows:,} rows, sha256 {info.digest})."
+        )
+
+    def counting(self, spec: MetricKeys) -> str:
+        """How the people in ``spec``'s result were counted, when not exactly; else empty."""
+        cluster = self.project.info.opensearch
+        if cluster is None or not cluster.approximate:
+            return ""
+        # deferred: opensearch-py, numpy and pandas load only for a project that reads a cluster
+        from mdm.sources.opensearch import counted_approximately
+
+        if not counted_approximately(cluster, spec):
+            return ""
+        return (
+            "People counted approximately (HyperLogLog in GrimoireLab's OpenSearch, "
+            "typically within 1–2%)."
         )
 
 
 # --- metrics → values and charts -----------------------------------------------------------
 
 _PERIODS = {"M": "Months", "Q": "Quarters", "Y": "Years"}
-
-
-@dataclass(frozen=True)
-class Counted:
-    """What a value looks at, as a result the evidence store keeps like a metric's: in each
-    period (or each span to date) the events that pass its filters and the people behind them,
-    and the events of bots and service accounts left out. Values with the same filters,
-    periods and cut-off share it."""
-
-    value: ValueSpec
-
-
-def _to_date(spec: object) -> bool:
-    return isinstance(spec, ValueSpec) and spec.span == "to_date"
-
-
-def result_key(spec: MetricKeys | Counted, before: pd.Timestamp | None) -> str:
-    """What identifies a metric result: the metric, the keys that change it, the cut-off."""
-    if isinstance(spec, Counted):
-        value = spec.value
-        keys = json.dumps({"freq": value.freq, **value.filters()}, sort_keys=True)
-        return f"counted:{keys}{'~to_date' if _to_date(value) else ''}<{before}"
-    # the keys as set, not as defaulted: time_to_first_response by group is over time only with freq
-    keys = spec.model_dump_json(include={"metric", *SPEC_KEYS}, exclude_unset=True)
-    return keys + ("~to_date" if _to_date(spec) else "") + f"<{before}"
-
-
-def compute_result(
-    events: pd.DataFrame, spec: MetricKeys | Counted, before: pd.Timestamp | None, min_group: int
-) -> pd.DataFrame:
-    """The metric's result table over ``events`` earlier than ``before`` (all when None).
-
-    A value to date (``span: to_date``) has two rows: the same days of the period before, then
-    the period running at ``before`` up to it; :class:`Counted` gives what a value looks at.
-    """
-    if before is not None:
-        events = events[events["timestamp"] < before]
-    if isinstance(spec, Counted):
-        return _counted(events, spec.value, before)
-    if isinstance(spec, ValueSpec) and _to_date(spec):
-        return _to_date_result(events, spec, before, min_group)
-    return DEFINITIONS[spec.metric].compute(events, spec, min_group)
-
-
-def _spans_to(events: pd.DataFrame, spec: ValueSpec, before: pd.Timestamp | None) -> list[Span]:
-    """The spans of a value to date whose events end at ``before``: previous, then latest."""
-    import pandas as pd
-
-    if before is None:  # nothing was cut: the reference day is the last event's
-        day = _day(int(events["timestamp"].max().value))
-    else:
-        day = (before - pd.Timedelta(1)).date()
-    return list(to_date(day, spec.freq))
-
-
-def _to_date_result(
-    events: pd.DataFrame, spec: ValueSpec, before: pd.Timestamp | None, min_group: int
-) -> pd.DataFrame:
-    import pandas as pd
-
-    rows = []
-    for span in _spans_to(events, spec, before):
-        # each span's own cut-off: what happened later is not known on its last day
-        counted = events[events["timestamp"] < _end(span.last)]
-        table = DEFINITIONS[spec.metric].compute(counted, spec, min_group)
-        period = pd.Period(span.period, spec.freq)
-        row = table[table["period"] == period]
-        covered = len(counted) and (events["timestamp"] >= _start(span.first)).any()
-        if row.empty and covered:  # the data runs through those days, and nothing happened
-            counts = {c.name: 0 for c in DEFINITIONS[spec.metric].columns if c.unit == "count"}
-            row = pd.DataFrame({"period": pd.PeriodIndex([period]), **counts})
-        rows.append(row)
-    return pd.concat(rows, ignore_index=True)
-
-
-def _counted(events: pd.DataFrame, value: ValueSpec, before: pd.Timestamp | None) -> pd.DataFrame:
-    import pandas as pd
-
-    # deferred: numpy and pandas load only when this runs
-    from mdm.metrics.publish import filter_events
-
-    chosen = filter_events(events, value.filters(), bots=True)
-    stamps = chosen["timestamp"]
-    if _to_date(value):
-        parts = []
-        for span in _spans_to(events, value, before):
-            inside = (stamps >= _start(span.first)) & (stamps < _end(span.last))
-            parts.append(chosen[inside].assign(period=pd.Period(span.period, value.freq)))
-        chosen = pd.concat(parts)
-    else:
-        chosen = chosen.assign(period=stamps.dt.tz_convert(None).dt.to_period(value.freq))
-    bot = chosen["is_bot"].to_numpy(dtype=bool)
-    people = chosen[~bot].groupby("period", observed=True)["contributor_id"]
-    bots = chosen[bot].groupby("period", observed=True)["contributor_id"]
-    table = pd.DataFrame(
-        {
-            "events": people.size(),
-            "people": people.nunique(),
-            "bot_events": bots.size(),
-            "bots": bots.nunique(),
-        }
-    )
-    return table.fillna(0).astype("int64").rename_axis("period").reset_index()
 
 
 def metric_result(
@@ -295,7 +241,7 @@ def metric_result(
     if key not in research.results:
         stored = research.store.result(key) if research.store is not None else None
         if stored is None:
-            stored = compute_result(research.events, spec, before, research.paths.min_group)
+            stored = research.backend.result(spec, before, research.paths.min_group)
         research.results[key] = stored
     return research.results[key]
 
@@ -337,14 +283,7 @@ def data_day(research: Research) -> date | None:
     without events)."""
     pinned = pinned_day(research.project, research.document)
     last = research.last_event()
-    return pinned if pinned is not None or last is None else _day(last)
-
-
-def _day(ns: int) -> date:
-    import pandas as pd
-
-    stamp = pd.Timestamp(ns, tz="UTC")
-    return date(stamp.year, stamp.month, stamp.day)
+    return pinned if pinned is not None or last is None else day_of(last)
 
 
 def reference_origin(research: Research, spec: ValueSpec) -> str:
@@ -368,21 +307,7 @@ def _reference_day(
         return pinned
     if last_ns is None:
         raise DataError("no events, so no value can be computed", path=project.info.data.events)
-    return _day(last_ns)
-
-
-def _start(day: date) -> pd.Timestamp:
-    """The first instant of ``day`` (UTC)."""
-    import pandas as pd
-
-    return pd.Timestamp(day, tz="UTC")
-
-
-def _end(day: date) -> pd.Timestamp:
-    """The first instant after ``day`` (UTC)."""
-    import pandas as pd
-
-    return _start(day) + pd.Timedelta(days=1)
+    return day_of(last_ns)
 
 
 def _cut(day: date | None, last_ns: int | None) -> pd.Timestamp | None:
@@ -391,7 +316,7 @@ def _cut(day: date | None, last_ns: int | None) -> pd.Timestamp | None:
 
     if day is None or last_ns is None:
         return None
-    end = _end(day)
+    end = end_of(day)
     return end if end <= pd.Timestamp(last_ns, tz="UTC") else None
 
 
@@ -401,7 +326,7 @@ def value_cut(
     """The cut-off of a value's events: the end of its reference day, None when no event is
     later. A value to date always has one: the days it counts follow from it."""
     day = _reference_day(project, spec, last_ns, document)
-    return _end(day) if _to_date(spec) else _cut(day, last_ns)
+    return end_of(day) if to_date_spec(spec) else _cut(day, last_ns)
 
 
 def chart_cut(
@@ -444,9 +369,9 @@ def value_of(research: Research, spec: ValueSpec) -> Value:
     )
     column = spec.column or DEFINITIONS[spec.metric].columns[0].name
     series = result.set_index("period")[column].astype("Float64")
-    if _to_date(spec):
+    if to_date_spec(spec):
         return _value_to_date(spec, series, day)
-    series = series[pd.PeriodIndex(series.index).end_time < _end(day).tz_localize(None)].dropna()
+    series = series[pd.PeriodIndex(series.index).end_time < end_of(day).tz_localize(None)].dropna()
     spans = [whole(p.start_time.date(), spec.freq) for p in series.index[-2:]]
     latest = spans[-1] if spans else None
     previous = spans[-2] if len(spans) > 1 else None
@@ -537,7 +462,8 @@ def chart_for(research: Research, spec: MetricSpec) -> ChartOut:
     before = chart_cut(research.project, research.last_event(), research.document)
     figure, alt = draw(metric_result(research, spec, before), spec)
     caption = research.caption("events", f"{definition.title}: {definition.definition}")
-    return ChartOut(figure, alt, caption)
+    counting = research.counting(spec)
+    return ChartOut(figure, alt, f"{caption} {counting}" if counting else caption)
 
 
 def draw(result: pd.DataFrame, spec: MetricSpec) -> Chart:
@@ -650,7 +576,7 @@ def headline(research: Research, spec: ValueSpec, label: str = "") -> Headline:
 def headline_spec(research: Research, spec: ValueSpec) -> ValueSpec:
     """What a headline counts: the running period to date, unless that has no number yet (a
     document pinned to a day after the last event), when it counts complete periods."""
-    if _to_date(spec):
+    if to_date_spec(spec):
         running = value_of(research, spec.model_copy(update={"value": "latest"}))
         if running.number is None:
             return spec.model_copy(update={"span": "complete"})

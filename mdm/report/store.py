@@ -34,6 +34,7 @@ __all__ = [
     "VERSION",
     "EventsFile",
     "Store",
+    "declared_cluster",
     "open_store",
     "read_index",
     "result_name",
@@ -44,7 +45,7 @@ STORE = "evidence"
 STORE_ENV = "MDM_EVIDENCE"
 """Set by a build for its sections: the store it is writing (in its staging folder)."""
 INDEX = "index.json"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class EventsFile:
     rows: int
     last_ns: int | None
     """The last event's time in nanoseconds since the epoch (UTC); None without events."""
+    first_ns: int | None = None
+    """The first event's time, like ``last_ns``: captions name the span of the activity."""
 
     def matches(self, path: Path) -> bool:
         """The file on disk is the one described, judged by size and modification time.
@@ -112,11 +115,25 @@ def events_of(index: dict[str, Any]) -> EventsFile | None:
         return None
 
 
+def declared_cluster(project: Project) -> dict[str, Any] | None:
+    """The cluster the project reads its evidence from, as the store's index records it."""
+    config = project.info.opensearch
+    return None if config is None else {"url": config.url, "indices": list(config.indices)}
+
+
 def open_store(project: Project) -> Store | None:
-    """The project's evidence store, or None when there is none for the events file as it is."""
+    """The project's evidence store, or None when there is none for the events as they are.
+
+    For an events file, the index must describe the file as it is now. For a cluster, which a
+    kernel cannot check cheaply, the index must be of the cluster the params declare: its
+    results are those of the build that wrote it.
+    """
     folder = Path(os.environ.get(STORE_ENV) or project.output / STORE)
     index = read_index(folder)
     events = events_of(index)
-    if events is None or not events.matches(project.data_path("events")):
+    cluster = declared_cluster(project)
+    if events is None or index.get("cluster") != cluster:
+        return None
+    if cluster is None and not events.matches(project.data_path("events")):
         return None
     return Store(folder, events, frozenset(index.get("results", {})))

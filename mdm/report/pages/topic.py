@@ -405,15 +405,18 @@ def chart_caption(research: Research, spec: MetricSpec, topic: Topic) -> str:
         if day is not None and periods.max().end_time.date() > day:
             text += f" ({period_label(periods.max())} is partial: data to {day:%-d %b %Y})"
     else:  # computed over every event: the period is the whole record, to the pinned day
-        stamps = research.events["timestamp"]
-        cut = chart_cut(research.project, research.last_event(), research.document)
-        stamps = stamps if cut is None else stamps[stamps < cut]
-        text += f", all activity {stamps.min():%b %Y}–{stamps.max():%b %Y}"
+        first_ns, last_ns = research.span()  # from the store: the events stay unloaded
+        cut = chart_cut(research.project, last_ns, research.document)
+        first = pd.Timestamp(first_ns)
+        last = pd.Timestamp(last_ns) if cut is None else cut.tz_convert(None) - pd.Timedelta(1)
+        text += f", all activity {first:%b %Y}–{last:%b %Y}"
+    counting = research.counting(spec)  # people counted with HyperLogLog: said so
     return (
         text
         + ". "
         + _value_note(research, topic, spec, "period" in result)
         + "Source: activity records."
+        + (f" {counting}" if counting else "")
     )
 
 
