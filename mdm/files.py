@@ -150,7 +150,7 @@ def exclusive(path: Path, shown: object = None, timeout: float = LOCK_TIMEOUT) -
     lock.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
+        deadline, pause = time.monotonic() + timeout, 0.001
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -162,7 +162,8 @@ def exclusive(path: Path, shown: object = None, timeout: float = LOCK_TIMEOUT) -
                         f"waited {timeout:g} s: try again when it has finished",
                         path=str(shown if shown is not None else path),
                     ) from None
-                time.sleep(0.02)
+                time.sleep(pause)  # short at first: most writes take a few milliseconds
+                pause = min(pause * 2, 0.02)
         os.ftruncate(handle, 0)
         os.write(handle, json.dumps({"pid": os.getpid(), "started": time.time()}).encode())
         for leftover in path.parent.glob(f".{path.name}.*{TEMPORARY_SUFFIX}"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -42,24 +43,53 @@ def tiny(tmp_path: Path) -> Path:
     return copy_project(TINY, tmp_path / "tiny")
 
 
+def _built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    source: Path,
+    formats: tuple[str, ...] = ("html", "pdf"),
+) -> Path:
+    """``source`` copied and built (HTML and PDF) once for the whole run: with several test
+    workers (pytest-xdist), the first builds it under a lock in the run's shared temporary
+    folder and the others wait for it and read the same files. Tests only read it."""
+    from mdm.build.pipeline import BuildOptions, build
+    from mdm.files import exclusive
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder every worker's own temporary folder is in
+    root = shared / name
+    with exclusive(root, timeout=1200):
+        if not (root / "output" / ".mdm-stamp.json").is_file():
+            shutil.rmtree(root, ignore_errors=True)
+            build(BuildOptions(project_dir=copy_project(source, root), formats=formats))
+    return root
+
+
 @pytest.fixture(scope="session")
 def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny project, built once for the whole session (HTML and PDF)."""
-    from mdm.build.pipeline import BuildOptions, build
-
-    root = copy_project(TINY, tmp_path_factory.mktemp("tiny-built"))
-    build(BuildOptions(project_dir=root))
-    return root
+    return _built_once(tmp_path_factory, "tiny-built", TINY)
 
 
 @pytest.fixture(scope="session")
 def example_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled Mozilla example, built once for the whole session."""
-    from mdm.build.pipeline import BuildOptions, build
+    return _built_once(tmp_path_factory, "example-built", REPO)
 
-    root = copy_project(REPO, tmp_path_factory.mktemp("example-built"))
-    build(BuildOptions(project_dir=root))
-    return root
+
+@pytest.fixture(scope="session")
+def tiny_html_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny project's HTML, built once for the whole session."""
+    return _built_once(tmp_path_factory, "tiny-html-built", TINY, ("html",))
+
+
+@pytest.fixture
+def tiny_html_as_built(tiny_html_built: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny project as a build of its HTML left it, output included, safe to
+    change: a test of what the next build does starts here instead of building a first time
+    itself (a copied project reuses its build)."""
+    return Path(shutil.copytree(tiny_html_built, tmp_path / "tiny", symlinks=True))
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +115,16 @@ def _kernels_only_when_marked(
     or in an ``mdm`` it runs (the kernel spec is looked up on ``JUPYTER_PATH`` first)."""
     if request.node.get_closest_marker("kernel") is None:
         monkeypatch.setenv("JUPYTER_PATH", str(request.getfixturevalue("_no_kernel_path")))
+
+
+@pytest.fixture(autouse=True)
+def _one_kernel_per_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build in the test process starts one kernel unless the test asks for more (--jobs):
+    the suite's workers keep every core busy already, and a second kernel per build only adds
+    its start-up. An ``mdm`` the test runs as a process keeps the real default."""
+    from mdm.build import run
+
+    monkeypatch.setattr(run, "default_jobs", lambda: 1)
 
 
 def as_built(root: Path) -> None:

@@ -113,8 +113,8 @@ def test_executed_notebooks_are_kept_as_the_build_log(tiny_built: Path) -> None:
 
 
 @pytest.mark.kernel
-def test_failed_build_leaves_previous_documents_untouched(tiny: Path) -> None:
-    build(BuildOptions(project_dir=tiny, formats=("html",)))
+def test_failed_build_leaves_previous_documents_untouched(tiny_html_as_built: Path) -> None:
+    tiny = tiny_html_as_built
     good = (tiny / "output/proposal.html").read_bytes()
     kept = (tiny / "output/notebooks/proposal/topic-book-sales.ipynb").read_bytes()
     (tiny / "notebooks").mkdir()

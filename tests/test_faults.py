@@ -212,8 +212,8 @@ def test_output_that_cannot_be_a_folder_is_a_clear_error(tiny: Path) -> None:
 
 
 @pytest.mark.kernel
-def test_full_disk_fails_cleanly_and_keeps_previous_output(tiny: Path) -> None:
-    build(BuildOptions(project_dir=tiny, formats=("html",)))
+def test_full_disk_fails_cleanly_and_keeps_previous_output(tiny_html_as_built: Path) -> None:
+    tiny = tiny_html_as_built
     previous = (tiny / "output/proposal.html").read_bytes()
     (tiny / "params/topics/book-sales.yaml").write_text(
         "number: 2\ntitle: Book sales\nquestion: Changed, so the document is rebuilt?\n",

@@ -18,6 +18,13 @@ from mdm.build.uptodate import up_to_date
 from mdm.params.project import load_project
 
 
+@pytest.fixture
+def tiny(tiny_html_as_built: Path) -> Path:
+    """The tiny project as a build of its HTML left it: each test here changes something and
+    builds again."""
+    return tiny_html_as_built
+
+
 def html_only(project: Path, **kwargs: object) -> BuildReport:
     return build(BuildOptions(project_dir=project, formats=("html",), **kwargs))  # type: ignore[arg-type]
 
@@ -28,7 +35,6 @@ def executed(report: BuildReport) -> list[str]:
 
 @pytest.mark.kernel
 def test_unchanged_project_is_up_to_date_and_untouched(tiny: Path) -> None:
-    html_only(tiny)
     before = (tiny / "output/proposal.html").stat().st_mtime_ns
     report = html_only(tiny)
     assert report.up_to_date == ["proposal"] and report.outputs == [] and report.sections == []
@@ -37,7 +43,6 @@ def test_unchanged_project_is_up_to_date_and_untouched(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_changed_topic_reruns_that_topic_and_the_overview_only(tiny: Path) -> None:
-    html_only(tiny)
     topic = tiny / "params/topics/book-sales.yaml"
     topic.write_text(
         topic.read_text(encoding="utf-8").replace("raise the most", "raise most"), encoding="utf-8"
@@ -49,7 +54,6 @@ def test_changed_topic_reruns_that_topic_and_the_overview_only(tiny: Path) -> No
 
 @pytest.mark.kernel
 def test_changed_shared_params_rerun_every_section(tiny: Path) -> None:
-    html_only(tiny)
     people = tiny / "params/stakeholders.yaml"
     people.write_text(
         people.read_text(encoding="utf-8").replace("Tomasz Nowak", "Tomasz Nowakowski"),
@@ -62,7 +66,6 @@ def test_changed_shared_params_rerun_every_section(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_changed_notebook_reruns_its_sections(tiny: Path) -> None:
-    html_only(tiny)
     source = Path(__file__).resolve().parents[1] / "notebooks/topic.ipynb"
     nb = nbformat.read(source, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("Every topic ends with this line."))
@@ -77,13 +80,11 @@ def test_changed_notebook_reruns_its_sections(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_force_reruns_everything(tiny: Path) -> None:
-    html_only(tiny)
     assert len(executed(html_only(tiny, force=True))) == 4
 
 
 @pytest.mark.kernel
 def test_deleted_or_edited_output_is_rebuilt(tiny: Path) -> None:
-    html_only(tiny)
     (tiny / "output/proposal.html").write_text("tampered", encoding="utf-8")
     report = html_only(tiny)
     assert (
@@ -94,7 +95,6 @@ def test_deleted_or_edited_output_is_rebuilt(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_cache_key_lives_in_the_executed_notebook(tiny: Path) -> None:
-    html_only(tiny)
     nb = json.loads(
         (tiny / "output/notebooks/proposal/topic-book-sales.ipynb").read_text(encoding="utf-8")
     )
@@ -105,7 +105,6 @@ def test_cache_key_lives_in_the_executed_notebook(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_format_change_is_not_up_to_date(tiny: Path) -> None:
-    html_only(tiny)
     report = build(BuildOptions(project_dir=tiny))
     assert report.up_to_date == [] and executed(report) == []
     assert (tiny / "output/proposal.pdf").is_file()
@@ -113,7 +112,6 @@ def test_format_change_is_not_up_to_date(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_changed_topic_text_reruns_that_topic_only(tiny: Path) -> None:
-    html_only(tiny)
     topic = tiny / "params/topics/book-sales.yaml"
     topic.write_text(
         topic.read_text(encoding="utf-8") + "summary: Sell the spring stock first.\n",
@@ -125,7 +123,6 @@ def test_changed_topic_text_reruns_that_topic_only(tiny: Path) -> None:
 
 @pytest.mark.kernel
 def test_copied_project_reuses_its_build(tiny: Path, tmp_path: Path) -> None:
-    html_only(tiny)
     moved = tmp_path / "elsewhere" / "tiny"
     shutil.copytree(tiny, moved)
     report = html_only(moved)
@@ -188,7 +185,6 @@ def test_keys_do_not_depend_on_where_the_project_lies(tmp_path: Path) -> None:
 
 @pytest.mark.kernel
 def test_no_change_build_is_decided_without_loading_the_project(tiny: Path) -> None:
-    html_only(tiny)
     code = (
         "import sys; from mdm.cli import main; "
         f"code = main(['build', '--project', {str(tiny)!r}, '--format', 'html']); "
@@ -201,7 +197,6 @@ def test_no_change_build_is_decided_without_loading_the_project(tiny: Path) -> N
 
 @pytest.mark.kernel
 def test_stamp_says_up_to_date_only_while_nothing_changed(tiny: Path) -> None:
-    html_only(tiny)
     assert up_to_date(tiny, ("html",), []) == ["proposal"]
     assert up_to_date(tiny, ("html", "pdf"), []) is None  # other options
     assert up_to_date(tiny, ("html",), ["proposal"]) is None

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -82,32 +81,40 @@ def test_notebooks_stay_thin(path: Path) -> None:
             assert _thin_statement(node), f"{path.name}: {ast.unparse(node)!r} belongs in mdm"
 
 
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[Any]:
+    """One kernel started in notebooks/, as JupyterLab starts one, for every notebook in turn
+    (each finds it as a fresh one would: :func:`_fresh`)."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(
+        cwd=str(REPO / "notebooks"), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+    )
+    yield manager
+    manager.shutdown_kernel(now=True)
+
+
+def _fresh(client: Any) -> None:
+    """An empty namespace and the notebook's folder: what the next notebook would see first."""
+    folder = str(REPO / "notebooks")
+    code = f"get_ipython().reset(new_session=True)\nimport os\nos.chdir({folder!r})"
+    reply = client.wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
+    assert reply["content"]["status"] == "ok"
+
+
 @pytest.mark.kernel
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebooks_run_top_to_bottom_with_their_defaults(path: Path, tmp_path: Path) -> None:
-    """As in JupyterLab: kernel started in notebooks/, default parameters, no papermill."""
-    out = tmp_path / path.name
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "nbconvert",
-            "--to",
-            "notebook",
-            "--execute",
-            "--output",
-            str(out),
-            str(path),
-        ],
-        cwd=path.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    nb = nbformat.read(out, as_version=4)
+def test_notebooks_run_top_to_bottom_with_their_defaults(path: Path, kernel: Any) -> None:
+    """As in JupyterLab: a kernel in notebooks/, default parameters, no papermill."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, km=kernel, timeout=300, kernel_name="python3")
+    with client.setup_kernel():
+        _fresh(client)
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
     shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert any("text/html" in o.get("data", {}) for o in shown)
     assert not [o for o in shown if o.output_type == "error"]
