@@ -7,24 +7,35 @@ is missing (and exits non-zero); none may crash or report a sign-off nobody gave
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+
+from mdm.cli import main
 
 FORMS = "who,document,section,text\ncommunity-group,proposal,,Where do we start?\n"
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mdm", *args],
-        capture_output=True,
-        text=True,
-        cwd=project,
-        timeout=300,
-    )
+    """``mdm ARGS`` in ``project``, in this process (``main`` as the console script calls it):
+    an exception escaping it is the traceback a user would see, and fails the test."""
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(project)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # argparse's usage errors
+                code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["mdm", *args], code, out.getvalue(), err.getvalue())
 
 
 def expect(project: Path, args: str, code: int, said: str = "") -> str:
@@ -41,8 +52,18 @@ def expect(project: Path, args: str, code: int, said: str = "") -> str:
 @pytest.fixture
 def fresh(tmp_path: Path) -> Path:
     project = tmp_path / "tenants-plan"
-    done = run(tmp_path, "init", str(project), "--name", "Riverside Tenants Plan")
-    assert done.returncode == 0, done.stderr
+    # the project is started by the real command, a process of its own
+    command = [
+        sys.executable,
+        "-m",
+        "mdm",
+        "init",
+        str(project),
+        "--name",
+        "Riverside Tenants Plan",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     (tmp_path / "forms.csv").write_text(FORMS, encoding="utf-8")
     return project
 
