@@ -78,6 +78,12 @@ def example_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _built_once(tmp_path_factory, "example-built", REPO)
 
 
+@pytest.fixture
+def tiny_as_built(tiny_built: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny project as a build of its HTML and PDF left it, safe to change."""
+    return Path(shutil.copytree(tiny_built, tmp_path / "tiny", symlinks=True))
+
+
 @pytest.fixture(scope="session")
 def tiny_html_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny project's HTML, built once for the whole session."""

@@ -71,11 +71,13 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser: Browser) -> Iterator[Callable[[Path], Visit]]:
-    """Open a built HTML file; any request other than the file itself is recorded and aborted."""
+def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
+    """Open a built HTML file; any request other than the file itself is recorded and aborted.
+    With ``settle``, wait until no request has been made for half a second (Playwright's
+    "networkidle"): only the test of what a page requests needs the wait."""
     contexts: list[BrowserContext] = []
 
-    def open_document(path: Path) -> Visit:
+    def open_document(path: Path, settle: bool = False) -> Visit:
         context = browser.new_context(viewport=VIEWPORT, java_script_enabled=True)
         contexts.append(context)
         page = context.new_page()
@@ -98,7 +100,8 @@ def visit(browser: Browser) -> Iterator[Callable[[Path], Visit]]:
         )
         page.on("pageerror", lambda error: seen.page_errors.append(str(error)))
         page.goto(seen.url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        if settle:
+            page.wait_for_load_state("networkidle")
         return seen
 
     yield open_document
@@ -112,9 +115,9 @@ def document(request: pytest.FixtureRequest, fixture: str, name: str) -> Path:
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_loads_offline_without_errors_or_requests(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
-    seen = visit(document(request, fixture, name))
+    seen = visit(document(request, fixture, name), settle=True)
     assert not seen.console_errors, seen.console_errors
     assert not seen.page_errors, seen.page_errors
     foreign = sorted({u for u in seen.requests if u != seen.url and not u.startswith("data:")})
@@ -125,7 +128,7 @@ def test_loads_offline_without_errors_or_requests(
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_every_image_loads_and_has_alt_text(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
     page = visit(document(request, fixture, name)).page
     images = page.eval_on_selector_all(
@@ -141,7 +144,7 @@ def test_every_image_loads_and_has_alt_text(
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_every_toc_link_scrolls_its_heading_into_view(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
     page = visit(document(request, fixture, name)).page
     links = page.locator("nav.mdm-toc a")
@@ -166,7 +169,7 @@ def test_every_toc_link_scrolls_its_heading_into_view(
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_full_page_screenshot_is_not_blank(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
     path = document(request, fixture, name)
     page = visit(path).page
@@ -184,7 +187,7 @@ def test_full_page_screenshot_is_not_blank(
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_no_horizontal_overflow_on_a_phone(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
     page = visit(document(request, fixture, name)).page
     page.set_viewport_size({"width": 390, "height": 844})
@@ -196,7 +199,7 @@ def test_no_horizontal_overflow_on_a_phone(
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_lang_and_heading_order(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
     page = visit(document(request, fixture, name)).page
     assert page.evaluate("document.documentElement.lang")
@@ -219,7 +222,7 @@ def readable(violations: list[dict]) -> str:
 
 @pytest.mark.parametrize(("fixture", "name"), DOCUMENTS)
 def test_axe_finds_nothing_serious(
-    request: pytest.FixtureRequest, visit: Callable[[Path], Visit], fixture: str, name: str
+    request: pytest.FixtureRequest, visit: Callable[..., Visit], fixture: str, name: str
 ) -> None:
     page = visit(document(request, fixture, name)).page
     results = Axe().run(page)
@@ -254,9 +257,7 @@ def hostile_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_hostile_topic_text_stays_inert(
-    hostile_built: Path, visit: Callable[[Path], Visit]
-) -> None:
+def test_hostile_topic_text_stays_inert(hostile_built: Path, visit: Callable[..., Visit]) -> None:
     seen = visit(hostile_built / "output/proposal.html")
     page = seen.page
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -279,7 +280,7 @@ def test_hostile_topic_text_stays_inert(
 
 @pytest.mark.parametrize("name", ["proposal", "strategy"])
 def test_the_first_screen_opens_on_the_decision(
-    example_built: Path, visit: Callable[[Path], Visit], name: str
+    example_built: Path, visit: Callable[..., Visit], name: str
 ) -> None:
     page = visit(example_built / "output" / f"{name}.html").page
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -304,7 +305,7 @@ def test_the_first_screen_opens_on_the_decision(
 
 
 def test_numbers_in_an_authors_table_are_right_aligned(
-    tiny: Path, visit: Callable[[Path], Visit]
+    tiny: Path, visit: Callable[..., Visit]
 ) -> None:
     from conftest import FIXTURES, REPO
 

@@ -77,9 +77,8 @@ def test_failed_build_exits_4_with_one_line(tiny: Path) -> None:
 
 
 @pytest.mark.kernel
-def test_second_build_reports_up_to_date(tiny: Path) -> None:
-    assert mdm("build", "--project", str(tiny), "--format", "html").returncode == 0
-    again = mdm("build", "--project", str(tiny), "--format", "html")
+def test_second_build_reports_up_to_date(tiny_html_as_built: Path) -> None:
+    again = mdm("build", "--project", str(tiny_html_as_built), "--format", "html")
     assert again.returncode == 0 and again.stdout == ""
     assert again.stderr.strip() == "proposal: up to date"
 

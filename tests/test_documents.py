@@ -342,9 +342,10 @@ def test_the_sign_off_line_and_the_decision_record_agree(example_built: Path, na
 
 
 @pytest.mark.kernel
-def test_a_release_is_also_written_as_pdf_a(tiny: Path) -> None:
+def test_a_release_is_also_written_as_pdf_a(tiny_as_built: Path) -> None:
     from mdm.build.pipeline import BuildOptions, build
 
+    tiny = tiny_as_built
     build(BuildOptions(project_dir=tiny, release="1.0"))
     released = tiny / "output/releases/1.0"
     archived = PdfReader(released / "proposal.pdfa.pdf")

@@ -63,9 +63,9 @@ def kernels_of(pid: int) -> list[int]:
 
 
 @pytest.fixture
-def built_then_hanging(tiny: Path) -> tuple[Path, bytes]:
+def built_then_hanging(tiny_html_as_built: Path) -> tuple[Path, bytes]:
     """A project with a good previous build, whose topic notebook now never ends."""
-    build(BuildOptions(project_dir=tiny, formats=("html",)))
+    tiny = tiny_html_as_built
     previous = (tiny / "output/proposal.html").read_bytes()
     (tiny / "notebooks").mkdir()
     shutil.copy(FIXTURES / "notebooks/cell_never_ends.ipynb", tiny / "notebooks/topic.ipynb")
