@@ -30,8 +30,14 @@ from mdm.errors import (
     PrivacyError,
     Problem,
 )
-from mdm.lazy import lazy_face
+from mdm.lazy import defer_import, lazy_face
 from mdm.version import __version__
+
+# jsonschema, imported with nbformat by every command that reads a notebook, imports
+# rfc3987-syntax when it is installed (Jupyter's dependencies install it), which compiles
+# some forty Lark grammars on import: about 3 s of CPU for an IRI check no notebook schema
+# makes (python-jsonschema/jsonschema#1428). They are compiled if an IRI is ever checked.
+defer_import("rfc3987_syntax", "is_valid_syntax")
 
 # public name -> the module that defines it
 _LAZY = {

@@ -10,10 +10,13 @@ name to the module that defines it and imports that module when the name is firs
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Callable, Mapping
 from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
 
-__all__ = ["lazy_face"]
+__all__ = ["defer_import", "lazy_face"]
 
 
 def lazy_face(
@@ -41,3 +44,40 @@ def lazy_face(
         return sorted({*vars(sys.modules[package]), *names, *whole})
 
     return __getattr__, __dir__
+
+
+def defer_import(module: str, *functions: str) -> None:
+    """Let another library's ``from module import function`` cost nothing until it is called.
+
+    Until then ``module`` is a stand-in whose ``functions`` import the real module on their
+    first call; reading any other name imports it too. Nothing happens when the module is
+    not installed or is already imported."""
+    if module in sys.modules or find_spec(module) is None:
+        return
+    stand_in = types.ModuleType(module, f"{module}, imported on first use")
+
+    def real() -> types.ModuleType:
+        if sys.modules.get(module) is stand_in:
+            del sys.modules[module]
+        found = import_module(module)
+        for name in functions:
+            setattr(stand_in, name, getattr(found, name))
+        return found
+
+    def deferred(name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(real(), name)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    for name in functions:
+        setattr(stand_in, name, deferred(name))
+
+    def other(name: str) -> Any:
+        if name.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    setattr(stand_in, "__getattr__", other)  # noqa: B010 (a module-level __getattr__, PEP 562)
+    sys.modules[module] = stand_in
