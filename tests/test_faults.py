@@ -101,6 +101,49 @@ def test_interrupt_stops_kernels_and_keeps_previous_output(
     assert not (project / "output" / LOCK_NAME).exists()
 
 
+INTERRUPTED_WHILE_STARTING = """
+import os, signal, sys, time
+from pathlib import Path
+from mdm.build import kernels
+from mdm.build.pipeline import BuildOptions, build
+
+starting = kernels.WarmKernel.__init__
+
+def late_start(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while this kernel is still starting
+    time.sleep(1)
+    starting(self, *args, **kwargs)
+
+kernels.WarmKernel.__init__ = late_start
+try:
+    build(BuildOptions(project_dir=Path(sys.argv[1]), formats=("html",), jobs=1))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+@pytest.mark.kernel
+def test_interrupt_while_a_kernel_starts_stops_that_kernel_too(
+    built_then_hanging: tuple[Path, bytes],
+) -> None:
+    """The kernel that starts after the interrupt is stopped as well; the build does not wait
+    for its never-ending cell."""
+    project, previous = built_then_hanging
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_WHILE_STARTING, str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert out.strip() == "interrupted", err
+    wait_for(lambda: not kernels_of(proc.pid), seconds=10)
+    assert (project / "output/proposal.html").read_bytes() == previous
+
+
 @pytest.mark.kernel
 def test_killed_build_leaves_no_kernels_and_next_build_recovers(
     built_then_hanging: tuple[Path, bytes],

@@ -353,10 +353,11 @@ class SectionRun:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._stop.set()
-        if kind is not None:  # Ctrl-C, SIGTERM or a failure: leave no kernel behind
-            running.kill_all()
         for worker in self._workers:
-            worker.join()
+            while worker.is_alive():
+                if kind is not None:  # Ctrl-C, SIGTERM or a failure: leave no kernel behind,
+                    running.kill_all()  # a kernel still starting when the run stopped included
+                worker.join(0.2)
 
     def _work(self) -> None:
         seat = Seat(str(self.root), warm=self.warm, evidence=self.evidence)
