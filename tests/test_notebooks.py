@@ -111,10 +111,14 @@ def test_notebooks_run_top_to_bottom_with_their_defaults(path: Path, kernel: Any
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, km=kernel, timeout=300, kernel_name="python3")
-    with client.setup_kernel():
-        _fresh(client)
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
+    try:
+        with client.setup_kernel():
+            _fresh(client)
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+    finally:  # the kernel outlives this client: nbclient leaves its channels open
+        if client.kc is not None:
+            client.kc.stop_channels()
     shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert any("text/html" in o.get("data", {}) for o in shown)
     assert not [o for o in shown if o.output_type == "error"]
