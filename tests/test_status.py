@@ -40,7 +40,7 @@ def test_status_before_any_build(tiny: Path) -> None:
 @pytest.mark.kernel
 def test_summary_first_then_only_the_sections_that_differ(built: Path) -> None:
     assert status(built).splitlines()[2:] == [
-        "proposal 1.0: 0 of 1 agreed; waiting for Library Board; 0 open comments; decision pending",
+        "proposal 1.0: 0 of 1 agreed; not yet asked: Library Board; 0 open comments; decision pending",
         "  every section: awaiting agreement",
     ]
     commands.feedback(built, "club-leads", "proposal", "More tutors.", "topic-homework-clubs", DAY)
@@ -113,7 +113,7 @@ def test_status_says_which_sections_changed_since_the_last_build(tiny: Path) -> 
     topic = tiny / "params/topics/book-sales.yaml"
     topic.write_text(topic.read_text(encoding="utf-8") + "summary: Spring sale.\n", "utf-8")
     assert status(tiny).splitlines()[2:] == [
-        "proposal 1.0: 0 of 1 agreed; waiting for Library Board; 0 open comments; decision pending",
+        "proposal 1.0: 0 of 1 agreed; not yet asked: Library Board; 0 open comments; decision pending",
         "  out of date: 2. Book sales changed since the last build (params, data or mdm); "
         "the states below are the last build's: run `mdm build`",
         "  every section: awaiting agreement",

@@ -19,14 +19,19 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary(doc: str, info: dict[str, Any], names: dict[str, str]) -> str:
-    """``proposal 0.3: 1 of 5 agreed; waiting for …; 2 open comments; 1 objection on …``."""
+    """``proposal 0.3: 1 of 5 agreed; waiting for …; not yet asked: …; 2 open comments; …``."""
     titles = {s["section"]: s["title"] for s in info["sections"]}
     if info["agreements"]:
         parts = [f"{len(info['agreed'])} of {len(info['agreements'])} agreed"]
     else:
         parts = ["nobody holds the agreement role (params/stakeholders.yaml)"]
-    if info["waiting_for"]:
-        parts.append("waiting for " + ", ".join(names.get(w, w) for w in info["waiting_for"]))
+    # as the documents' badges say it: only someone asked to agree is waited for
+    unasked = [w for w in info["waiting_for"] if info["agreements"].get(w) == "not asked"]
+    asked = [w for w in info["waiting_for"] if w not in unasked]
+    if asked:
+        parts.append("waiting for " + ", ".join(names.get(w, w) for w in asked))
+    if unasked:
+        parts.append("not yet asked: " + ", ".join(names.get(w, w) for w in unasked))
     parts.append(_plural(info["open_feedback"], "open comment"))
     if info["objections"]:
         on = [titles.get(s, s) for o in info["objections"] for s in o["sections"]]
