@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import resource
@@ -128,7 +129,8 @@ def python(code: str, cwd: Path, *args: str) -> tuple[Timing, str]:
 
 
 def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
+    """The median; NaN for a scenario that did not run (``--slow-repeat 0``)."""
+    return statistics.median(values) if values else math.nan
 
 
 # -- the project under test -----------------------------------------------------------------
