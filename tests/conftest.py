@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,13 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# A suite started in the background (``cmd &`` in a script, nohup) inherits Ctrl-C ignored, and
+# so would every ``mdm`` and kernel it starts: a program keeps SIGINT ignored across exec, and
+# Python then installs no KeyboardInterrupt. The tests of Ctrl-C need it delivered, as at a
+# terminal; a handler of our own is reset to the default in the processes we start.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 TINY = REPO / "tests" / "projects" / "tiny"
 FIXTURES = REPO / "tests" / "fixtures"
 
