@@ -211,3 +211,45 @@ def test_an_unchanged_store_does_not_load_the_events(
     monkeypatch.setattr(backends, "load_events", refuse)
     assert precompute(project, specs) == 0
     assert precompute(project, specs, into=tmp_path / "staging") == 0
+
+
+def test_the_check_trusts_the_events_the_last_build_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An events file described by the published store, written by this mdm, is not read again
+    to be checked; a changed file is, and its problems are reported as before."""
+    from mdm.build import check as checking
+    from mdm.report import evidence
+
+    root = copy_project(REPO, tmp_path / "p")
+    project = load_project(root)
+    precompute(project, project.sections("proposal"))
+    loaded: list[Path] = []
+    real = evidence.load_events
+
+    def counting(path: Path, *args: object, **kwargs: object) -> pd.DataFrame:
+        loaded.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evidence, "load_events", counting)
+    assert checking.check_data(load_project(root)) == []
+    assert loaded == []
+
+    events = project.data_path("events")
+    table = pq.read_table(events)
+    pq.write_table(table.drop_columns(["activity_type"]), events)  # a new file, broken
+    problems = checking.check_data(load_project(root))
+    assert len(loaded) == 1
+    assert [str(p).split(" (expected")[0] for p in problems] == [
+        "data/activity.parquet:1: missing column(s) activity_type"
+    ]
+
+    # a store written by another mdm is not trusted either
+    pq.write_table(table, events)
+    precompute(load_project(root), project.sections("proposal"))
+    index = root / "output" / STORE / INDEX
+    data = json.loads(index.read_text(encoding="utf-8"))
+    data["code"] = "another mdm"
+    index.write_text(json.dumps(data), encoding="utf-8")
+    assert checking.check_data(load_project(root)) == []
+    assert len(loaded) == 2

@@ -86,6 +86,8 @@ class Store:
     folder: Path
     events: EventsFile
     results: frozenset[str]
+    code: str = ""
+    """The fingerprint of the mdm that wrote it (:func:`mdm.version.code_fingerprint`)."""
 
     def result(self, key: str) -> pd.DataFrame | None:
         """The stored result of ``key`` (see :func:`mdm.report.evidence.result_key`), if any."""
@@ -136,4 +138,4 @@ def open_store(project: Project) -> Store | None:
         return None
     if cluster is None and not events.matches(project.data_path("events")):
         return None
-    return Store(folder, events, frozenset(index.get("results", {})))
+    return Store(folder, events, frozenset(index.get("results", {})), str(index.get("code", "")))
