@@ -7,6 +7,7 @@ points at the line an editor shows.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -29,6 +30,7 @@ __all__ = [
     "model_error",
     "no_header",
     "read_bytes",
+    "row_date",
     "strip_bom",
     "unknown_topics",
 ]
@@ -181,6 +183,16 @@ def model_error(shown: str, line: int | None, err: ValidationError) -> DataError
     # a whole-row rule (value_error) names the values itself
     got = "" if first["type"] == "value_error" else f", got {first.get('input')!r}"
     return DataError(f"{message[0].lower()}{message[1:]}{got}", path=shown, line=line, field=field)
+
+
+def row_date(row: dict[str, str], shown: str | Path, line: int, field: str = "date") -> dt.date:
+    """The row's ``field`` as a date (YYYY-MM-DD, spaces around it ignored)."""
+    try:
+        return dt.date.fromisoformat(row[field].strip())
+    except ValueError as err:
+        raise DataError(
+            f"expected a date as YYYY-MM-DD, got {row[field]!r}", path=shown, line=line, field=field
+        ) from err
 
 
 def unknown_topics(

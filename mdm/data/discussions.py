@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mdm.data._tables import Problems, csv_rows, unknown_topics
+from mdm.data._tables import Problems, csv_rows, row_date, unknown_topics
 from mdm.errors import DataError
 
 if TYPE_CHECKING:
@@ -53,15 +52,7 @@ def load_discussions(
 def _session(shown: str, line: int, row: dict[str, str]) -> dict[str, object]:
     """One row of the log, checked, as the frame's record."""
     text = {k: v.strip() for k, v in row.items()}
-    try:
-        date = dt.date.fromisoformat(text["date"])
-    except ValueError as err:
-        raise DataError(
-            f"expected a date as YYYY-MM-DD, got {row['date']!r}",
-            path=shown,
-            line=line,
-            field="date",
-        ) from err
+    date = row_date(row, shown, line)
     if not (text["participants"].isascii() and text["participants"].isdigit()):
         raise DataError(
             f"expected a whole number ≥ 0, got {row['participants']!r}",

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from mdm.data._tables import Problems, csv_rows
+from mdm.data._tables import Problems, csv_rows, row_date
 from mdm.errors import DataError
 from mdm.params.project import Project
 from mdm.text import did_you_mean
@@ -62,15 +62,7 @@ def _update(
     shown: str, line: int, row: dict[str, str], titles: Collection[str] | None
 ) -> MilestoneUpdate:
     text = {k: v.strip() for k, v in row.items()}
-    try:
-        date = dt.date.fromisoformat(text["date"])
-    except ValueError as err:
-        raise DataError(
-            f"expected a date as YYYY-MM-DD, got {row['date']!r}",
-            path=shown,
-            line=line,
-            field="date",
-        ) from err
+    date = row_date(row, shown, line)
     if titles is not None and text["milestone"] not in titles:
         raise DataError(
             f"unknown milestone {text['milestone']!r}: expected the title of a milestone in "

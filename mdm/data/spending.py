@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from mdm.data._tables import Problems, csv_rows
+from mdm.data._tables import Problems, csv_rows, row_date
 from mdm.errors import DataError
 from mdm.params.project import Project
 from mdm.text import did_you_mean
@@ -78,10 +78,7 @@ def _spend(
     def wrong(field: str, message: str) -> DataError:
         return DataError(message, path=shown, line=line, field=field)
 
-    try:
-        date = dt.date.fromisoformat(text["date"])
-    except ValueError as err:
-        raise wrong("date", f"expected a date as YYYY-MM-DD, got {row['date']!r}") from err
+    date = row_date(row, shown, line)
     if asks is not None and text["ask"] not in asks:
         hint = did_you_mean(text["ask"], sorted(asks))
         raise wrong("ask", f"unknown ask {text['ask']!r} (expected <topic>/<ask id>){hint}")
