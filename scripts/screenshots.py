@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
@@ -57,11 +59,13 @@ def shrink(png: Path) -> Path:
     return png
 
 
-def html_shots(html: Path) -> list[Path]:
+@contextmanager
+def opened(html: Path) -> Iterator[Page]:
+    """The built HTML in headless Chromium; nothing but the file itself may load, as in
+    tests/test_browser.py."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page: Page = browser.new_page(viewport={"width": WIDTH, "height": 1250})
-        # nothing but the file itself may load, as in tests/test_browser.py
         page.route(
             "**/*",
             lambda route: (
@@ -69,25 +73,38 @@ def html_shots(html: Path) -> list[Path]:
             ),
         )
         page.goto(html.as_uri(), wait_until="load")
-        cover = IMAGES / "proposal-html-cover.png"
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def element_shot(page: Page, selector: str, path: Path, margin: int, most: float) -> None:
+    """The first element ``selector`` finds, with ``margin`` px above and below, at most
+    ``most`` px high."""
+    element = page.locator(selector).first
+    element.scroll_into_view_if_needed()
+    box = element.bounding_box()
+    assert box is not None, f"the example has {selector}"
+    top = page.evaluate("window.scrollY") + box["y"]
+    page.screenshot(
+        path=str(path),
+        full_page=True,
+        clip={
+            "x": 0,
+            "y": max(top - margin, 0),
+            "width": WIDTH,
+            "height": min(box["height"] + 2 * margin, most),
+        },
+    )
+
+
+def html_shots(html: Path) -> list[Path]:
+    cover = IMAGES / "proposal-html-cover.png"
+    topic = IMAGES / "proposal-html-topic.png"
+    with opened(html) as page:
         page.screenshot(path=str(cover))
-        section = page.locator("section.mdm-section[data-section^='topic-']").first
-        section.scroll_into_view_if_needed()
-        box = section.bounding_box()
-        assert box is not None, "the example has a topic section"
-        top = page.evaluate("window.scrollY") + box["y"]
-        topic = IMAGES / "proposal-html-topic.png"
-        page.screenshot(
-            path=str(topic),
-            full_page=True,
-            clip={
-                "x": 0,
-                "y": max(top - 16, 0),
-                "width": WIDTH,
-                "height": min(box["height"] + 32, SECTION_HEIGHT),
-            },
-        )
-        browser.close()
+        element_shot(page, "section.mdm-section[data-section^='topic-']", topic, 16, SECTION_HEIGHT)
     return [shrink(cover), shrink(topic)]
 
 
@@ -105,28 +122,9 @@ def pdf_shots(pdf: Path, numbers: tuple[int, ...] = (1, 2, 4)) -> list[Path]:
 
 def ask_shot(html: Path) -> Path:
     """The first funded ask with an expected effect, as the year-end report shows it."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page: Page = browser.new_page(viewport={"width": WIDTH, "height": 1250})
-        page.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url == html.as_uri() else route.abort()
-            ),
-        )
-        page.goto(html.as_uri(), wait_until="load")
-        ask = page.locator("div.mdm-ask--long:has(figure)").first
-        ask.scroll_into_view_if_needed()
-        box = ask.bounding_box()
-        assert box is not None, "the example's report has an ask with an expected effect"
-        top = page.evaluate("window.scrollY") + box["y"]
-        shot = IMAGES / f"{html.stem}-html-ask.png"
-        page.screenshot(
-            path=str(shot),
-            full_page=True,
-            clip={"x": 0, "y": max(top - 8, 0), "width": WIDTH, "height": box["height"] + 16},
-        )
-        browser.close()
+    shot = IMAGES / f"{html.stem}-html-ask.png"
+    with opened(html) as page:
+        element_shot(page, "div.mdm-ask--long:has(figure)", shot, 8, float("inf"))
     return shrink(shot)
 
 
